@@ -1,0 +1,219 @@
+/* `oci-iptables-hook hook`: run by the OCI runtime (podman's hooks.d) for one container. Reads the
+ * state on stdin, checks the container, loads the policy its annotation names and replaces the
+ * filter tables of the container's network namespace with it. Any doubt is a refusal: the
+ * runtime then does not start the container. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "hook.h"
+#include "oih.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_RULES_DIR SYSCONFDIR "/oci-iptables-hook/rules"
+#define MAX_RULES_DIRS 16
+
+static const char usage[] =
+        "usage: oci-iptables-hook hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
+        "Reads an OCI state on stdin and applies the policy named by the annotation\n"
+        OIH_ANNOTATION " to the container's network namespace.\n"
+        "  --rules-dir DIR        look for NAME.json here; repeatable, first match wins\n"
+        "                         (default " DEFAULT_RULES_DIR ")\n"
+        "  --stage STAGE          createContainer (default), createRuntime or prestart\n"
+        "  --default-policy NAME  policy for containers without the annotation (enforcing mode)\n";
+
+static double ms_since(const struct timespec *t0)
+{
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* crun discards a hook's output and runc shows it only on failure: syslog is what users read. */
+static void decision(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void decision(int prio, const char *fmt, ...)
+{
+        char line[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        syslog(prio, "%s", line);
+        fprintf(stderr, "oci-iptables-hook: %s\n", line);
+}
+
+static int refuse(const char *id, const struct oih_error *err)
+{
+        if (err->n > 1)
+                decision(LOG_ERR, "%s: %s (and %d more errors)", id, oih_error_first(err),
+                         err->n - 1 + err->dropped);
+        else
+                decision(LOG_ERR, "%s: %s", id, oih_error_first(err));
+        return EXIT_FAIL;
+}
+
+struct options {
+        const char *dirs[MAX_RULES_DIRS];
+        size_t ndirs;
+        enum oih_stage stage;
+        const char *default_policy;
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+        static const struct option longopts[] = {
+                { "rules-dir", required_argument, NULL, 'r' },
+                { "stage", required_argument, NULL, 's' },
+                { "default-policy", required_argument, NULL, 'd' },
+                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        struct oih_error err;
+        int c;
+        oih_error_init(&err);
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        if (o->ndirs == MAX_RULES_DIRS) {
+                                fprintf(stderr, "oci-iptables-hook: hook: at most %d --rules-dir\n",
+                                        MAX_RULES_DIRS);
+                                return -1;
+                        }
+                        o->dirs[o->ndirs++] = optarg;
+                        break;
+                case 's':
+                        if (oih_stage_parse(optarg, &o->stage, &err) < 0) {
+                                fprintf(stderr, "oci-iptables-hook: hook: %s\n", oih_error_first(&err));
+                                return -1;
+                        }
+                        break;
+                case 'd':
+                        if (oih_policy_name_check(optarg, &err) < 0) {
+                                fprintf(stderr, "oci-iptables-hook: hook: --default-policy: %s\n",
+                                        oih_error_first(&err));
+                                return -1;
+                        }
+                        o->default_policy = optarg;
+                        break;
+                case 'h':
+                        fputs(usage, stdout);
+                        exit(EXIT_OK);
+                default:
+                        fputs(usage, stderr);
+                        return -1;
+                }
+        }
+        if (optind != argc) {
+                fprintf(stderr, "oci-iptables-hook: hook: unexpected argument \"%s\"\n%s", argv[optind],
+                        usage);
+                return -1;
+        }
+        if (o->ndirs == 0)
+                o->dirs[o->ndirs++] = DEFAULT_RULES_DIR;
+        return 0;
+}
+
+static int load_policy(const struct options *o, const char *name, struct oih_ruleset **ret,
+                       struct oih_error *err)
+{
+        struct oih_policy *p;
+        char *path;
+        int fd = oih_policy_open(o->dirs, o->ndirs, name, &path, err);
+        if (fd < 0)
+                return -1;
+        int r = oih_policy_load_fd(fd, path, &p, err);
+        close(fd);
+        free(path);
+        if (r < 0)
+                return -1;
+        r = oih_compile(p, ret, err);
+        oih_policy_free(p);
+        return r;
+}
+
+/* Puts RS into the container's network namespace. */
+static int commit(const struct options *o, const struct oih_state *st, const struct oih_ruleset *rs,
+                  struct oih_error *err)
+{
+        /* createContainer runs inside the container's namespaces already. The state's pid names
+         * a process of the container's pid namespace (runc: 1, crun: 0), which /proc, still the
+         * host's at this point, resolves to a host process: it must not be used. */
+        if (o->stage == OIH_STAGE_CREATE_CONTAINER)
+                return oih_commit(rs, err);
+
+        /* createRuntime and prestart run in the host's namespaces. */
+        if (st->pid <= 0)
+                return oih_err(err, "the state has no container pid (needed at stage %s)",
+                               oih_stage_name(o->stage));
+        int fd = oih_netns_open_pid(st->pid, err);
+        if (fd < 0)
+                return -1;
+        int r = oih_netns_is_own(fd, err);
+        if (r == 1)
+                r = oih_err(err, "the container's network namespace is the hook's own; refusing "
+                                 "to firewall the host");
+        if (r == 0)
+                r = oih_commit_in_netns(rs, fd, err);
+        close(fd);
+        return r;
+}
+
+int cmd_hook(int argc, char **argv)
+{
+        struct options o = { .stage = OIH_STAGE_CREATE_CONTAINER };
+        struct oih_state st = { .pid = -1 };
+        struct oih_netcfg cfg = { 0 };
+        struct oih_ruleset *rs = NULL;
+        struct oih_error err;
+        struct timespec t0;
+        int status = EXIT_FAIL;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        oih_error_init(&err);
+        if (parse_options(argc, argv, &o) < 0)
+                return EXIT_USAGE;
+        openlog("oci-iptables-hook", LOG_PID, LOG_DAEMON);
+
+        if (oih_state_read(STDIN_FILENO, &st, &err) < 0) {
+                refuse("?", &err);
+                goto out;
+        }
+        const char *name = st.policy ? st.policy : o.default_policy;
+        if (name == NULL) {
+                oih_err(&err, "no annotation %s and no --default-policy", OIH_ANNOTATION);
+                goto refused;
+        }
+        if (oih_config_load(st.bundle, &cfg, &err) < 0 || oih_netcfg_check(&cfg, &err) < 0)
+                goto refused;
+        if (load_policy(&o, name, &rs, &err) < 0)
+                goto refused;
+        if (commit(&o, &st, rs, &err) < 0) {
+                oih_error_prefix(&err, "cannot apply policy \"%s\"", name);
+                goto refused;
+        }
+        decision(LOG_INFO, "%s: applied policy \"%s\"%s: ipv4 %u entries, ipv6 %u entries, "
+                           "stage %s, %.1f ms",
+                 st.id, name, st.policy ? "" : " (default)", oih_ruleset_count(rs, OIH_IPV4),
+                 oih_ruleset_count(rs, OIH_IPV6), oih_stage_name(o.stage), ms_since(&t0));
+        status = EXIT_OK;
+        goto out;
+refused:
+        refuse(st.id, &err);
+out:
+        oih_ruleset_free(rs);
+        oih_netcfg_clear(&cfg);
+        oih_state_clear(&st);
+        closelog();
+        return status;
+}

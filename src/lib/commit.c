@@ -1,0 +1,477 @@
+/* The one place that talks to the kernel: compile a policy into tables, and replace the filter
+ * tables of a network namespace with them through libiptc, one atomic commit per family. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libiptc/libip6tc.h>
+#include <libiptc/libiptc.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "oih.h"
+
+int (*oih_fault_before_commit)(enum oih_family family);
+
+/* ---- compile ---- */
+
+struct compile_ctx {
+        struct oih_table *t;
+        enum oih_family f;
+        const char **order;
+        unsigned norder;
+};
+
+static unsigned chain_slot(const struct compile_ctx *c, const char *name)
+{
+        /* order[] is builtins then sorted user chains: binary search the sorted part */
+        for (unsigned b = 0; b < OIH_NBUILTINS; b++)
+                if (strcmp(name, c->order[b]) == 0)
+                        return b;
+        unsigned lo = OIH_NBUILTINS, hi = c->norder;
+        while (lo < hi) {
+                unsigned mid = (lo + hi) / 2;
+                int k = strcmp(name, c->order[mid]);
+                if (k == 0)
+                        return mid;
+                if (k < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return 0; /* not reached: validation checked every chain name */
+}
+
+static int compile_entry(const struct oih_entry *e, void *ctx)
+{
+        struct compile_ctx *c = ctx;
+        struct oih_table *t = c->t;
+        if (oih_build_entry(e, c->f, &t->entries) < 0)
+                return -1;
+        t->chain_of[t->nentries++] = chain_slot(c, e->rule->chain);
+        return 0;
+}
+
+static int count_entry(const struct oih_entry *e, void *ctx)
+{
+        (void)e;
+        (*(unsigned *)ctx)++;
+        return 0;
+}
+
+static int compile_family(const struct oih_policy *p, enum oih_family f, struct oih_table *t)
+{
+        const char **order = calloc(p->nchains + OIH_NBUILTINS, sizeof(*order));
+        if (order == NULL)
+                return -1;
+        struct compile_ctx c = { t, f, order, oih_chain_order(p, f, order) };
+        int r = -1;
+        memcpy(t->drop, p->drop[f], sizeof(t->drop));
+        t->nchains = c.norder - OIH_NBUILTINS;
+        t->chains = calloc(t->nchains ? t->nchains : 1, sizeof(*t->chains));
+        unsigned n = 0;
+        oih_policy_foreach_entry(p, f, count_entry, &n);
+        t->chain_of = calloc(n ? n : 1, sizeof(*t->chain_of));
+        if (t->chains == NULL || t->chain_of == NULL)
+                goto out;
+        for (unsigned i = 0; i < t->nchains; i++)
+                strcpy(t->chains[i], order[OIH_NBUILTINS + i]);
+        r = oih_policy_foreach_entry(p, f, compile_entry, &c);
+out:
+        free(order);
+        return r;
+}
+
+void oih_ruleset_free(struct oih_ruleset *rs)
+{
+        if (rs == NULL)
+                return;
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                free(rs->t[f].chains);
+                free(rs->t[f].entries.data);
+                free(rs->t[f].chain_of);
+        }
+        free(rs);
+}
+
+int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih_error *err)
+{
+        struct oih_ruleset *rs = calloc(1, sizeof(*rs));
+        if (rs == NULL)
+                return oih_err(err, "out of memory");
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                if (compile_family(p, (enum oih_family)f, &rs->t[f]) < 0) {
+                        oih_ruleset_free(rs);
+                        return oih_err(err, "out of memory");
+                }
+        }
+        *ret = rs;
+        return 0;
+}
+
+unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family)
+{
+        return rs->t[family].nentries;
+}
+
+const char *oih_table_chain_name(const struct oih_table *t, unsigned i)
+{
+        return i < OIH_NBUILTINS ? oih_builtin_names[i] : t->chains[i - OIH_NBUILTINS];
+}
+
+/* ---- libiptc, through one table of operations for both families ---- */
+
+struct tc_ops {
+        const char *family_name, *module;
+        struct xtc_handle *(*init)(const char *table);
+        void (*free)(struct xtc_handle *h);
+        const char *(*first_chain)(struct xtc_handle *h);
+        const char *(*next_chain)(struct xtc_handle *h);
+        int (*builtin)(const char *chain, struct xtc_handle *h);
+        int (*flush_entries)(const char *chain, struct xtc_handle *h);
+        int (*delete_chain)(const char *chain, struct xtc_handle *h);
+        int (*create_chain)(const char *chain, struct xtc_handle *h);
+        int (*set_policy)(const char *chain, const char *policy, struct xt_counters *c,
+                          struct xtc_handle *h);
+        int (*append)(const char *chain, const void *entry, struct xtc_handle *h);
+        const void *(*first_rule)(const char *chain, struct xtc_handle *h);
+        const void *(*next_rule)(const void *prev, struct xtc_handle *h);
+        const char *(*get_target)(const void *entry, struct xtc_handle *h);
+        const char *(*get_policy)(const char *chain, struct xt_counters *c, struct xtc_handle *h);
+        int (*commit)(struct xtc_handle *h);
+        const char *(*strerror)(int err);
+        /* the entry's layout */
+        size_t target_offset_at, next_offset_at, flags_at;
+        uint8_t goto_flag;
+};
+
+/* libiptc's IPv4 and IPv6 functions differ only in their entry type: adapt them to void *. */
+static int append4(const char *c, const void *e, struct xtc_handle *h) { return iptc_append_entry(c, e, h); }
+static int append6(const char *c, const void *e, struct xtc_handle *h) { return ip6tc_append_entry(c, e, h); }
+static const void *first4(const char *c, struct xtc_handle *h) { return iptc_first_rule(c, h); }
+static const void *first6(const char *c, struct xtc_handle *h) { return ip6tc_first_rule(c, h); }
+static const void *next4(const void *e, struct xtc_handle *h) { return iptc_next_rule(e, h); }
+static const void *next6(const void *e, struct xtc_handle *h) { return ip6tc_next_rule(e, h); }
+static const char *target4(const void *e, struct xtc_handle *h) { return iptc_get_target(e, h); }
+static const char *target6(const void *e, struct xtc_handle *h) { return ip6tc_get_target(e, h); }
+
+static const struct tc_ops tc[OIH_NFAMILIES] = {
+        [OIH_IPV4] = {
+                "IPv4", "ip_tables", iptc_init, iptc_free, iptc_first_chain, iptc_next_chain,
+                iptc_builtin, iptc_flush_entries, iptc_delete_chain, iptc_create_chain,
+                iptc_set_policy, append4, first4, next4, target4, iptc_get_policy, iptc_commit,
+                iptc_strerror, offsetof(struct ipt_entry, target_offset),
+                offsetof(struct ipt_entry, next_offset), offsetof(struct ipt_entry, ip.flags), IPT_F_GOTO,
+        },
+        [OIH_IPV6] = {
+                "IPv6", "ip6_tables", ip6tc_init, ip6tc_free, ip6tc_first_chain, ip6tc_next_chain,
+                ip6tc_builtin, ip6tc_flush_entries, ip6tc_delete_chain, ip6tc_create_chain,
+                ip6tc_set_policy, append6, first6, next6, target6, ip6tc_get_policy, ip6tc_commit,
+                ip6tc_strerror, offsetof(struct ip6t_entry, target_offset),
+                offsetof(struct ip6t_entry, next_offset), offsetof(struct ip6t_entry, ipv6.flags), IP6T_F_GOTO,
+        },
+};
+
+static uint16_t entry_u16(const void *e, size_t off)
+{
+        uint16_t v;
+        memcpy(&v, (const char *)e + off, sizeof(v));
+        return v;
+}
+
+static int open_table(enum oih_family f, struct xtc_handle **ret, struct oih_error *err)
+{
+        const struct tc_ops *o = &tc[f];
+        struct xtc_handle *h = o->init("filter");
+        if (h != NULL) {
+                *ret = h;
+                return 0;
+        }
+        int e = errno;
+        if (e == ENOPROTOOPT || e == ENOENT || e == EAFNOSUPPORT || e == EPROTONOSUPPORT)
+                return oih_err(err, "this kernel has no legacy iptables for %s (%s filter table missing: %s); "
+                               "it needs CONFIG_IP%s_NF_IPTABLES%s and CONFIG_NETFILTER_XTABLES_LEGACY",
+                               o->family_name, o->module, o->strerror(e), f == OIH_IPV4 ? "" : "6",
+                               f == OIH_IPV4 ? "" : "");
+        if (e == EPERM || e == EACCES)
+                return oih_err(err, "cannot read the %s filter table: %s (needs CAP_NET_ADMIN in the namespace's owner)",
+                               o->family_name, o->strerror(e));
+        err->errnum = e;
+        return oih_err(err, "cannot read the %s filter table: %s", o->family_name, o->strerror(e));
+}
+
+/* Empties the handle: every chain flushed, every user chain deleted, policies ACCEPT. */
+static int clear_table(enum oih_family f, struct xtc_handle *h)
+{
+        const struct tc_ops *o = &tc[f];
+        for (const char *c = o->first_chain(h); c; c = o->next_chain(h))
+                if (!o->flush_entries(c, h))
+                        return -1;
+        /* Deleting while iterating is not allowed: collect the names first. */
+        for (;;) {
+                const char *victim = NULL;
+                for (const char *c = o->first_chain(h); c; c = o->next_chain(h))
+                        if (!o->builtin(c, h)) {
+                                victim = c;
+                                break;
+                        }
+                if (victim == NULL)
+                        return 0;
+                char name[XT_EXTENSION_MAXNAMELEN];
+                snprintf(name, sizeof(name), "%s", victim);
+                if (!o->delete_chain(name, h))
+                        return -1;
+        }
+}
+
+static int fill_table(enum oih_family f, const struct oih_table *t, struct xtc_handle *h)
+{
+        const struct tc_ops *o = &tc[f];
+        if (clear_table(f, h) < 0)
+                return -1;
+        for (unsigned i = 0; i < t->nchains; i++)
+                if (!o->create_chain(t->chains[i], h))
+                        return -1;
+        for (int b = 0; b < OIH_NBUILTINS; b++)
+                if (!o->set_policy(oih_builtin_names[b], t->drop[b] ? "DROP" : "ACCEPT", NULL, h))
+                        return -1;
+        size_t off = 0;
+        for (unsigned i = 0; i < t->nentries; i++) {
+                const unsigned char *e = t->entries.data + off;
+                if (!o->append(oih_table_chain_name(t, t->chain_of[i]), e, h))
+                        return -1;
+                off += entry_u16(e, o->next_offset_at);
+        }
+        return 0;
+}
+
+/* A copy of a table as libiptc read it, to put back if a later step fails. Jumps are stored
+ * by offset in the handle: the copy gets their names back, as libiptc wants for append. */
+static int snapshot_table(enum oih_family f, struct xtc_handle *h, struct oih_table *t)
+{
+        const struct tc_ops *o = &tc[f];
+        unsigned cap = 0;
+        memset(t, 0, sizeof(*t));
+        for (const char *c = o->first_chain(h); c; c = o->next_chain(h)) {
+                unsigned slot;
+                if (o->builtin(c, h)) {
+                        int b;
+                        for (b = 0; b < OIH_NBUILTINS; b++)
+                                if (strcmp(c, oih_builtin_names[b]) == 0)
+                                        break;
+                        if (b == OIH_NBUILTINS)
+                                continue;
+                        struct xt_counters cnt;
+                        const char *pol = o->get_policy(c, &cnt, h);
+                        t->drop[b] = pol && strcmp(pol, "DROP") == 0;
+                        slot = (unsigned)b;
+                } else {
+                        void *nc = realloc(t->chains, (t->nchains + 1) * sizeof(*t->chains));
+                        if (nc == NULL)
+                                return -1;
+                        t->chains = nc;
+                        snprintf(t->chains[t->nchains], sizeof(t->chains[0]), "%s", c);
+                        slot = OIH_NBUILTINS + t->nchains++;
+                }
+                for (const void *e = o->first_rule(c, h); e; e = o->next_rule(e, h)) {
+                        uint16_t toff = entry_u16(e, o->target_offset_at), size = entry_u16(e, o->next_offset_at);
+                        if (t->entries.cap - t->entries.len < size) {
+                                size_t ncap = (t->entries.cap + size) * 2;
+                                unsigned char *d = realloc(t->entries.data, ncap);
+                                if (d == NULL)
+                                        return -1;
+                                t->entries.data = d;
+                                t->entries.cap = ncap;
+                        }
+                        unsigned char *copy = t->entries.data + t->entries.len;
+                        memcpy(copy, e, size);
+                        struct xt_entry_target *tg = (struct xt_entry_target *)(copy + toff);
+                        const char *name = o->get_target(e, h);
+                        if (tg->u.user.name[0] == '\0' && name)
+                                snprintf(tg->u.user.name, sizeof(tg->u.user.name), "%s", name);
+                        t->entries.len += size;
+                        if (t->nentries == cap) {
+                                cap = cap ? cap * 2 : 64;
+                                unsigned *nco = realloc(t->chain_of, cap * sizeof(*nco));
+                                if (nco == NULL)
+                                        return -1;
+                                t->chain_of = nco;
+                        }
+                        t->chain_of[t->nentries++] = slot;
+                }
+        }
+        return 0;
+}
+
+static void table_free(struct oih_table *t)
+{
+        free(t->chains);
+        free(t->entries.data);
+        free(t->chain_of);
+}
+
+/* Someone else changing the table between our read and our commit makes the kernel answer
+ * EAGAIN: read again and retry, a bounded number of times. */
+#define COMMIT_TRIES 5
+
+static int commit_table(enum oih_family f, const struct oih_table *t, struct oih_table *old,
+                        struct oih_error *err)
+{
+        const struct tc_ops *o = &tc[f];
+        for (int attempt = 1;; attempt++) {
+                struct xtc_handle *h = NULL;
+                if (open_table(f, &h, err) < 0)
+                        return -1;
+                if (old && snapshot_table(f, h, old) < 0) {
+                        o->free(h);
+                        return oih_err(err, "out of memory");
+                }
+                if (fill_table(f, t, h) < 0) {
+                        int e = errno;
+                        o->free(h);
+                        err->errnum = e;
+                        return oih_err(err, "cannot build the %s table: %s", o->family_name, o->strerror(e));
+                }
+                int ok;
+                if (oih_fault_before_commit && oih_fault_before_commit(f) < 0) {
+                        errno = EIO;
+                        ok = 0;
+                } else {
+                        ok = o->commit(h);
+                }
+                int e = errno;
+                o->free(h);
+                if (ok)
+                        return 0;
+                if (e == EAGAIN && attempt < COMMIT_TRIES) {
+                        if (old)
+                                table_free(old);
+                        continue;
+                }
+                err->errnum = e;
+                if (e == EPERM)
+                        return oih_err(err, "cannot commit the %s filter table: %s (needs CAP_NET_ADMIN)",
+                                       o->family_name, o->strerror(e));
+                return oih_err(err, "cannot commit the %s filter table: %s", o->family_name, o->strerror(e));
+        }
+}
+
+int oih_commit(const struct oih_ruleset *rs, struct oih_error *err)
+{
+        struct oih_table old4;
+        if (commit_table(OIH_IPV4, &rs->t[OIH_IPV4], &old4, err) < 0)
+                return -1;
+        if (commit_table(OIH_IPV6, &rs->t[OIH_IPV6], NULL, err) == 0) {
+                table_free(&old4);
+                return 0;
+        }
+        /* IPv6 failed after IPv4 went in: put IPv4 back as it was, never half a policy. */
+        struct oih_error rerr;
+        oih_error_init(&rerr);
+        if (commit_table(OIH_IPV4, &old4, NULL, &rerr) < 0)
+                oih_err(err, "and putting the IPv4 table back failed too: %s", oih_error_first(&rerr));
+        else
+                oih_err(err, "the IPv4 table was put back as it was");
+        table_free(&old4);
+        return -1;
+}
+
+/* ---- network namespaces ---- */
+
+int oih_netns_open_path(const char *path, struct oih_error *err)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return oih_err_errno(err, errno, "cannot open network namespace %s", path);
+        struct stat st;
+        /* nsfs files are not regular files, directories or devices; refuse the obvious mistakes */
+        if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size > 0)) {
+                close(fd);
+                return oih_err(err, "%s is not a network namespace", path);
+        }
+        return fd;
+}
+
+int oih_netns_open_pid(long pid, struct oih_error *err)
+{
+        if (pid <= 0)
+                return oih_err(err, "invalid pid %ld", pid);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+        return oih_netns_open_path(path, err);
+}
+
+int oih_netns_is_own(int fd, struct oih_error *err)
+{
+        struct stat a, b;
+        if (fstat(fd, &a) < 0)
+                return oih_err_errno(err, errno, "cannot stat the network namespace");
+        if (stat("/proc/self/ns/net", &b) < 0)
+                return oih_err_errno(err, errno, "cannot stat /proc/self/ns/net");
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)
+{
+        int pipefd[2];
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return oih_err_errno(err, errno, "pipe");
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return oih_err_errno(err, e, "fork");
+        }
+        if (pid == 0) {
+                /* The child enters the namespace; the caller never does. */
+                close(pipefd[0]);
+                struct oih_error cerr;
+                oih_error_init(&cerr);
+                int r;
+                if (setns(netns_fd, CLONE_NEWNET) < 0)
+                        r = oih_err_errno(&cerr, errno, "cannot enter the network namespace");
+                else
+                        r = oih_commit(rs, &cerr);
+                if (r < 0) {
+                        for (int i = 0; i < cerr.n; i++) {
+                                size_t len = strnlen(cerr.msg[i], OIH_ERR_LEN - 1) + 1;
+                                if (write(pipefd[1], cerr.msg[i], len) != (ssize_t)len)
+                                        break;
+                        }
+                }
+                _exit(r < 0 ? 1 : 0);
+        }
+        close(pipefd[1]);
+        char buf[OIH_ERR_MAX * OIH_ERR_LEN];
+        size_t len = 0;
+        for (;;) {
+                ssize_t k = read(pipefd[0], buf + len, sizeof(buf) - 1 - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                len += (size_t)k;
+                if (len == sizeof(buf) - 1)
+                        break;
+        }
+        close(pipefd[0]);
+        buf[len] = '\0';
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return oih_err_errno(err, errno, "waitpid");
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+                oih_err(err, "%s", buf + i);
+        if (len == 0)
+                oih_err(err, "the child applying the rules %s",
+                        WIFSIGNALED(status) ? "was killed" : "failed without a message");
+        return -1;
+}

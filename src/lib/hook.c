@@ -1,0 +1,421 @@
+#include "config.h"
+
+#include "hook.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define JSON_DEPTH 32
+
+static const char *const stage_names[] = {
+        [OIH_STAGE_CREATE_CONTAINER] = "createContainer",
+        [OIH_STAGE_CREATE_RUNTIME] = "createRuntime",
+        [OIH_STAGE_PRESTART] = "prestart",
+};
+
+int oih_stage_parse(const char *s, enum oih_stage *ret, struct oih_error *err)
+{
+        for (size_t i = 0; i < sizeof(stage_names) / sizeof(stage_names[0]); i++) {
+                if (strcmp(s, stage_names[i]) == 0) {
+                        *ret = (enum oih_stage)i;
+                        return 0;
+                }
+        }
+        return oih_err(err, "unknown stage \"%.64s\" (createContainer, createRuntime or prestart)",
+                       s);
+}
+
+const char *oih_stage_name(enum oih_stage s)
+{
+        return stage_names[s];
+}
+
+int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len,
+                     struct oih_error *err)
+{
+        size_t cap = 4096, len = 0;
+        char *buf = malloc(cap);
+        if (buf == NULL)
+                return oih_err_errno(err, ENOMEM, "cannot read %s", what);
+        for (;;) {
+                if (len == cap) {
+                        /* Grow past MAX by one byte at most: that byte tells "too large". */
+                        size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+                        char *nbuf = ncap > cap ? realloc(buf, ncap) : NULL;
+                        if (nbuf == NULL) {
+                                free(buf);
+                                if (ncap <= cap)
+                                        return oih_err(err, "%s is larger than %zu bytes", what, max);
+                                return oih_err_errno(err, ENOMEM, "cannot read %s", what);
+                        }
+                        buf = nbuf;
+                        cap = ncap;
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int e = errno;
+                        free(buf);
+                        return oih_err_errno(err, e, "cannot read %s", what);
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len > max) {
+                        free(buf);
+                        return oih_err(err, "%s is larger than %zu bytes", what, max);
+                }
+        }
+        char *nbuf = realloc(buf, len + 1);
+        if (nbuf == NULL) {
+                free(buf);
+                return oih_err_errno(err, ENOMEM, "cannot read %s", what);
+        }
+        nbuf[len] = '\0';
+        *ret_buf = nbuf;
+        *ret_len = len;
+        return 0;
+}
+
+static int parse_json(const char *buf, size_t len, const char *what, json_object **ret,
+                      struct oih_error *err)
+{
+        if (len > (size_t)INT32_MAX)
+                return oih_err(err, "%s is too large", what);
+        json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
+        if (tok == NULL)
+                return oih_err_errno(err, ENOMEM, "cannot parse %s", what);
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        json_object *obj = json_tokener_parse_ex(tok, buf, (int)len);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        size_t off = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+        if (obj == NULL && jerr == json_tokener_continue)
+                return oih_err(err, "%s: unexpected end of input", what);
+        if (obj == NULL)
+                return oih_err(err, "%s: invalid JSON at byte %zu: %s", what, off,
+                               json_tokener_error_desc(jerr));
+        for (; off < len; off++) {
+                if (strchr(" \t\r\n", buf[off]) == NULL) {
+                        json_object_put(obj);
+                        return oih_err(err, "%s: trailing data at byte %zu", what, off);
+                }
+        }
+        if (!json_object_is_type(obj, json_type_object)) {
+                json_object_put(obj);
+                return oih_err(err, "%s: not a JSON object", what);
+        }
+        *ret = obj;
+        return 0;
+}
+
+/* The container id is repeated in every message and log line: keep it printable. */
+static bool printable_id(const char *s)
+{
+        size_t n = 0;
+        for (; s[n] != '\0'; n++)
+                if ((unsigned char)s[n] <= ' ' || (unsigned char)s[n] >= 0x7f)
+                        return false;
+        return n > 0 && n <= OIH_ID_MAX;
+}
+
+void oih_state_clear(struct oih_state *s)
+{
+        free(s->id);
+        free(s->bundle);
+        free(s->policy);
+        memset(s, 0, sizeof(*s));
+        s->pid = -1;
+}
+
+int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct oih_error *err)
+{
+        json_object *root, *v, *ann;
+        struct oih_state s = { .pid = -1 };
+        if (parse_json(buf, len, "state", &root, err) < 0)
+                return -1;
+
+        if (!json_object_object_get_ex(root, "id", &v) || !json_object_is_type(v, json_type_string)
+            || !printable_id(json_object_get_string(v))) {
+                oih_err(err, "state: \"id\" is missing or not a printable string");
+                goto fail;
+        }
+        s.id = strdup(json_object_get_string(v));
+
+        if (!json_object_object_get_ex(root, "bundle", &v)
+            || !json_object_is_type(v, json_type_string)
+            || json_object_get_string(v)[0] != '/') {
+                oih_err(err, "state: \"bundle\" is missing or not an absolute path");
+                goto fail;
+        }
+        s.bundle = strdup(json_object_get_string(v));
+
+        if (json_object_object_get_ex(root, "pid", &v)) {
+                if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0
+                    || json_object_get_int64(v) > INT32_MAX) {
+                        oih_err(err, "state: \"pid\" is not a process id");
+                        goto fail;
+                }
+                s.pid = (long)json_object_get_int64(v);
+        }
+
+        if (json_object_object_get_ex(root, "annotations", &ann)) {
+                if (!json_object_is_type(ann, json_type_object)) {
+                        oih_err(err, "state: \"annotations\" is not an object");
+                        goto fail;
+                }
+                if (json_object_object_get_ex(ann, OIH_ANNOTATION, &v)) {
+                        if (!json_object_is_type(v, json_type_string)) {
+                                oih_err(err, "state: annotation %s is not a string", OIH_ANNOTATION);
+                                goto fail;
+                        }
+                        s.policy = strdup(json_object_get_string(v));
+                        if (s.policy == NULL)
+                                goto nomem;
+                }
+        }
+        if (s.id == NULL || s.bundle == NULL)
+                goto nomem;
+        json_object_put(root);
+        *ret = s;
+        return 0;
+nomem:
+        oih_err_errno(err, ENOMEM, "state");
+fail:
+        json_object_put(root);
+        oih_state_clear(&s);
+        return -1;
+}
+
+int oih_state_read(int fd, struct oih_state *ret, struct oih_error *err)
+{
+        char *buf;
+        size_t len;
+        if (oih_read_bounded(fd, OIH_STATE_MAX, "the state on stdin", &buf, &len, err) < 0)
+                return -1;
+        int r = oih_state_parse(buf, len, ret, err);
+        free(buf);
+        return r;
+}
+
+void oih_netcfg_clear(struct oih_netcfg *c)
+{
+        free(c->netns_path);
+        memset(c, 0, sizeof(*c));
+}
+
+static const char *const cap_sets[] = {
+        "bounding", "effective", "inheritable", "permitted", "ambient",
+};
+
+int oih_config_parse(const char *buf, size_t len, struct oih_netcfg *ret, struct oih_error *err)
+{
+        json_object *root, *lnx, *nss, *proc, *caps, *v;
+        struct oih_netcfg c = { 0 };
+        if (parse_json(buf, len, "config.json", &root, err) < 0)
+                return -1;
+
+        /* No "linux" or no "namespaces": the container shares all of the host's. */
+        if (json_object_object_get_ex(root, "linux", &lnx)
+            && json_object_object_get_ex(lnx, "namespaces", &nss)) {
+                if (!json_object_is_type(nss, json_type_array)) {
+                        oih_err(err, "config.json: linux.namespaces is not an array");
+                        goto fail;
+                }
+                for (size_t i = 0; i < json_object_array_length(nss); i++) {
+                        json_object *ns = json_object_array_get_idx(nss, i);
+                        if (!json_object_object_get_ex(ns, "type", &v)
+                            || !json_object_is_type(v, json_type_string)
+                            || strcmp(json_object_get_string(v), "network") != 0)
+                                continue;
+                        if (c.netns) {
+                                oih_err(err, "config.json: two network namespaces");
+                                goto fail;
+                        }
+                        c.netns = true;
+                        if (json_object_object_get_ex(ns, "path", &v)) {
+                                if (!json_object_is_type(v, json_type_string)) {
+                                        oih_err(err, "config.json: network namespace path is not a string");
+                                        goto fail;
+                                }
+                                /* An empty path means a new namespace (runtime-spec). */
+                                if (json_object_get_string(v)[0] != '\0') {
+                                        c.netns_path = strdup(json_object_get_string(v));
+                                        if (c.netns_path == NULL) {
+                                                oih_err_errno(err, ENOMEM, "config.json");
+                                                goto fail;
+                                        }
+                                }
+                        }
+                }
+        }
+
+        if (json_object_object_get_ex(root, "process", &proc)
+            && json_object_object_get_ex(proc, "capabilities", &caps)) {
+                for (size_t s = 0; s < sizeof(cap_sets) / sizeof(cap_sets[0]) && !c.net_admin; s++) {
+                        json_object *set;
+                        if (!json_object_object_get_ex(caps, cap_sets[s], &set))
+                                continue;
+                        if (!json_object_is_type(set, json_type_array)) {
+                                oih_err(err, "config.json: process.capabilities.%s is not an array",
+                                        cap_sets[s]);
+                                goto fail;
+                        }
+                        for (size_t i = 0; i < json_object_array_length(set); i++) {
+                                v = json_object_array_get_idx(set, i);
+                                if (json_object_is_type(v, json_type_string)
+                                    && strcmp(json_object_get_string(v), "CAP_NET_ADMIN") == 0) {
+                                        c.net_admin = cap_sets[s];
+                                        break;
+                                }
+                        }
+                }
+        }
+        json_object_put(root);
+        *ret = c;
+        return 0;
+fail:
+        json_object_put(root);
+        oih_netcfg_clear(&c);
+        return -1;
+}
+
+int oih_config_load(const char *bundle, struct oih_netcfg *ret, struct oih_error *err)
+{
+        char *path, *buf;
+        size_t len;
+        if (asprintf(&path, "%s/config.json", bundle) < 0)
+                return oih_err_errno(err, ENOMEM, "config.json");
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+                int e = errno;
+                oih_err_errno(err, e, "cannot open %s", path);
+                free(path);
+                return -1;
+        }
+        free(path);
+        int r = oih_read_bounded(fd, OIH_CONFIG_MAX, "config.json", &buf, &len, err);
+        close(fd);
+        if (r < 0)
+                return -1;
+        r = oih_config_parse(buf, len, ret, err);
+        free(buf);
+        return r;
+}
+
+int oih_netcfg_check(const struct oih_netcfg *c, struct oih_error *err)
+{
+        if (!c->netns)
+                return oih_err(err, "the container shares the host's network namespace "
+                                    "(--network host); refusing to firewall the host");
+        if (c->net_admin)
+                return oih_err(err, "the container keeps CAP_NET_ADMIN (%s set; --cap-add NET_ADMIN "
+                                    "or --privileged) and could rewrite its rules",
+                               c->net_admin);
+        return 0;
+}
+
+int oih_policy_name_check(const char *name, struct oih_error *err)
+{
+        size_t n = strlen(name);
+        if (n == 0)
+                return oih_err(err, "empty policy name");
+        if (n > OIH_POLICY_NAME_MAX)
+                return oih_err(err, "policy name longer than %d bytes", OIH_POLICY_NAME_MAX);
+        for (size_t i = 0; i < n; i++) {
+                char ch = name[i];
+                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+                          || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+                if (!ok)
+                        return oih_err(err, "invalid policy name \"%.*s\": only A-Z a-z 0-9 _ . - "
+                                            "are allowed", OIH_POLICY_NAME_MAX, name);
+        }
+        if (name[0] == '.' || strstr(name, "..") != NULL)
+                return oih_err(err, "invalid policy name \"%s\": it must not start with '.' or "
+                                    "contain \"..\"", name);
+        return 0;
+}
+
+/* Someone other than the owner and root could change what this file or directory holds. */
+static bool writable_by_others(const struct stat *st)
+{
+        return (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
+}
+
+static int open_in_dir(const char *dir, const char *file, char **ret_path, struct oih_error *err)
+{
+        char *path;
+        struct stat st;
+        if (asprintf(&path, "%s/%s", dir, file) < 0)
+                return oih_err_errno(err, ENOMEM, "policy");
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+                int e = errno;
+                free(path);
+                /* A rules directory that does not exist holds no policy: try the next one. */
+                return e == ENOENT ? -ENOENT : oih_err_errno(err, e, "cannot open rules directory %s", dir);
+        }
+        int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        int e = errno;
+        if (fd < 0 && e == ENOENT) {
+                close(dfd);
+                free(path);
+                return -ENOENT;
+        }
+        if (fd < 0) {
+                close(dfd);
+                if (e == ELOOP)
+                        oih_err(err, "%s is a symbolic link; refusing it", path);
+                else
+                        oih_err_errno(err, e, "cannot open %s", path);
+                free(path);
+                return -1;
+        }
+        const char *why = NULL;
+        if (fstat(dfd, &st) < 0)
+                why = "cannot stat its directory";
+        else if (writable_by_others(&st))
+                why = "its directory is writable by group or others";
+        else if (fstat(fd, &st) < 0)
+                why = "cannot stat it";
+        else if (!S_ISREG(st.st_mode))
+                why = "not a regular file";
+        else if (writable_by_others(&st))
+                why = "it is writable by group or others (chmod go-w)";
+        close(dfd);
+        if (why != NULL) {
+                close(fd);
+                oih_err(err, "refusing policy %s: %s", path, why);
+                free(path);
+                return -1;
+        }
+        *ret_path = path;
+        return fd;
+}
+
+int oih_policy_open(const char *const *dirs, size_t ndirs, const char *name, char **ret_path,
+                    struct oih_error *err)
+{
+        char file[OIH_POLICY_NAME_MAX + sizeof(".json")];
+        if (oih_policy_name_check(name, err) < 0)
+                return -1;
+        snprintf(file, sizeof(file), "%s.json", name);
+        for (size_t i = 0; i < ndirs; i++) {
+                int fd = open_in_dir(dirs[i], file, ret_path, err);
+                if (fd >= 0 || fd == -1)
+                        return fd;
+        }
+        char where[256] = "";
+        for (size_t i = 0, used = 0; i < ndirs && used < sizeof(where); i++) {
+                int n = snprintf(where + used, sizeof(where) - used, "%s%s", i ? ", " : "", dirs[i]);
+                used += n > 0 ? (size_t)n : 0;
+        }
+        return oih_err(err, "policy \"%s\" not found: no %s in %s", name, file, where);
+}

@@ -1,0 +1,59 @@
+/* Hook mode: what the OCI runtime hands the hook (the state on stdin, the bundle's config.json),
+ * the checks made before a policy is applied, and finding the policy file. Nothing here touches
+ * the kernel's tables; cmd-hook.c joins these steps to compile and commit. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define OIH_ANNOTATION "oci-iptables-hook.policy"
+#define OIH_STATE_MAX (1u << 20)        /* the state is a few hundred bytes */
+#define OIH_CONFIG_MAX (16u << 20)      /* config.json carries env and annotations */
+#define OIH_POLICY_NAME_MAX 128
+#define OIH_ID_MAX 1024
+
+enum oih_stage { OIH_STAGE_CREATE_CONTAINER, OIH_STAGE_CREATE_RUNTIME, OIH_STAGE_PRESTART };
+int oih_stage_parse(const char *s, enum oih_stage *ret, struct oih_error *err);
+const char *oih_stage_name(enum oih_stage s);
+
+/* The OCI state, as far as the hook needs it. */
+struct oih_state {
+        char *id;
+        char *bundle;
+        long pid;       /* -1: absent */
+        char *policy;   /* the annotation's value; NULL: no annotation */
+};
+/* Reads FD to its end (at most OIH_STATE_MAX bytes) and parses it. */
+int oih_state_read(int fd, struct oih_state *ret, struct oih_error *err);
+int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct oih_error *err);
+void oih_state_clear(struct oih_state *s);
+
+/* What the bundle's config.json says about the container's network and capabilities. */
+struct oih_netcfg {
+        bool netns;             /* linux.namespaces has a "network" entry */
+        char *netns_path;       /* it joins that namespace; NULL: a new one */
+        const char *net_admin;  /* a capability set holding CAP_NET_ADMIN; NULL: none */
+};
+int oih_config_parse(const char *buf, size_t len, struct oih_netcfg *ret, struct oih_error *err);
+/* Reads BUNDLE/config.json and parses it. */
+int oih_config_load(const char *bundle, struct oih_netcfg *ret, struct oih_error *err);
+void oih_netcfg_clear(struct oih_netcfg *c);
+/* Refuses a container the policy cannot hold: one that shares the host's network namespace or
+ * that could rewrite its own rules. */
+int oih_netcfg_check(const struct oih_netcfg *c, struct oih_error *err);
+
+/* A policy name is [A-Za-z0-9_.-]+, not starting with '.', without "..", at most
+ * OIH_POLICY_NAME_MAX bytes: it can only ever name a file directly inside a rules directory. */
+int oih_policy_name_check(const char *name, struct oih_error *err);
+/* Opens NAME.json in the first of DIRS that has it. Refuses symbolic links, anything but a
+ * regular file, and a file or directory that someone besides its owner and root could write.
+ * Returns the open file descriptor; *RET_PATH (malloc'ed) names it for messages. */
+int oih_policy_open(const char *const *dirs, size_t ndirs, const char *name, char **ret_path,
+                    struct oih_error *err);
+
+/* Reads FD to its end; more than MAX bytes is an error naming WHAT. The buffer is
+ * NUL-terminated. */
+int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len,
+                     struct oih_error *err);

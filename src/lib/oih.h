@@ -1,0 +1,39 @@
+/* The library's entry points for the command line, the hook and the tests. */
+#pragma once
+
+#include "error.h"
+#include "policy.h"
+
+/* render.c: the iptables-restore text that builds the same table as the policy, exactly as
+ * iptables-legacy-save prints it (without counters and comment lines). */
+int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out);
+/* Prints S as iptables-save quotes a string argument (with a leading space). */
+void oih_put_string(FILE *out, const char *s);
+/* Chains in the order the kernel table holds them: built-in ones in hook order, then the
+ * family's user chains sorted by name (as libiptc keeps them). RET holds nchains + 3. */
+unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret);
+/* oih_policy_foreach_entry, chain by chain in that order. */
+int oih_foreach_entry_in_table_order(const struct oih_policy *p, enum oih_family family,
+                                     oih_entry_fn fn, void *ctx);
+
+/* blob.c + commit.c */
+struct oih_ruleset;
+/* Translates a policy into kernel entries for both families. Pure: no kernel access. */
+int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih_error *err);
+void oih_ruleset_free(struct oih_ruleset *rs);
+unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family);
+
+/* Replaces the filter tables of the CALLING process's network namespace with RS: IPv4 then
+ * IPv6, each one atomic; when IPv6 fails, IPv4 is put back as it was. */
+int oih_commit(const struct oih_ruleset *rs, struct oih_error *err);
+/* For tests only: called before each family's commit; < 0 makes that commit fail. */
+extern int (*oih_fault_before_commit)(enum oih_family family);
+
+/* Opens a network namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a pid. */
+int oih_netns_open_path(const char *path, struct oih_error *err);
+int oih_netns_open_pid(long pid, struct oih_error *err);
+/* 1 when FD is the caller's own network namespace, 0 when not, < 0 on error. */
+int oih_netns_is_own(int fd, struct oih_error *err);
+/* Runs oih_commit inside the namespace FD, in a child process: the caller never changes
+ * namespace. The child's error comes back in ERR. */
+int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);

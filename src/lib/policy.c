@@ -1,0 +1,1480 @@
+/* Parse and validate a version-1 policy (docs/policy-format.md) into struct oih_policy.
+ * Pure: no kernel access. Errors are collected, each with its JSON path. */
+#include "policy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <linux/netfilter/xt_limit.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tables.h"
+
+struct parser {
+        struct oih_error *err;
+        struct oih_policy *p;
+        int errors;
+};
+
+#define PATHLEN 128
+
+/* JSON paths for messages; one cut short still says where. */
+static void path_fmt(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void path_fmt(char *out, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(out, PATHLEN, fmt, ap);
+        va_end(ap);
+}
+
+static int perr(struct parser *ps, const char *path, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int perr(struct parser *ps, const char *path, const char *fmt, ...)
+{
+        char msg[OIH_ERR_LEN];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        ps->errors++;
+        return oih_err(ps->err, "%s: %s", path, msg);
+}
+
+static const char *type_name(json_object *o)
+{
+        switch (json_object_get_type(o)) {
+        case json_type_null: return "null";
+        case json_type_boolean: return "a boolean";
+        case json_type_double: return "a number with a fraction";
+        case json_type_int: return "a number";
+        case json_type_object: return "an object";
+        case json_type_array: return "an array";
+        case json_type_string: return "a string";
+        }
+        return "?";
+}
+
+static int expect_type(struct parser *ps, const char *path, json_object *o, json_type t,
+                       const char *what)
+{
+        if (json_object_is_type(o, t))
+                return 0;
+        return perr(ps, path, "expected %s, got %s", what, type_name(o));
+}
+
+/* Strings from the file end up in messages and in iptables-restore text: printable ASCII
+ * only keeps both unambiguous. */
+static int get_string(struct parser *ps, const char *path, json_object *o, size_t maxlen,
+                      const char **ret)
+{
+        if (expect_type(ps, path, o, json_type_string, "a string") < 0)
+                return -1;
+        const char *s = json_object_get_string(o);
+        size_t len = (size_t)json_object_get_string_len(o);
+        if (len > maxlen)
+                return perr(ps, path, "string of %zu bytes is longer than %zu", len, maxlen);
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+                        return perr(ps, path, "only printable ASCII characters are allowed");
+        *ret = s;
+        return 0;
+}
+
+static int get_uint(struct parser *ps, const char *path, json_object *o, unsigned long max,
+                    const char *what, unsigned long *ret)
+{
+        if (json_object_is_type(o, json_type_string)) {
+                const char *s = json_object_get_string(o);
+                char *end;
+                errno = 0;
+                unsigned long v = strtoul(s, &end, 10);
+                if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > max)
+                        return perr(ps, path, "%s \"%s\" is not a number in 0-%lu", what, s, max);
+                *ret = v;
+                return 0;
+        }
+        if (!json_object_is_type(o, json_type_int))
+                return perr(ps, path, "expected %s (a number), got %s", what, type_name(o));
+        int64_t v = json_object_get_int64(o);
+        if (v < 0 || (uint64_t)v > max)
+                return perr(ps, path, "%s %lld out of range 0-%lu", what, (long long)v, max);
+        *ret = (unsigned long)v;
+        return 0;
+}
+
+/* {"not": X} -> X with *inv set; anything else is returned as is. */
+static json_object *unwrap_not(struct parser *ps, const char *path, json_object *o, bool *inv,
+                               bool *bad)
+{
+        *inv = false;
+        *bad = false;
+        if (!json_object_is_type(o, json_type_object))
+                return o;
+        json_object *inner;
+        if (!json_object_object_get_ex(o, "not", &inner))
+                return o; /* a value that is itself an object (tcp_flags) */
+        if (json_object_object_length(o) != 1) {
+                perr(ps, path, "expected {\"not\": value} with no other key");
+                *bad = true;
+                return NULL;
+        }
+        *inv = true;
+        return inner;
+}
+
+/* ---- addresses ---- */
+
+static int parse_addr(struct parser *ps, const char *path, json_object *o, struct oih_addr *a)
+{
+        const char *s;
+        if (get_string(ps, path, o, 64, &s) < 0)
+                return -1;
+        char buf[80];
+        snprintf(buf, sizeof(buf), "%s", s);
+        char *slash = strchr(buf, '/');
+        if (slash)
+                *slash++ = '\0';
+        memset(a, 0, sizeof(*a));
+        unsigned maxbits;
+        if (inet_pton(AF_INET, buf, a->addr) == 1) {
+                a->family = OIH_IPV4;
+                maxbits = 32;
+        } else if (inet_pton(AF_INET6, buf, a->addr) == 1) {
+                a->family = OIH_IPV6;
+                maxbits = 128;
+        } else {
+                return perr(ps, path, "\"%s\" is not an IPv4 or IPv6 address (host names are not accepted)", s);
+        }
+        unsigned long bits = maxbits;
+        if (slash) {
+                char *end;
+                errno = 0;
+                bits = strtoul(slash, &end, 10);
+                if (*slash < '0' || *slash > '9' || *end != '\0' || errno || bits > maxbits)
+                        return perr(ps, path, "mask \"/%s\" out of range 0-%u", slash, maxbits);
+        }
+        for (unsigned i = 0; i < maxbits / 8; i++) {
+                unsigned b = bits > i * 8 ? (bits - i * 8 >= 8 ? 8 : bits - i * 8) : 0;
+                a->mask[i] = (uint8_t)(0xFF00u >> b);
+                a->addr[i] &= a->mask[i];
+        }
+        return 0;
+}
+
+static int parse_addrs(struct parser *ps, const char *path, json_object *o,
+                       struct oih_addr **ret, unsigned *nret, bool *inv)
+{
+        bool bad;
+        o = unwrap_not(ps, path, o, inv, &bad);
+        if (bad)
+                return -1;
+        if (json_object_is_type(o, json_type_array)) {
+                size_t n = json_object_array_length(o);
+                if (*inv)
+                        return perr(ps, path, "negation is not allowed with a list of addresses");
+                if (n == 0)
+                        return perr(ps, path, "empty list of addresses");
+                if (n > OIH_MAX_ADDRS)
+                        return perr(ps, path, "%zu addresses, more than %u", n, OIH_MAX_ADDRS);
+                struct oih_addr *a = calloc(n, sizeof(*a));
+                if (a == NULL)
+                        return perr(ps, path, "out of memory");
+                *ret = a;
+                *nret = (unsigned)n;
+                int r = 0;
+                for (size_t i = 0; i < n; i++) {
+                        char p[PATHLEN];
+                        path_fmt(p, "%s[%zu]", path, i);
+                        if (parse_addr(ps, p, json_object_array_get_idx(o, i), &a[i]) < 0)
+                                r = -1;
+                }
+                return r;
+        }
+        struct oih_addr *a = calloc(1, sizeof(*a));
+        if (a == NULL)
+                return perr(ps, path, "out of memory");
+        *ret = a;
+        *nret = 1;
+        return parse_addr(ps, path, o, a);
+}
+
+/* ---- ports ---- */
+
+static int parse_port(struct parser *ps, const char *path, json_object *o, struct oih_portrange *r)
+{
+        unsigned long v;
+        if (json_object_is_type(o, json_type_string) && strchr(json_object_get_string(o), ':')) {
+                const char *s = json_object_get_string(o);
+                char *end;
+                unsigned long lo, hi;
+                errno = 0;
+                lo = strtoul(s, &end, 10);
+                if (*s < '0' || *s > '9' || *end != ':' || errno)
+                        return perr(ps, path, "port range \"%s\" is not LOW:HIGH", s);
+                const char *h = end + 1;
+                hi = strtoul(h, &end, 10);
+                if (*h < '0' || *h > '9' || *end != '\0' || errno)
+                        return perr(ps, path, "port range \"%s\" is not LOW:HIGH", s);
+                if (lo > 65535 || hi > 65535)
+                        return perr(ps, path, "port %lu out of range 0-65535", lo > 65535 ? lo : hi);
+                if (lo > hi)
+                        return perr(ps, path, "port range \"%s\" is reversed", s);
+                r->lo = (uint16_t)lo;
+                r->hi = (uint16_t)hi;
+                return 0;
+        }
+        if (get_uint(ps, path, o, 65535, "port", &v) < 0)
+                return -1;
+        r->lo = r->hi = (uint16_t)v;
+        return 0;
+}
+
+static int parse_ports(struct parser *ps, const char *path, json_object *o, struct oih_ports *pp)
+{
+        bool bad;
+        o = unwrap_not(ps, path, o, &pp->invert, &bad);
+        if (bad)
+                return -1;
+        if (!json_object_is_type(o, json_type_array)) {
+                pp->n = 1;
+                return parse_port(ps, path, o, &pp->r[0]);
+        }
+        size_t n = json_object_array_length(o);
+        if (n == 0)
+                return perr(ps, path, "empty list of ports");
+        unsigned slots = 0;
+        int r = 0;
+        for (size_t i = 0; i < n; i++) {
+                char p[PATHLEN];
+                path_fmt(p, "%s[%zu]", path, i);
+                struct oih_portrange pr;
+                if (parse_port(ps, p, json_object_array_get_idx(o, i), &pr) < 0) {
+                        r = -1;
+                        continue;
+                }
+                slots += pr.lo == pr.hi ? 1 : 2;
+                if (slots > OIH_MULTIPORT_SLOTS)
+                        return perr(ps, path, "too many ports: a list takes at most %d slots, a range counts two",
+                                    OIH_MULTIPORT_SLOTS);
+                pp->r[pp->n++] = pr;
+        }
+        pp->multi = n > 1;
+        return r;
+}
+
+/* ---- the rule fields ---- */
+
+static int parse_idrange(struct parser *ps, const char *path, json_object *o, struct oih_idrange *id)
+{
+        bool bad;
+        o = unwrap_not(ps, path, o, &id->invert, &bad);
+        if (bad)
+                return -1;
+        id->set = true;
+        if (json_object_is_type(o, json_type_string) && strchr(json_object_get_string(o), '-')) {
+                const char *s = json_object_get_string(o);
+                char *end;
+                errno = 0;
+                unsigned long lo = strtoul(s, &end, 10);
+                if (*s < '0' || *s > '9' || *end != '-' || errno || lo > UINT32_MAX - 1)
+                        return perr(ps, path, "\"%s\" is not an id or MIN-MAX", s);
+                const char *h = end + 1;
+                unsigned long hi = strtoul(h, &end, 10);
+                if (*h < '0' || *h > '9' || *end != '\0' || errno || hi > UINT32_MAX - 1)
+                        return perr(ps, path, "\"%s\" is not an id or MIN-MAX", s);
+                if (lo > hi)
+                        return perr(ps, path, "range \"%s\" is reversed", s);
+                id->lo = (uint32_t)lo;
+                id->hi = (uint32_t)hi;
+                return 0;
+        }
+        unsigned long v;
+        /* 2^32-1 is (uid_t)-1, which the kernel cannot match. */
+        if (get_uint(ps, path, o, UINT32_MAX - 1, "id", &v) < 0)
+                return -1;
+        id->lo = id->hi = (uint32_t)v;
+        return 0;
+}
+
+static int parse_states(struct parser *ps, const char *path, json_object *o, unsigned *mask, bool *inv)
+{
+        bool bad;
+        o = unwrap_not(ps, path, o, inv, &bad);
+        if (bad)
+                return -1;
+        if (json_object_is_type(o, json_type_string)) {
+                const struct oih_name *n = oih_name_find(oih_ct_states, json_object_get_string(o));
+                if (n == NULL)
+                        return perr(ps, path, "unknown state \"%s\" (expected NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED)",
+                                    json_object_get_string(o));
+                *mask = n->value;
+                return 0;
+        }
+        if (expect_type(ps, path, o, json_type_array, "a list of states") < 0)
+                return -1;
+        size_t n = json_object_array_length(o);
+        if (n == 0)
+                return perr(ps, path, "empty list of states");
+        if (n > 8)
+                return perr(ps, path, "too many states");
+        *mask = 0;
+        for (size_t i = 0; i < n; i++) {
+                char p[PATHLEN];
+                const char *s;
+                path_fmt(p, "%s[%zu]", path, i);
+                if (get_string(ps, p, json_object_array_get_idx(o, i), 16, &s) < 0)
+                        return -1;
+                const struct oih_name *nm = oih_name_find(oih_ct_states, s);
+                if (nm == NULL)
+                        return perr(ps, p, "unknown state \"%s\" (expected NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED)", s);
+                *mask |= nm->value;
+        }
+        return 0;
+}
+
+static int parse_flag_list(struct parser *ps, const char *path, json_object *o, uint8_t *ret)
+{
+        if (expect_type(ps, path, o, json_type_array, "a list of TCP flags") < 0)
+                return -1;
+        size_t n = json_object_array_length(o);
+        if (n > 8)
+                return perr(ps, path, "too many flags");
+        *ret = 0;
+        for (size_t i = 0; i < n; i++) {
+                char p[PATHLEN];
+                const char *s;
+                path_fmt(p, "%s[%zu]", path, i);
+                if (get_string(ps, p, json_object_array_get_idx(o, i), 8, &s) < 0)
+                        return -1;
+                const struct oih_name *nm = oih_name_find(oih_tcp_flags, s);
+                if (nm == NULL)
+                        return perr(ps, p, "unknown TCP flag \"%s\" (expected SYN, ACK, FIN, RST, URG, PSH, ALL or NONE)", s);
+                *ret |= (uint8_t)nm->value;
+        }
+        return 0;
+}
+
+struct rule_ctx {
+        struct parser *ps;
+        struct oih_rule *r;
+        /* raw values kept for the checks that need the whole rule */
+        json_object *icmp_type, *reject_with, *log_prefix, *log_level, *nflog_group, *nflog_prefix,
+                *family, *target, *goto_;
+        char icmp_path[PATHLEN];
+};
+
+typedef int (*field_fn)(struct rule_ctx *c, const char *path, json_object *v);
+
+static int f_chain(struct rule_ctx *c, const char *path, json_object *v)
+{
+        const char *s;
+        if (get_string(c->ps, path, v, 64, &s) < 0)
+                return -1;
+        if (strlen(s) > OIH_CHAIN_MAXLEN)
+                return perr(c->ps, path, "chain name \"%s\" is longer than %d characters", s, OIH_CHAIN_MAXLEN);
+        strcpy(c->r->chain, s);
+        return 0;
+}
+
+static int f_protocol(struct rule_ctx *c, const char *path, json_object *v)
+{
+        bool bad;
+        v = unwrap_not(c->ps, path, v, &c->r->proto_inv, &bad);
+        if (bad)
+                return -1;
+        unsigned long num;
+        if (json_object_is_type(v, json_type_int)) {
+                if (get_uint(c->ps, path, v, 255, "protocol", &num) < 0)
+                        return -1;
+        } else {
+                const char *s;
+                if (get_string(c->ps, path, v, 16, &s) < 0)
+                        return -1;
+                const struct oih_name *n = oih_name_find(oih_protocols, s);
+                if (n == NULL)
+                        return perr(c->ps, path, "unknown protocol \"%s\" (expected tcp, udp, icmp, icmpv6, all or a number)", s);
+                num = n->value;
+        }
+        if (num == 0 && c->r->proto_inv)
+                return perr(c->ps, path, "rule would never match protocol");
+        c->r->proto_set = num != 0;
+        c->r->proto = (uint8_t)num;
+        return 0;
+}
+
+static int f_source(struct rule_ctx *c, const char *path, json_object *v)
+{
+        return parse_addrs(c->ps, path, v, &c->r->src, &c->r->nsrc, &c->r->src_inv);
+}
+
+static int f_destination(struct rule_ctx *c, const char *path, json_object *v)
+{
+        return parse_addrs(c->ps, path, v, &c->r->dst, &c->r->ndst, &c->r->dst_inv);
+}
+
+static int parse_iface(struct parser *ps, const char *path, json_object *v, char *name, bool *inv)
+{
+        bool bad;
+        const char *s;
+        v = unwrap_not(ps, path, v, inv, &bad);
+        if (bad || get_string(ps, path, v, 64, &s) < 0)
+                return -1;
+        size_t len = strlen(s);
+        if (len == 0 || len > 15)
+                return perr(ps, path, "interface name \"%s\" must be 1 to 15 characters", s);
+        for (size_t i = 0; i < len; i++)
+                if (s[i] == ' ' || s[i] == '/' || s[i] == '"' || s[i] == '\'' || s[i] == '\\' ||
+                    (s[i] == '+' && i != len - 1))
+                        return perr(ps, path, "invalid interface name \"%s\"", s);
+        strcpy(name, s);
+        return 0;
+}
+
+static int f_in_interface(struct rule_ctx *c, const char *path, json_object *v)
+{
+        return parse_iface(c->ps, path, v, c->r->iniface, &c->r->iniface_inv);
+}
+
+static int f_out_interface(struct rule_ctx *c, const char *path, json_object *v)
+{
+        return parse_iface(c->ps, path, v, c->r->outiface, &c->r->outiface_inv);
+}
+
+static int f_sport(struct rule_ctx *c, const char *path, json_object *v)
+{
+        return parse_ports(c->ps, path, v, &c->r->sport);
+}
+
+static int f_dport(struct rule_ctx *c, const char *path, json_object *v)
+{
+        return parse_ports(c->ps, path, v, &c->r->dport);
+}
+
+static int f_syn(struct rule_ctx *c, const char *path, json_object *v)
+{
+        bool bad;
+        v = unwrap_not(c->ps, path, v, &c->r->tcpflags_inv, &bad);
+        if (bad)
+                return -1;
+        if (!json_object_is_type(v, json_type_boolean) || !json_object_get_boolean(v))
+                return perr(c->ps, path, "expected true or {\"not\": true}");
+        if (c->r->tcpflags_set)
+                return perr(c->ps, path, "syn and tcp_flags cannot both be given");
+        c->r->tcpflags_set = true;
+        c->r->tcpflags_mask = 0x17; /* FIN,SYN,RST,ACK */
+        c->r->tcpflags_cmp = 0x02;
+        return 0;
+}
+
+static int f_tcp_flags(struct rule_ctx *c, const char *path, json_object *v)
+{
+        bool bad;
+        v = unwrap_not(c->ps, path, v, &c->r->tcpflags_inv, &bad);
+        if (bad || expect_type(c->ps, path, v, json_type_object, "{\"mask\": [...], \"set\": [...]}") < 0)
+                return -1;
+        if (c->r->tcpflags_set)
+                return perr(c->ps, path, "syn and tcp_flags cannot both be given");
+        json_object *mask, *set;
+        if (!json_object_object_get_ex(v, "mask", &mask) || !json_object_object_get_ex(v, "set", &set) ||
+            json_object_object_length(v) != 2)
+                return perr(c->ps, path, "expected exactly the keys \"mask\" and \"set\"");
+        char p[PATHLEN];
+        path_fmt(p, "%s.mask", path);
+        if (parse_flag_list(c->ps, p, mask, &c->r->tcpflags_mask) < 0)
+                return -1;
+        path_fmt(p, "%s.set", path);
+        if (parse_flag_list(c->ps, p, set, &c->r->tcpflags_cmp) < 0)
+                return -1;
+        c->r->tcpflags_set = true;
+        return 0;
+}
+
+/* Resolved after "protocol" is known: the names depend on it. */
+static int f_icmp_type(struct rule_ctx *c, const char *path, json_object *v)
+{
+        c->icmp_type = v;
+        path_fmt(c->icmp_path, "%s", path);
+        return 0;
+}
+
+static int f_ctstate(struct rule_ctx *c, const char *path, json_object *v)
+{
+        c->r->ctstate_set = true;
+        return parse_states(c->ps, path, v, &c->r->ctstate, &c->r->ctstate_inv);
+}
+
+static int f_state(struct rule_ctx *c, const char *path, json_object *v)
+{
+        c->r->state_set = true;
+        return parse_states(c->ps, path, v, &c->r->state, &c->r->state_inv);
+}
+
+static int f_uid_owner(struct rule_ctx *c, const char *path, json_object *v)
+{
+        return parse_idrange(c->ps, path, v, &c->r->uid);
+}
+
+static int f_gid_owner(struct rule_ctx *c, const char *path, json_object *v)
+{
+        return parse_idrange(c->ps, path, v, &c->r->gid);
+}
+
+static const struct {
+        const char *name;
+        uint32_t mult;
+} rate_units[] = {
+        { "second", XT_LIMIT_SCALE }, { "sec", XT_LIMIT_SCALE }, { "s", XT_LIMIT_SCALE },
+        { "minute", XT_LIMIT_SCALE * 60 }, { "min", XT_LIMIT_SCALE * 60 }, { "m", XT_LIMIT_SCALE * 60 },
+        { "hour", XT_LIMIT_SCALE * 3600 }, { "h", XT_LIMIT_SCALE * 3600 },
+        { "day", XT_LIMIT_SCALE * 86400 }, { "d", XT_LIMIT_SCALE * 86400 },
+};
+
+static int f_limit(struct rule_ctx *c, const char *path, json_object *v)
+{
+        struct parser *ps = c->ps;
+        if (expect_type(ps, path, v, json_type_object, "{\"rate\": \"N/UNIT\", \"burst\": N}") < 0)
+                return -1;
+        json_object *rate = NULL, *burst = NULL;
+        json_object_object_foreach(v, key, val) {
+                if (strcmp(key, "rate") == 0)
+                        rate = val;
+                else if (strcmp(key, "burst") == 0)
+                        burst = val;
+                else
+                        return perr(ps, path, "unknown key \"%.40s\" (expected rate, burst)", key);
+        }
+        char p[PATHLEN];
+        path_fmt(p, "%s.rate", path);
+        const char *s;
+        if (rate == NULL)
+                return perr(ps, path, "\"rate\" is required");
+        if (get_string(ps, p, rate, 32, &s) < 0)
+                return -1;
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(s, &end, 10);
+        if (*s < '1' || *s > '9' || *end != '/' || errno || n > 10000)
+                return perr(ps, p, "rate \"%s\" is not N/second, N/minute, N/hour or N/day with N in 1-10000", s);
+        uint32_t mult = 0;
+        for (size_t i = 0; i < sizeof(rate_units) / sizeof(rate_units[0]); i++)
+                if (strcmp(end + 1, rate_units[i].name) == 0)
+                        mult = rate_units[i].mult;
+        if (mult == 0)
+                return perr(ps, p, "rate \"%s\": unknown unit (expected second, minute, hour or day)", s);
+        c->r->limit_avg = mult / (uint32_t)n;
+        c->r->limit_burst = 5;
+        if (burst) {
+                unsigned long b;
+                path_fmt(p, "%s.burst", path);
+                if (get_uint(ps, p, burst, 10000, "burst", &b) < 0)
+                        return -1;
+                if (b == 0)
+                        return perr(ps, p, "burst must be at least 1");
+                c->r->limit_burst = (uint32_t)b;
+        }
+        c->r->limit_set = true;
+        return 0;
+}
+
+static int f_comment(struct rule_ctx *c, const char *path, json_object *v)
+{
+        const char *s;
+        if (get_string(c->ps, path, v, 255, &s) < 0)
+                return -1;
+        c->r->comment = strdup(s);
+        return c->r->comment ? 0 : perr(c->ps, path, "out of memory");
+}
+
+/* Kept raw: their meaning depends on other keys. */
+#define RAW_FIELD(fn, member)                                                      \
+        static int fn(struct rule_ctx *c, const char *path, json_object *v)        \
+        {                                                                          \
+                (void)path;                                                        \
+                c->member = v;                                                     \
+                return 0;                                                          \
+        }
+RAW_FIELD(f_family, family)
+RAW_FIELD(f_target, target)
+RAW_FIELD(f_goto, goto_)
+RAW_FIELD(f_reject_with, reject_with)
+RAW_FIELD(f_log_prefix, log_prefix)
+RAW_FIELD(f_log_level, log_level)
+RAW_FIELD(f_nflog_group, nflog_group)
+RAW_FIELD(f_nflog_prefix, nflog_prefix)
+
+static const struct {
+        const char *key;
+        field_fn fn;
+} rule_fields[] = {
+        { "chain", f_chain }, { "family", f_family }, { "protocol", f_protocol },
+        { "source", f_source }, { "destination", f_destination },
+        { "in_interface", f_in_interface }, { "out_interface", f_out_interface },
+        { "sport", f_sport }, { "dport", f_dport }, { "syn", f_syn }, { "tcp_flags", f_tcp_flags },
+        { "icmp_type", f_icmp_type }, { "ctstate", f_ctstate }, { "state", f_state },
+        { "uid_owner", f_uid_owner }, { "gid_owner", f_gid_owner }, { "limit", f_limit },
+        { "comment", f_comment }, { "target", f_target }, { "goto", f_goto },
+        { "reject_with", f_reject_with }, { "log_prefix", f_log_prefix },
+        { "log_level", f_log_level }, { "nflog_group", f_nflog_group },
+        { "nflog_prefix", f_nflog_prefix },
+};
+
+/* ---- whole-rule checks ---- */
+
+static const char *const family_names[OIH_NFAMILIES] = { "ipv4", "ipv6" };
+
+static int parse_family_name(struct parser *ps, const char *path, json_object *v, unsigned *ret)
+{
+        const char *s;
+        if (get_string(ps, path, v, 8, &s) < 0)
+                return -1;
+        if (strcmp(s, "ipv4") == 0)
+                *ret = OIH_FAMBIT(OIH_IPV4);
+        else if (strcmp(s, "ipv6") == 0)
+                *ret = OIH_FAMBIT(OIH_IPV6);
+        else if (strcmp(s, "both") == 0)
+                *ret = OIH_FAM_BOTH;
+        else
+                return perr(ps, path, "unknown family \"%s\" (expected ipv4, ipv6 or both)", s);
+        return 0;
+}
+
+static unsigned addr_families(const struct oih_addr *a, unsigned n)
+{
+        unsigned f = 0;
+        for (unsigned i = 0; i < n; i++)
+                f |= OIH_FAMBIT(a[i].family);
+        return f;
+}
+
+/* Every address must end up in a rule: one whose family the rule is not built for is an
+ * error, never silently dropped. */
+static int check_addr_families(struct parser *ps, const char *path, const char *key,
+                               const struct oih_addr *a, unsigned n, unsigned fams, const char *why)
+{
+        int r = 0;
+        for (unsigned i = 0; i < n; i++) {
+                if (fams & OIH_FAMBIT(a[i].family))
+                        continue;
+                char buf[INET6_ADDRSTRLEN];
+                inet_ntop(a[i].family == OIH_IPV4 ? AF_INET : AF_INET6, a[i].addr, buf, sizeof(buf));
+                if (n > 1)
+                        perr(ps, path, "%s[%u]: %s address %s in a rule that is %s only (%s)", key, i,
+                             a[i].family == OIH_IPV4 ? "IPv4" : "IPv6", buf,
+                             fams & OIH_FAMBIT(OIH_IPV4) ? "IPv4" : "IPv6", why);
+                else
+                        perr(ps, path, "%s: %s address %s in a rule that is %s only (%s)", key,
+                             a[i].family == OIH_IPV4 ? "IPv4" : "IPv6", buf,
+                             fams & OIH_FAMBIT(OIH_IPV4) ? "IPv4" : "IPv6", why);
+                r = -1;
+        }
+        return r;
+}
+
+static int find_reject(const char *s, enum oih_family f)
+{
+        for (unsigned i = 0; i < oih_reject_count[f]; i++) {
+                const struct oih_reject_name *n = &oih_reject_names[f][i];
+                if (n->name && (strcmp(n->name, s) == 0 || strcmp(n->alias, s) == 0))
+                        return (int)i;
+        }
+        return -1;
+}
+
+static int resolve_families(struct rule_ctx *c, const char *path)
+{
+        struct parser *ps = c->ps;
+        struct oih_rule *r = c->r;
+        unsigned fams = OIH_FAM_BOTH;
+        const char *why = "\"family\" says so";
+        char p[PATHLEN];
+
+        if (c->family) {
+                path_fmt(p, "%s.family", path);
+                if (parse_family_name(ps, p, c->family, &fams) < 0)
+                        return -1;
+        }
+        unsigned pinned = fams;
+        if (r->proto_set && r->proto == 1 && !r->proto_inv) {
+                if (!(pinned & OIH_FAMBIT(OIH_IPV4)))
+                        return perr(ps, path, "protocol icmp is IPv4's; use icmpv6 for IPv6");
+                pinned &= OIH_FAMBIT(OIH_IPV4);
+                why = "protocol icmp";
+        }
+        if (r->proto_set && r->proto == 58 && !r->proto_inv) {
+                if (!(pinned & OIH_FAMBIT(OIH_IPV6)))
+                        return perr(ps, path, "protocol icmpv6 is IPv6's; use icmp for IPv4");
+                pinned &= OIH_FAMBIT(OIH_IPV6);
+                why = "protocol icmpv6";
+        }
+        if (c->reject_with && json_object_is_type(c->reject_with, json_type_string)) {
+                const char *s = json_object_get_string(c->reject_with);
+                unsigned rf = 0;
+                for (int f = 0; f < OIH_NFAMILIES; f++)
+                        if (find_reject(s, (enum oih_family)f) >= 0)
+                                rf |= OIH_FAMBIT(f);
+                if (rf != 0 && rf != OIH_FAM_BOTH) {
+                        if (!(pinned & rf))
+                                return perr(ps, path, "reject_with \"%s\" is for %s only", s,
+                                            rf & OIH_FAMBIT(OIH_IPV4) ? "IPv4" : "IPv6");
+                        pinned &= rf;
+                        why = "reject_with";
+                }
+        }
+        /* Explicit or pinned families first: an address outside them is an error. */
+        int ret = 0;
+        if (pinned != OIH_FAM_BOTH) {
+                if (check_addr_families(ps, path, "source", r->src, r->nsrc, pinned, why) < 0 ||
+                    check_addr_families(ps, path, "destination", r->dst, r->ndst, pinned, why) < 0)
+                        return -1;
+        }
+        unsigned f = pinned;
+        if (r->nsrc)
+                f &= addr_families(r->src, r->nsrc);
+        if (r->ndst)
+                f &= addr_families(r->dst, r->ndst);
+        if (f == 0)
+                return perr(ps, path, "source and destination have no address family in common");
+        if (r->nsrc && r->ndst) {
+                ret |= check_addr_families(ps, path, "source", r->src, r->nsrc, f,
+                                           "destination has no address of its family");
+                ret |= check_addr_families(ps, path, "destination", r->dst, r->ndst, f,
+                                           "source has no address of its family");
+        }
+        r->families = f;
+        return ret;
+}
+
+static int resolve_icmp(struct rule_ctx *c)
+{
+        struct parser *ps = c->ps;
+        struct oih_rule *r = c->r;
+        const char *path = c->icmp_path;
+        if (!r->proto_set || r->proto_inv || (r->proto != 1 && r->proto != 58))
+                return perr(ps, path, "icmp_type needs protocol icmp or icmpv6");
+        enum oih_family f = r->proto == 1 ? OIH_IPV4 : OIH_IPV6;
+        bool bad;
+        json_object *v = unwrap_not(ps, path, c->icmp_type, &r->icmp_inv, &bad);
+        if (bad)
+                return -1;
+        r->icmp_set = true;
+        if (json_object_is_type(v, json_type_int)) {
+                unsigned long t;
+                if (get_uint(ps, path, v, 255, "ICMP type", &t) < 0)
+                        return -1;
+                r->icmp_type = (uint8_t)t;
+                r->icmp_code_lo = 0;
+                r->icmp_code_hi = 0xFF;
+                return 0;
+        }
+        const char *s;
+        if (get_string(ps, path, v, 40, &s) < 0)
+                return -1;
+        for (const struct oih_icmp_name *n = oih_icmp_names[f]; n->name; n++) {
+                if (strcmp(n->name, s) == 0) {
+                        r->icmp_type = n->type;
+                        r->icmp_code_lo = n->code_lo;
+                        r->icmp_code_hi = n->code_hi;
+                        return 0;
+                }
+        }
+        unsigned t, lo, hi;
+        char tail;
+        int k = sscanf(s, "%3u/%3u:%3u%c", &t, &lo, &hi, &tail);
+        if (k == 1 && strspn(s, "0123456789") == strlen(s) && t <= 255) {
+                r->icmp_type = (uint8_t)t;
+                r->icmp_code_lo = 0;
+                r->icmp_code_hi = 0xFF;
+                return 0;
+        }
+        if (k == 2 && strspn(s, "0123456789/") == strlen(s) && t <= 255 && lo <= 255) {
+                r->icmp_type = (uint8_t)t;
+                r->icmp_code_lo = r->icmp_code_hi = (uint8_t)lo;
+                return 0;
+        }
+        return perr(ps, path, "unknown %s type \"%s\"", f == OIH_IPV4 ? "ICMP" : "ICMPv6", s);
+}
+
+static const struct {
+        const char *name;
+        enum oih_target t;
+} target_names[] = {
+        { "ACCEPT", OIH_T_ACCEPT }, { "DROP", OIH_T_DROP }, { "RETURN", OIH_T_RETURN },
+        { "REJECT", OIH_T_REJECT }, { "LOG", OIH_T_LOG }, { "NFLOG", OIH_T_NFLOG },
+};
+
+/* Names a user chain may not take: built-in chains and every target name we or iptables
+ * know, so that "-j NAME" is never ambiguous. */
+static const char *const reserved_names[] = {
+        "INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING", "ACCEPT", "DROP", "RETURN",
+        "QUEUE", "REJECT", "LOG", "NFLOG", "NFQUEUE", "MARK", "CONNMARK", "CT", "TRACE",
+        "AUDIT", "SNAT", "DNAT", "MASQUERADE", "REDIRECT", "TCPMSS", "CLASSIFY", "TEE",
+};
+
+static int resolve_target(struct rule_ctx *c, const char *path)
+{
+        struct parser *ps = c->ps;
+        struct oih_rule *r = c->r;
+        char p[PATHLEN];
+        const char *s;
+
+        if (c->target && c->goto_)
+                return perr(ps, path, "\"target\" and \"goto\" cannot both be given");
+        if (c->goto_) {
+                path_fmt(p, "%s.goto", path);
+                if (get_string(ps, p, c->goto_, 64, &s) < 0)
+                        return -1;
+                for (size_t i = 0; i < sizeof(target_names) / sizeof(target_names[0]); i++)
+                        if (strcmp(s, target_names[i].name) == 0)
+                                return perr(ps, p, "goto needs a user-defined chain, not %s", s);
+                if (strlen(s) > OIH_CHAIN_MAXLEN)
+                        return perr(ps, p, "chain name \"%s\" is longer than %d characters", s, OIH_CHAIN_MAXLEN);
+                r->target = OIH_T_GOTO;
+                strcpy(r->jump, s);
+        } else if (c->target) {
+                path_fmt(p, "%s.target", path);
+                if (get_string(ps, p, c->target, 64, &s) < 0)
+                        return -1;
+                r->target = OIH_T_JUMP;
+                for (size_t i = 0; i < sizeof(target_names) / sizeof(target_names[0]); i++)
+                        if (strcmp(s, target_names[i].name) == 0)
+                                r->target = target_names[i].t;
+                if (r->target == OIH_T_JUMP) {
+                        if (strlen(s) > OIH_CHAIN_MAXLEN)
+                                return perr(ps, p, "chain name \"%s\" is longer than %d characters", s, OIH_CHAIN_MAXLEN);
+                        strcpy(r->jump, s);
+                }
+        }
+
+        /* Target options go only with their target. */
+        struct {
+                json_object *v;
+                const char *key;
+                enum oih_target needs;
+        } opts[] = {
+                { c->reject_with, "reject_with", OIH_T_REJECT },
+                { c->log_prefix, "log_prefix", OIH_T_LOG }, { c->log_level, "log_level", OIH_T_LOG },
+                { c->nflog_group, "nflog_group", OIH_T_NFLOG }, { c->nflog_prefix, "nflog_prefix", OIH_T_NFLOG },
+        };
+        int ret = 0;
+        for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+                if (opts[i].v && r->target != opts[i].needs)
+                        ret = perr(ps, path, "%s goes only with target %s", opts[i].key,
+                                   target_names[opts[i].needs - 1].name);
+        if (ret < 0)
+                return -1;
+
+        r->reject_with[OIH_IPV4] = r->reject_with[OIH_IPV6] = -1;
+        if (c->reject_with) {
+                path_fmt(p, "%s.reject_with", path);
+                if (get_string(ps, p, c->reject_with, 32, &s) < 0)
+                        return -1;
+                bool any = false;
+                for (int f = 0; f < OIH_NFAMILIES; f++) {
+                        r->reject_with[f] = find_reject(s, (enum oih_family)f);
+                        any |= r->reject_with[f] >= 0;
+                }
+                if (!any)
+                        return perr(ps, p, "unknown reject type \"%s\"", s);
+                if (r->reject_with[OIH_IPV4] == oih_reject_tcp_reset[OIH_IPV4] &&
+                    (!r->proto_set || r->proto != 6 || r->proto_inv))
+                        return perr(ps, p, "tcp-reset needs protocol tcp");
+        }
+        if (c->log_prefix) {
+                path_fmt(p, "%s.log_prefix", path);
+                if (get_string(ps, p, c->log_prefix, sizeof(r->log_prefix) - 1, &s) < 0)
+                        return -1;
+                strcpy(r->log_prefix, s);
+        }
+        if (c->log_level) {
+                path_fmt(p, "%s.log_level", path);
+                unsigned long lv;
+                if (json_object_is_type(c->log_level, json_type_string) &&
+                    !(json_object_get_string(c->log_level)[0] >= '0' && json_object_get_string(c->log_level)[0] <= '9')) {
+                        const struct oih_name *n = oih_name_find(oih_log_levels, json_object_get_string(c->log_level));
+                        if (n == NULL)
+                                return perr(ps, p, "unknown log level \"%s\" (expected 0-7 or emerg, alert, crit, error, warning, notice, info, debug)",
+                                            json_object_get_string(c->log_level));
+                        lv = n->value;
+                } else if (get_uint(ps, p, c->log_level, 7, "log level", &lv) < 0) {
+                        return -1;
+                }
+                r->log_level_set = true;
+                r->log_level = (uint8_t)lv;
+        }
+        if (c->nflog_group) {
+                unsigned long g;
+                path_fmt(p, "%s.nflog_group", path);
+                if (get_uint(ps, p, c->nflog_group, 65535, "group", &g) < 0)
+                        return -1;
+                r->nflog_group = (uint16_t)g;
+        }
+        if (c->nflog_prefix) {
+                path_fmt(p, "%s.nflog_prefix", path);
+                if (get_string(ps, p, c->nflog_prefix, sizeof(r->nflog_prefix) - 1, &s) < 0)
+                        return -1;
+                strcpy(r->nflog_prefix, s);
+        }
+        return 0;
+}
+
+static int check_rule(struct rule_ctx *c, const char *path)
+{
+        struct parser *ps = c->ps;
+        struct oih_rule *r = c->r;
+        bool tcp = r->proto_set && !r->proto_inv && r->proto == 6;
+        bool udp = r->proto_set && !r->proto_inv && r->proto == 17;
+        int ret = 0;
+
+        if (r->chain[0] == '\0')
+                return perr(ps, path, "\"chain\" is required");
+        if ((r->sport.n || r->dport.n) && !tcp && !udp)
+                ret = perr(ps, path, "%s needs protocol tcp or udp", r->sport.n ? "sport" : "dport");
+        if (r->tcpflags_set && !tcp)
+                ret = perr(ps, path, "%s needs protocol tcp", r->tcpflags_mask == 0x17 && r->tcpflags_cmp == 2 ? "syn" : "tcp_flags");
+        if (c->icmp_type && resolve_icmp(c) < 0)
+                ret = -1;
+        if (strcmp(r->chain, "OUTPUT") == 0 && r->iniface[0])
+                ret = perr(ps, path, "in_interface cannot be used in OUTPUT");
+        if (strcmp(r->chain, "INPUT") == 0 && r->outiface[0])
+                ret = perr(ps, path, "out_interface cannot be used in INPUT");
+        if (resolve_target(c, path) < 0)
+                ret = -1;
+        if (ret == 0 && resolve_families(c, path) < 0)
+                ret = -1;
+        return ret;
+}
+
+static int parse_rule(struct parser *ps, unsigned idx, json_object *o, struct oih_rule *r)
+{
+        char path[PATHLEN];
+        path_fmt(path, "rules[%u]", idx);
+        r->index = idx;
+        if (expect_type(ps, path, o, json_type_object, "a rule object") < 0)
+                return -1;
+        struct rule_ctx c = { .ps = ps, .r = r };
+        int ret = 0;
+        json_object_object_foreach(o, key, val) {
+                char p[PATHLEN];
+                path_fmt(p, "%s.%.40s", path, key);
+                size_t i;
+                for (i = 0; i < sizeof(rule_fields) / sizeof(rule_fields[0]); i++)
+                        if (strcmp(key, rule_fields[i].key) == 0)
+                                break;
+                if (i == sizeof(rule_fields) / sizeof(rule_fields[0])) {
+                        ret = perr(ps, path, "unknown key \"%.40s\"", key);
+                        continue;
+                }
+                if (rule_fields[i].fn(&c, p, val) < 0)
+                        ret = -1;
+        }
+        if (ret < 0)
+                return -1;
+        return check_rule(&c, path);
+}
+
+/* ---- chains ---- */
+
+static int check_chain_name(struct parser *ps, const char *path, const char *s)
+{
+        size_t len = strlen(s);
+        if (len == 0 || len > OIH_CHAIN_MAXLEN)
+                return perr(ps, path, "chain name \"%s\" must be 1 to %d characters", s, OIH_CHAIN_MAXLEN);
+        if (s[0] == '-' || s[0] == '!')
+                return perr(ps, path, "chain name \"%s\" cannot start with '%c'", s, s[0]);
+        if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:") != len)
+                return perr(ps, path, "chain name \"%s\" may only contain letters, digits and - _ . :", s);
+        for (size_t i = 0; i < sizeof(reserved_names) / sizeof(reserved_names[0]); i++)
+                if (strcmp(s, reserved_names[i]) == 0)
+                        return perr(ps, path, "chain name \"%s\" is a built-in chain or target name", s);
+        return 0;
+}
+
+static int parse_chains(struct parser *ps, json_object *o)
+{
+        struct oih_policy *p = ps->p;
+        if (expect_type(ps, "chains", o, json_type_array, "an array of chain names") < 0)
+                return -1;
+        size_t n = json_object_array_length(o);
+        if (n > OIH_MAX_CHAINS)
+                return perr(ps, "chains", "%zu chains, more than %u", n, OIH_MAX_CHAINS);
+        p->chains = calloc(n ? n : 1, sizeof(*p->chains));
+        if (p->chains == NULL)
+                return perr(ps, "chains", "out of memory");
+        int ret = 0;
+        for (size_t i = 0; i < n; i++) {
+                char path[PATHLEN];
+                path_fmt(path, "chains[%zu]", i);
+                json_object *e = json_object_array_get_idx(o, i);
+                json_object *name = e;
+                unsigned fams = OIH_FAM_BOTH;
+                if (json_object_is_type(e, json_type_object)) {
+                        name = NULL;
+                        json_object_object_foreach(e, key, val) {
+                                char p2[PATHLEN];
+                                path_fmt(p2, "%s.%.40s", path, key);
+                                if (strcmp(key, "name") == 0)
+                                        name = val;
+                                else if (strcmp(key, "family") == 0) {
+                                        if (parse_family_name(ps, p2, val, &fams) < 0)
+                                                ret = -1;
+                                } else
+                                        ret = perr(ps, path, "unknown key \"%.40s\" (expected name, family)", key);
+                        }
+                        if (name == NULL) {
+                                ret = perr(ps, path, "\"name\" is required");
+                                continue;
+                        }
+                }
+                const char *s;
+                if (get_string(ps, path, name, 64, &s) < 0 || check_chain_name(ps, path, s) < 0) {
+                        ret = -1;
+                        continue;
+                }
+                for (unsigned j = 0; j < p->nchains; j++)
+                        if (strcmp(p->chains[j].name, s) == 0)
+                                ret = perr(ps, path, "chain \"%s\" is declared twice", s);
+                strcpy(p->chains[p->nchains].name, s);
+                p->chains[p->nchains++].families = fams;
+        }
+        return ret;
+}
+
+static int parse_policy(struct parser *ps, json_object *o)
+{
+        struct oih_policy *p = ps->p;
+        if (expect_type(ps, "policy", o, json_type_object, "an object") < 0)
+                return -1;
+        int ret = 0;
+        json_object_object_foreach(o, key, val) {
+                char path[PATHLEN];
+                path_fmt(path, "policy.%.40s", key);
+                int b;
+                for (b = 0; b < OIH_NBUILTINS; b++)
+                        if (strcmp(key, oih_builtin_names[b]) == 0)
+                                break;
+                if (b == OIH_NBUILTINS) {
+                        ret = perr(ps, "policy", "unknown chain \"%.40s\" (expected INPUT, FORWARD, OUTPUT)", key);
+                        continue;
+                }
+                /* -1: not said; a family not said takes the other's */
+                int v[OIH_NFAMILIES] = { -1, -1 };
+                json_object *per[OIH_NFAMILIES] = { NULL, NULL };
+                if (json_object_is_type(val, json_type_object)) {
+                        json_object_object_foreach(val, fk, fv) {
+                                if (strcmp(fk, "ipv4") == 0)
+                                        per[OIH_IPV4] = fv;
+                                else if (strcmp(fk, "ipv6") == 0)
+                                        per[OIH_IPV6] = fv;
+                                else
+                                        ret = perr(ps, path, "unknown key \"%.40s\" (expected ipv4, ipv6)", fk);
+                        }
+                        if (!per[OIH_IPV4] && !per[OIH_IPV6])
+                                ret = perr(ps, path, "expected \"ipv4\" or \"ipv6\"");
+                } else {
+                        per[OIH_IPV4] = per[OIH_IPV6] = val;
+                }
+                for (int f = 0; f < OIH_NFAMILIES; f++) {
+                        if (!per[f])
+                                continue;
+                        char p2[PATHLEN];
+                        const char *s;
+                        if (per[f] != val)
+                                path_fmt(p2, "%s.%s", path, family_names[f]);
+                        else
+                                path_fmt(p2, "%s", path);
+                        if (get_string(ps, p2, per[f], 16, &s) < 0) {
+                                ret = -1;
+                                continue;
+                        }
+                        if (strcmp(s, "ACCEPT") == 0)
+                                v[f] = 0;
+                        else if (strcmp(s, "DROP") == 0)
+                                v[f] = 1;
+                        else
+                                ret = perr(ps, p2, "policy \"%s\" is not ACCEPT or DROP", s);
+                }
+                for (int f = 0; f < OIH_NFAMILIES; f++)
+                        p->drop[f][b] = (v[f] >= 0 ? v[f] : v[1 - f]) == 1;
+        }
+        return ret;
+}
+
+/* ---- references between chains ---- */
+
+static int chain_index(const struct oih_policy *p, const char *name)
+{
+        for (unsigned i = 0; i < p->nchains; i++)
+                if (strcmp(p->chains[i].name, name) == 0)
+                        return (int)i;
+        return -1;
+}
+
+static int builtin_index(const char *name)
+{
+        for (int b = 0; b < OIH_NBUILTINS; b++)
+                if (strcmp(name, oih_builtin_names[b]) == 0)
+                        return b;
+        return -1;
+}
+
+bool oih_chain_in_family(const struct oih_policy *p, const char *name, enum oih_family family)
+{
+        if (builtin_index(name) >= 0)
+                return true;
+        int i = chain_index(p, name);
+        return i >= 0 && (p->chains[i].families & OIH_FAMBIT(family));
+}
+
+/* reach[c] = the built-in chains from which user chain c can be reached. Computed to a fixed
+ * point; a chain reachable from itself is a loop, which the kernel would refuse. */
+static int check_graph(struct parser *ps)
+{
+        struct oih_policy *p = ps->p;
+        unsigned n = p->nchains;
+        if (n == 0)
+                return 0;
+        unsigned *reach = calloc(n, sizeof(*reach));
+        unsigned char *adj = calloc((size_t)n * n, 1);
+        int ret = 0;
+        if (!reach || !adj) {
+                ret = perr(ps, "chains", "out of memory");
+                goto out;
+        }
+        for (unsigned i = 0; i < p->nrules; i++) {
+                const struct oih_rule *r = &p->rules[i];
+                if (r->target != OIH_T_JUMP && r->target != OIH_T_GOTO)
+                        continue;
+                int to = chain_index(p, r->jump);
+                int fromb = builtin_index(r->chain);
+                if (to < 0)
+                        continue;
+                if (fromb >= 0)
+                        reach[to] |= 1u << fromb;
+                else
+                        adj[(size_t)chain_index(p, r->chain) * n + (unsigned)to] = 1;
+        }
+        /* Transitive closure (Warshall); n is at most OIH_MAX_CHAINS. */
+        for (unsigned k = 0; k < n; k++)
+                for (unsigned i = 0; i < n; i++)
+                        if (adj[(size_t)i * n + k])
+                                for (unsigned j = 0; j < n; j++)
+                                        if (adj[(size_t)k * n + j])
+                                                adj[(size_t)i * n + j] = 1;
+        for (unsigned i = 0; i < n; i++) {
+                if (adj[(size_t)i * n + i]) {
+                        ret = perr(ps, "chains", "chain \"%s\" jumps back to itself (a loop)", p->chains[i].name);
+                        goto out;
+                }
+        }
+        for (unsigned i = 0; i < n; i++)
+                for (unsigned j = 0; j < n; j++)
+                        if (adj[(size_t)i * n + j])
+                                reach[j] |= reach[i];
+        for (unsigned i = 0; i < p->nrules; i++) {
+                const struct oih_rule *r = &p->rules[i];
+                if (!r->uid.set && !r->gid.set)
+                        continue;
+                int b = builtin_index(r->chain);
+                unsigned from = b >= 0 ? 1u << b : reach[chain_index(p, r->chain)];
+                if (from & ~(1u << OIH_OUTPUT)) {
+                        char path[PATHLEN];
+                        path_fmt(path, "rules[%u]", r->index);
+                        ret = perr(ps, path, "uid_owner/gid_owner only work in OUTPUT (chain \"%s\" is reached from %s)",
+                                   r->chain, from & (1u << OIH_INPUT) ? "INPUT" : "FORWARD");
+                }
+        }
+out:
+        free(reach);
+        free(adj);
+        return ret;
+}
+
+static int check_references(struct parser *ps)
+{
+        struct oih_policy *p = ps->p;
+        int ret = 0;
+        for (unsigned i = 0; i < p->nrules; i++) {
+                const struct oih_rule *r = &p->rules[i];
+                char path[PATHLEN];
+                path_fmt(path, "rules[%u]", r->index);
+                for (int f = 0; f < OIH_NFAMILIES; f++) {
+                        if (!(r->families & OIH_FAMBIT(f)))
+                                continue;
+                        if (!oih_chain_in_family(p, r->chain, (enum oih_family)f)) {
+                                ret = perr(ps, path, "chain \"%s\" is not declared in \"chains\"%s", r->chain,
+                                           chain_index(p, r->chain) >= 0 ? (f ? " for ipv6" : " for ipv4") : "");
+                                break;
+                        }
+                        if ((r->target == OIH_T_JUMP || r->target == OIH_T_GOTO) &&
+                            !oih_chain_in_family(p, r->jump, (enum oih_family)f)) {
+                                ret = perr(ps, path, "%s \"%s\": no such chain%s", r->target == OIH_T_GOTO ? "goto" : "target",
+                                           r->jump, chain_index(p, r->jump) >= 0 ? (f ? " for ipv6" : " for ipv4") : "");
+                                break;
+                        }
+                }
+                if ((r->target == OIH_T_JUMP || r->target == OIH_T_GOTO) && builtin_index(r->jump) >= 0)
+                        ret = perr(ps, path, "cannot jump to the built-in chain %s", r->jump);
+        }
+        if (ret == 0)
+                ret = check_graph(ps);
+        return ret;
+}
+
+struct count_ctx {
+        unsigned n;
+};
+
+static int count_entry(const struct oih_entry *e, void *ctx)
+{
+        (void)e;
+        struct count_ctx *c = ctx;
+        return ++c->n > OIH_MAX_ENTRIES ? -1 : 0;
+}
+
+/* ---- top level ---- */
+
+static int parse_top(struct parser *ps, json_object *root)
+{
+        struct oih_policy *p = ps->p;
+        if (expect_type(ps, "(top level)", root, json_type_object, "a policy object") < 0)
+                return -1;
+        json_object *version = NULL, *rules = NULL, *chains = NULL, *policy = NULL;
+        int ret = 0;
+        json_object_object_foreach(root, key, val) {
+                if (strcmp(key, "version") == 0)
+                        version = val;
+                else if (strcmp(key, "rules") == 0)
+                        rules = val;
+                else if (strcmp(key, "chains") == 0)
+                        chains = val;
+                else if (strcmp(key, "policy") == 0)
+                        policy = val;
+                else if (strcmp(key, "description") == 0) {
+                        if (expect_type(ps, "description", val, json_type_string, "a string") < 0)
+                                ret = -1;
+                } else
+                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules)", key);
+        }
+        if (version == NULL)
+                return perr(ps, "version", "missing: this file must say \"version\": 1");
+        if (!json_object_is_type(version, json_type_int) || json_object_get_int64(version) != 1)
+                return perr(ps, "version", "unsupported version %s (this program reads version 1)",
+                            json_object_to_json_string(version));
+        if (policy && parse_policy(ps, policy) < 0)
+                ret = -1;
+        if (chains && parse_chains(ps, chains) < 0)
+                ret = -1;
+        if (rules) {
+                if (expect_type(ps, "rules", rules, json_type_array, "an array of rules") < 0)
+                        return -1;
+                size_t n = json_object_array_length(rules);
+                if (n > OIH_MAX_RULES)
+                        return perr(ps, "rules", "%zu rules, more than the limit of %u", n, OIH_MAX_RULES);
+                p->rules = calloc(n ? n : 1, sizeof(*p->rules));
+                if (p->rules == NULL)
+                        return perr(ps, "rules", "out of memory");
+                for (size_t i = 0; i < n; i++) {
+                        p->nrules++;
+                        if (parse_rule(ps, (unsigned)i, json_object_array_get_idx(rules, i), &p->rules[i]) < 0)
+                                ret = -1;
+                }
+        }
+        if (ret < 0)
+                return -1;
+        if (check_references(ps) < 0)
+                return -1;
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                struct count_ctx cc = { 0 };
+                if (oih_policy_foreach_entry(p, (enum oih_family)f, count_entry, &cc) < 0)
+                        return perr(ps, "rules", "the address lists expand to more than %u %s rules",
+                                    OIH_MAX_ENTRIES, f ? "IPv6" : "IPv4");
+        }
+        return 0;
+}
+
+static void offset_to_line(const char *buf, size_t off, unsigned *line, unsigned *col)
+{
+        *line = 1;
+        *col = 1;
+        for (size_t i = 0; i < off; i++) {
+                if (buf[i] == '\n') {
+                        (*line)++;
+                        *col = 1;
+                } else {
+                        (*col)++;
+                }
+        }
+}
+
+int oih_policy_parse(const char *name, const char *buf, size_t len, struct oih_policy **ret,
+                     struct oih_error *err)
+{
+        if (len > OIH_MAX_FILE_SIZE) {
+                oih_err(err, "%s: file of %zu bytes is larger than the limit of %u", name, len, OIH_MAX_FILE_SIZE);
+                return -1;
+        }
+        if (memchr(buf, '\0', len) != NULL) {
+                oih_err(err, "%s: not a JSON text (it contains a NUL byte)", name);
+                return -1;
+        }
+        json_tokener *tok = json_tokener_new_ex(OIH_MAX_DEPTH);
+        if (tok == NULL)
+                return oih_err(err, "%s: out of memory", name);
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        json_object *root = json_tokener_parse_ex(tok, buf, (int)len);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        size_t end = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+        if (root == NULL || jerr != json_tokener_success) {
+                unsigned line, col;
+                offset_to_line(buf, end, &line, &col);
+                if (jerr == json_tokener_continue)
+                        oih_err(err, "%s:%u:%u: invalid JSON: unexpected end of file", name, line, col);
+                else if (jerr == json_tokener_error_depth)
+                        oih_err(err, "%s:%u:%u: invalid JSON: nested deeper than %d levels", name, line, col, OIH_MAX_DEPTH);
+                else
+                        oih_err(err, "%s:%u:%u: invalid JSON: %s", name, line, col, json_tokener_error_desc(jerr));
+                json_object_put(root);
+                return -1;
+        }
+        for (size_t i = end; i < len; i++) {
+                if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\t' && buf[i] != '\r') {
+                        unsigned line, col;
+                        offset_to_line(buf, i, &line, &col);
+                        oih_err(err, "%s:%u:%u: invalid JSON: unexpected text after the policy object", name, line, col);
+                        json_object_put(root);
+                        return -1;
+                }
+        }
+
+        struct oih_policy *p = calloc(1, sizeof(*p));
+        if (p == NULL || (p->name = strdup(name)) == NULL) {
+                free(p);
+                json_object_put(root);
+                return oih_err(err, "%s: out of memory", name);
+        }
+        int n0 = err->n;
+        struct parser ps = { .err = err, .p = p };
+        int r = parse_top(&ps, root);
+        json_object_put(root);
+        if (r < 0) {
+                /* Name the file in every message this parse added. */
+                for (int i = n0; i < err->n; i++) {
+                        char tmp[OIH_ERR_LEN];
+                        snprintf(tmp, sizeof(tmp), "%s: %s", name, err->msg[i]);
+                        memcpy(err->msg[i], tmp, sizeof(tmp));
+                }
+                oih_policy_free(p);
+                return -1;
+        }
+        *ret = p;
+        return 0;
+}
+
+int oih_policy_load_fd(int fd, const char *name, struct oih_policy **ret, struct oih_error *err)
+{
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return oih_err_errno(err, errno, "%s: cannot stat", name);
+        if (!S_ISREG(st.st_mode))
+                return oih_err(err, "%s: not a regular file", name);
+        if ((uint64_t)st.st_size > OIH_MAX_FILE_SIZE)
+                return oih_err(err, "%s: file of %lld bytes is larger than the limit of %u", name,
+                               (long long)st.st_size, OIH_MAX_FILE_SIZE);
+        size_t cap = (size_t)st.st_size + 1, len = 0;
+        char *buf = malloc(cap);
+        if (buf == NULL)
+                return oih_err(err, "%s: out of memory", name);
+        for (;;) {
+                if (len == cap) {
+                        /* The file grew while we read it: still bounded. */
+                        if (cap > OIH_MAX_FILE_SIZE) {
+                                free(buf);
+                                return oih_err(err, "%s: file is larger than the limit of %u", name, OIH_MAX_FILE_SIZE);
+                        }
+                        char *nb = realloc(buf, cap * 2);
+                        if (nb == NULL) {
+                                free(buf);
+                                return oih_err(err, "%s: out of memory", name);
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                ssize_t k = read(fd, buf + len, cap - len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        int e = errno;
+                        free(buf);
+                        return oih_err_errno(err, e, "%s: cannot read", name);
+                }
+                if (k == 0)
+                        break;
+                len += (size_t)k;
+        }
+        int r = oih_policy_parse(name, buf, len, ret, err);
+        free(buf);
+        return r;
+}
+
+int oih_policy_load(const char *path, struct oih_policy **ret, struct oih_error *err)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0) {
+                int e = errno;
+                if (e == ELOOP)
+                        return oih_err(err, "%s: is a symbolic link; give the file itself", path);
+                return oih_err_errno(err, e, "%s: cannot open", path);
+        }
+        int r = oih_policy_load_fd(fd, path, ret, err);
+        close(fd);
+        return r;
+}
+
+void oih_policy_free(struct oih_policy *p)
+{
+        if (p == NULL)
+                return;
+        for (unsigned i = 0; i < p->nrules; i++) {
+                free(p->rules[i].src);
+                free(p->rules[i].dst);
+                free(p->rules[i].comment);
+        }
+        free(p->rules);
+        free(p->chains);
+        free(p->name);
+        free(p);
+}
+
+int oih_policy_foreach_entry(const struct oih_policy *p, enum oih_family family, oih_entry_fn fn,
+                             void *ctx)
+{
+        unsigned bit = OIH_FAMBIT(family);
+        for (unsigned i = 0; i < p->nrules; i++) {
+                const struct oih_rule *r = &p->rules[i];
+                if (!(r->families & bit))
+                        continue;
+                unsigned ns = r->nsrc ? r->nsrc : 1, nd = r->ndst ? r->ndst : 1;
+                for (unsigned s = 0; s < ns; s++) {
+                        const struct oih_addr *src = r->nsrc ? &r->src[s] : NULL;
+                        if (src && src->family != family)
+                                continue;
+                        for (unsigned d = 0; d < nd; d++) {
+                                const struct oih_addr *dst = r->ndst ? &r->dst[d] : NULL;
+                                if (dst && dst->family != family)
+                                        continue;
+                                struct oih_entry e = { r, src, dst };
+                                int k = fn(&e, ctx);
+                                if (k < 0)
+                                        return k;
+                        }
+                }
+        }
+        return 0;
+}

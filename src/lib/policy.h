@@ -1,0 +1,138 @@
+/* The policy model: what a version-1 policy file says, parsed and validated, as plain data.
+ * parse (policy.c) -> model -> render (render.c: iptables-restore text)
+ *                            -> compile (blob.c: kernel entries) -> commit (commit.c) */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+enum oih_family { OIH_IPV4 = 0, OIH_IPV6 = 1, OIH_NFAMILIES = 2 };
+#define OIH_FAMBIT(f) (1u << (f))
+#define OIH_FAM_BOTH (OIH_FAMBIT(OIH_IPV4) | OIH_FAMBIT(OIH_IPV6))
+
+/* Limits on everything a policy file controls (docs/policy-format.md, "Limits"). */
+#define OIH_MAX_FILE_SIZE (16u << 20)
+#define OIH_MAX_DEPTH 16
+#define OIH_MAX_RULES 100000u
+#define OIH_MAX_ENTRIES 200000u
+#define OIH_MAX_ADDRS 1024u
+#define OIH_MAX_CHAINS 1000u
+#define OIH_CHAIN_MAXLEN 28
+#define OIH_MULTIPORT_SLOTS 15
+
+enum oih_builtin { OIH_INPUT, OIH_FORWARD, OIH_OUTPUT, OIH_NBUILTINS };
+extern const char *const oih_builtin_names[OIH_NBUILTINS];
+
+struct oih_addr {
+        uint8_t family; /* enum oih_family */
+        uint8_t addr[16]; /* network order; host bits cleared */
+        uint8_t mask[16];
+};
+
+struct oih_portrange {
+        uint16_t lo, hi;
+};
+
+struct oih_ports {
+        unsigned n;     /* 0: not matched */
+        bool multi;     /* given as a list: -m multiport */
+        bool invert;
+        struct oih_portrange r[OIH_MULTIPORT_SLOTS];
+};
+
+struct oih_idrange {
+        bool set, invert;
+        uint32_t lo, hi;
+};
+
+enum oih_target {
+        OIH_T_NONE, OIH_T_ACCEPT, OIH_T_DROP, OIH_T_RETURN, OIH_T_REJECT,
+        OIH_T_LOG, OIH_T_NFLOG, OIH_T_JUMP, OIH_T_GOTO,
+};
+
+struct oih_rule {
+        unsigned index;         /* position in "rules", for messages */
+        char chain[OIH_CHAIN_MAXLEN + 1];
+        unsigned families;      /* OIH_FAMBIT set, resolved by validation */
+
+        bool proto_set, proto_inv;
+        uint8_t proto;
+
+        struct oih_addr *src, *dst;
+        unsigned nsrc, ndst;
+        bool src_inv, dst_inv;
+
+        char iniface[16], outiface[16];
+        bool iniface_inv, outiface_inv;
+
+        struct oih_ports sport, dport;
+
+        bool tcpflags_set, tcpflags_inv;
+        uint8_t tcpflags_mask, tcpflags_cmp;
+
+        bool icmp_set, icmp_inv;
+        uint8_t icmp_type, icmp_code_lo, icmp_code_hi;
+
+        /* state bits as the kernel has them (XT_CONNTRACK_STATE_BIT...) */
+        bool ctstate_set, ctstate_inv;
+        unsigned ctstate;
+        bool state_set, state_inv;
+        unsigned state;
+
+        struct oih_idrange uid, gid;
+
+        bool limit_set;
+        uint32_t limit_avg, limit_burst;
+
+        char *comment;
+
+        enum oih_target target;
+        char jump[OIH_CHAIN_MAXLEN + 1];        /* OIH_T_JUMP, OIH_T_GOTO */
+        int reject_with[OIH_NFAMILIES];         /* index into the family's table; -1: default */
+        bool log_level_set;
+        uint8_t log_level;
+        char log_prefix[30];
+        uint16_t nflog_group;
+        char nflog_prefix[64];
+};
+
+struct oih_chain {
+        char name[OIH_CHAIN_MAXLEN + 1];
+        unsigned families;
+};
+
+struct oih_policy {
+        char *name;                                     /* file name, for messages */
+        bool drop[OIH_NFAMILIES][OIH_NBUILTINS];        /* false: ACCEPT */
+        struct oih_chain *chains;
+        unsigned nchains;
+        struct oih_rule *rules;
+        unsigned nrules;
+};
+
+/* Parses and validates a policy. NAME is used in messages. On failure every error found is in
+ * ERR, each prefixed with NAME. */
+int oih_policy_parse(const char *name, const char *buf, size_t len, struct oih_policy **ret,
+                     struct oih_error *err);
+/* Reads FD (at most OIH_MAX_FILE_SIZE) and parses it. */
+int oih_policy_load_fd(int fd, const char *name, struct oih_policy **ret, struct oih_error *err);
+/* Opens PATH (no symlink as the last component) and parses it. */
+int oih_policy_load(const char *path, struct oih_policy **ret, struct oih_error *err);
+void oih_policy_free(struct oih_policy *p);
+
+/* One kernel entry: a rule for one family, with one source and one destination of its lists
+ * (NULL: any). Rules with address lists expand into several entries, sources outer. */
+struct oih_entry {
+        const struct oih_rule *rule;
+        const struct oih_addr *src, *dst;
+};
+typedef int (*oih_entry_fn)(const struct oih_entry *e, void *ctx);
+/* Calls FN for every entry of FAMILY in table order (rules in file order). Stops at the first
+ * FN that returns < 0 and returns that. */
+int oih_policy_foreach_entry(const struct oih_policy *p, enum oih_family family, oih_entry_fn fn,
+                             void *ctx);
+bool oih_chain_in_family(const struct oih_policy *p, const char *name, enum oih_family family);

@@ -1,0 +1,205 @@
+/* oci-iptables-hook: the command line. The work is done by the library in src/lib. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "oih.h"
+
+static const char usage_text[] =
+        "Usage: oci-iptables-hook COMMAND [OPTION]... [ARG]...\n"
+        "Firewall each container on its own: apply a JSON policy as iptables-legacy rules,\n"
+        "IPv4 and IPv6, inside a network namespace.\n"
+        "\n"
+        "Commands:\n"
+        "  check FILE...              validate policies; print every error found\n"
+        "  show [-4|-6] FILE          print the iptables-restore text the policy builds (dry run)\n"
+        "  apply (--netns PATH | --pid PID) [--allow-own-netns] FILE\n"
+        "                             replace the filter tables of that network namespace\n"
+        "  hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
+        "                             run as an OCI hook: OCI state on stdin\n"
+        "  migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
+        "                             turn an iptables script or iptables-save dump into a policy\n"
+        "\n"
+        "Options:\n"
+        "  -h, --help                 show this help\n"
+        "  -V, --version              show the version\n"
+        "\n"
+        "Exit status: 0 success; 1 the policy, the input or the kernel refused (nothing was\n"
+        "applied, or what was there was put back); 2 wrong usage.\n"
+        "The policy format: docs/policy-format.md.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+        fputs("oci-iptables-hook: ", stderr);
+        fprintf(stderr, fmt, arg);
+        fputs("\nTry 'oci-iptables-hook --help'.\n", stderr);
+        return EXIT_USAGE;
+}
+
+static void print_errors(const struct oih_error *err)
+{
+        for (int i = 0; i < err->n; i++)
+                fprintf(stderr, "%s\n", err->msg[i]);
+        if (err->dropped)
+                fprintf(stderr, "(%d more errors not shown)\n", err->dropped);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+        if (argc < 2)
+                return usage_error("check: %s", "no policy file given");
+        int status = EXIT_OK;
+        for (int i = 1; i < argc; i++) {
+                struct oih_error err;
+                struct oih_policy *p = NULL;
+                oih_error_init(&err);
+                if (oih_policy_load(argv[i], &p, &err) < 0) {
+                        print_errors(&err);
+                        status = EXIT_FAIL;
+                        continue;
+                }
+                oih_policy_free(p);
+        }
+        return status;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+        int only = -1;
+        const char *file = NULL;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "-4") == 0)
+                        only = OIH_IPV4;
+                else if (strcmp(argv[i], "-6") == 0)
+                        only = OIH_IPV6;
+                else if (argv[i][0] == '-' && argv[i][1] != '\0')
+                        return usage_error("show: unknown option '%s'", argv[i]);
+                else if (file)
+                        return usage_error("show: %s", "give one policy file");
+                else
+                        file = argv[i];
+        }
+        if (file == NULL)
+                return usage_error("show: %s", "no policy file given");
+        struct oih_error err;
+        struct oih_policy *p = NULL;
+        oih_error_init(&err);
+        if (oih_policy_load(file, &p, &err) < 0) {
+                print_errors(&err);
+                return EXIT_FAIL;
+        }
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                if (only >= 0 && only != f)
+                        continue;
+                if (only < 0)
+                        printf("# %s (%s-legacy-restore)\n", f == OIH_IPV4 ? "IPv4" : "IPv6",
+                               f == OIH_IPV4 ? "iptables" : "ip6tables");
+                oih_render(p, (enum oih_family)f, stdout);
+        }
+        oih_policy_free(p);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "netns", required_argument, NULL, 'n' },
+                { "pid", required_argument, NULL, 'p' },
+                { "allow-own-netns", no_argument, NULL, 'a' },
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        const char *netns = NULL, *pidarg = NULL;
+        bool allow_own = false;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'n': netns = optarg; break;
+                case 'p': pidarg = optarg; break;
+                case 'a': allow_own = true; break;
+                case 'h': fputs(usage_text, stdout); return EXIT_OK;
+                default: return usage_error("apply: %s", "bad option");
+                }
+        }
+        if (!netns == !pidarg)
+                return usage_error("apply: %s", "give exactly one of --netns PATH or --pid PID");
+        if (optind != argc - 1)
+                return usage_error("apply: %s", "give one policy file");
+        const char *file = argv[optind];
+
+        struct oih_error err;
+        struct oih_policy *p = NULL;
+        struct oih_ruleset *rs = NULL;
+        int fd = -1, status = EXIT_FAIL;
+        oih_error_init(&err);
+        if (oih_policy_load(file, &p, &err) < 0 || oih_compile(p, &rs, &err) < 0)
+                goto out;
+        if (netns) {
+                fd = oih_netns_open_path(netns, &err);
+        } else {
+                char *end;
+                long pid = strtol(pidarg, &end, 10);
+                if (*end != '\0' || end == pidarg) {
+                        status = usage_error("apply: invalid pid '%s'", pidarg);
+                        goto out;
+                }
+                fd = oih_netns_open_pid(pid, &err);
+        }
+        if (fd < 0)
+                goto out;
+        int own = oih_netns_is_own(fd, &err);
+        if (own < 0)
+                goto out;
+        if (own && !allow_own) {
+                oih_err(&err, "%s is this process's own network namespace: refusing to change its firewall "
+                        "(give --allow-own-netns if that is really meant)", netns ? netns : pidarg);
+                goto out;
+        }
+        if (oih_commit_in_netns(rs, fd, &err) < 0)
+                goto out;
+        fprintf(stderr, "oci-iptables-hook: applied %s: %u IPv4 and %u IPv6 rules\n", file,
+                oih_ruleset_count(rs, OIH_IPV4), oih_ruleset_count(rs, OIH_IPV6));
+        status = EXIT_OK;
+out:
+        if (status == EXIT_FAIL) {
+                fprintf(stderr, "oci-iptables-hook: apply %s: ", file);
+                print_errors(&err);
+        }
+        if (fd >= 0)
+                close(fd);
+        oih_ruleset_free(rs);
+        oih_policy_free(p);
+        return status;
+}
+
+static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+} commands[] = {
+        { "check", cmd_check }, { "show", cmd_show }, { "apply", cmd_apply },
+        { "hook", cmd_hook }, { "migrate", cmd_migrate },
+};
+
+int main(int argc, char **argv)
+{
+        if (argc < 2)
+                return usage_error("%s", "no command given");
+        if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+                fputs(usage_text, stdout);
+                return EXIT_OK;
+        }
+        if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+                printf("oci-iptables-hook %s\n", PACKAGE_VERSION);
+                return EXIT_OK;
+        }
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(argv[1], commands[i].name) == 0)
+                        return commands[i].fn(argc - 1, argv + 1);
+        return usage_error("unknown command '%s'", argv[1]);
+}

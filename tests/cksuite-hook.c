@@ -1,0 +1,417 @@
+/* Hook mode without a container: the state, config.json guards, policy names and files. */
+#include "config.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cksuite.h"
+#include "hook.h"
+
+static struct oih_error err;
+
+static void setup(void)
+{
+        oih_error_init(&err);
+}
+
+#define ck_assert_err_has(needle) \
+        ck_assert_msg(strstr(oih_error_first(&err), (needle)) != NULL, "error \"%s\" lacks \"%s\"", \
+                      oih_error_first(&err), (needle))
+
+static int parse_state(const char *json, struct oih_state *st)
+{
+        return oih_state_parse(json, strlen(json), st, &err);
+}
+
+START_TEST(state_with_annotation)
+{
+        struct oih_state st;
+        ck_assert_int_eq(parse_state("{\"ociVersion\":\"1.0.2\",\"id\":\"abc123\",\"status\":\"creating\","
+                                     "\"pid\":1,\"bundle\":\"/run/b\",\"annotations\":"
+                                     "{\"x\":\"y\",\"oci-iptables-hook.policy\":\"web-egress\"}}\n",
+                                     &st),
+                         0);
+        ck_assert_str_eq(st.id, "abc123");
+        ck_assert_str_eq(st.bundle, "/run/b");
+        ck_assert_int_eq(st.pid, 1);
+        ck_assert_str_eq(st.policy, "web-egress");
+        oih_state_clear(&st);
+}
+END_TEST
+
+START_TEST(state_without_annotation_or_pid)
+{
+        struct oih_state st;
+        ck_assert_int_eq(parse_state("{\"id\":\"c\",\"bundle\":\"/b\"}", &st), 0);
+        ck_assert_ptr_null(st.policy);
+        ck_assert_int_eq(st.pid, -1);
+        oih_state_clear(&st);
+}
+END_TEST
+
+static const struct {
+        const char *json, *error;
+} bad_states[] = {
+        { "", "unexpected end" },
+        { "{\"id\":\"c\",", "unexpected end" },
+        { "[1]", "not a JSON object" },
+        { "{\"id\":\"c\",\"bundle\":\"/b\"} x", "at byte 25" },
+        { "{\"bundle\":\"/b\"}", "\"id\"" },
+        { "{\"id\":\"a b\",\"bundle\":\"/b\"}", "\"id\"" },
+        { "{\"id\":\"c\",\"bundle\":\"b\"}", "absolute" },
+        { "{\"id\":\"c\",\"bundle\":\"/b\",\"pid\":\"1\"}", "\"pid\"" },
+        { "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":[]}", "annotations" },
+        { "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":{\"oci-iptables-hook.policy\":1}}",
+          "not a string" },
+};
+
+START_TEST(state_refused)
+{
+        struct oih_state st = { .id = (char *)"untouched" };
+        ck_assert_int_lt(parse_state(bad_states[_i].json, &st), 0);
+        ck_assert_err_has(bad_states[_i].error);
+        ck_assert_str_eq(st.id, "untouched");
+}
+END_TEST
+
+START_TEST(state_size_bounded)
+{
+        /* A pipe that holds more than the limit: the read stops with an error, not memory. */
+        size_t big = OIH_STATE_MAX + 10;
+        char *buf = calloc(1, big);
+        int fds[2];
+        ck_assert_int_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(fds[0]);
+                memset(buf, ' ', big);
+                ssize_t n = write(fds[1], buf, big);
+                _exit(n == (ssize_t)big ? 0 : 1);
+        }
+        close(fds[1]);
+        struct oih_state st;
+        ck_assert_int_lt(oih_state_read(fds[0], &st, &err), 0);
+        ck_assert_err_has("larger than");
+        close(fds[0]);
+        free(buf);
+}
+END_TEST
+
+static int parse_config(const char *json, struct oih_netcfg *c)
+{
+        return oih_config_parse(json, strlen(json), c, &err);
+}
+
+START_TEST(config_own_netns)
+{
+        struct oih_netcfg c;
+        ck_assert_int_eq(parse_config("{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\","
+                                      "\"CAP_NET_BIND_SERVICE\"]}},\"linux\":{\"namespaces\":"
+                                      "[{\"type\":\"pid\"},{\"type\":\"network\"}]}}", &c),
+                         0);
+        ck_assert(c.netns);
+        ck_assert_ptr_null(c.netns_path);
+        ck_assert_ptr_null(c.net_admin);
+        ck_assert_int_eq(oih_netcfg_check(&c, &err), 0);
+        oih_netcfg_clear(&c);
+}
+END_TEST
+
+/* Pods and `--network container:` join a namespace by path: that is allowed (re-applied). */
+START_TEST(config_joined_netns)
+{
+        struct oih_netcfg c;
+        ck_assert_int_eq(parse_config("{\"linux\":{\"namespaces\":[{\"type\":\"network\","
+                                      "\"path\":\"/run/netns/netns-1\"}]}}", &c),
+                         0);
+        ck_assert(c.netns);
+        ck_assert_str_eq(c.netns_path, "/run/netns/netns-1");
+        ck_assert_int_eq(oih_netcfg_check(&c, &err), 0);
+        oih_netcfg_clear(&c);
+}
+END_TEST
+
+START_TEST(config_host_network_refused)
+{
+        struct oih_netcfg c;
+        ck_assert_int_eq(parse_config("{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+                                      "{\"type\":\"mount\"}]}}", &c),
+                         0);
+        ck_assert(!c.netns);
+        ck_assert_int_lt(oih_netcfg_check(&c, &err), 0);
+        ck_assert_err_has("--network host");
+        oih_netcfg_clear(&c);
+        oih_error_init(&err);
+        ck_assert_int_eq(parse_config("{\"process\":{}}", &c), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, &err), 0);
+}
+END_TEST
+
+static const char *const cap_sets[] = { "bounding", "effective", "inheritable", "permitted",
+                                        "ambient" };
+
+START_TEST(config_net_admin_refused)
+{
+        char json[512];
+        struct oih_netcfg c;
+        snprintf(json, sizeof(json), "{\"process\":{\"capabilities\":{\"%s\":[\"CAP_CHOWN\","
+                 "\"CAP_NET_ADMIN\"]}},\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+                 cap_sets[_i]);
+        ck_assert_int_eq(parse_config(json, &c), 0);
+        ck_assert_str_eq(c.net_admin, cap_sets[_i]);
+        ck_assert_int_lt(oih_netcfg_check(&c, &err), 0);
+        ck_assert_err_has("CAP_NET_ADMIN");
+        oih_netcfg_clear(&c);
+}
+END_TEST
+
+START_TEST(config_malformed)
+{
+        struct oih_netcfg c;
+        ck_assert_int_lt(parse_config("{\"linux\":{\"namespaces\":{}}}", &c), 0);
+        oih_error_init(&err);
+        ck_assert_int_lt(parse_config("{\"process\":{\"capabilities\":{\"ambient\":\"CAP_NET_ADMIN\"}}}",
+                                      &c),
+                         0);
+        oih_error_init(&err);
+        ck_assert_int_lt(parse_config("{\"linux\":{\"namespaces\":[{\"type\":\"network\"},"
+                                      "{\"type\":\"network\"}]}}", &c),
+                         0);
+}
+END_TEST
+
+static const char *const good_names[] = { "deny-all", "web_egress.v2", "A1", "x-", "a.b.c" };
+static const char *const bad_names[] = { "", "../etc/passwd", "..", ".hidden", "a..b", "a/b",
+                                         "a b", "a\nb", "na\xc3\xafve", "x*" };
+
+START_TEST(name_good)
+{
+        ck_assert_int_eq(oih_policy_name_check(good_names[_i], &err), 0);
+}
+END_TEST
+
+START_TEST(name_bad)
+{
+        ck_assert_int_lt(oih_policy_name_check(bad_names[_i], &err), 0);
+}
+END_TEST
+
+START_TEST(name_too_long)
+{
+        char name[OIH_POLICY_NAME_MAX + 2];
+        memset(name, 'a', sizeof(name) - 1);
+        name[OIH_POLICY_NAME_MAX] = '\0';
+        ck_assert_int_eq(oih_policy_name_check(name, &err), 0);
+        name[OIH_POLICY_NAME_MAX] = 'a';
+        name[OIH_POLICY_NAME_MAX + 1] = '\0';
+        ck_assert_int_lt(oih_policy_name_check(name, &err), 0);
+}
+END_TEST
+
+/* Two rules directories in a fresh temporary directory. */
+static char top[64], dir1[96], dir2[96];
+
+static void write_file(const char *dir, const char *name, const char *text, mode_t mode)
+{
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
+        ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static void dirs_setup(void)
+{
+        setup();
+        snprintf(top, sizeof(top), "/tmp/oih-cksuite-hook.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(top));
+        snprintf(dir1, sizeof(dir1), "%s/one", top);
+        snprintf(dir2, sizeof(dir2), "%s/two", top);
+        ck_assert_int_eq(mkdir(dir1, 0755), 0);
+        ck_assert_int_eq(mkdir(dir2, 0755), 0);
+}
+
+static void dirs_teardown(void)
+{
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+        if (system(cmd) != 0)
+                fprintf(stderr, "cannot remove %s\n", top);
+}
+
+static int open_policy(const char *name, char **path)
+{
+        const char *dirs[] = { dir1, dir2 };
+        return oih_policy_open(dirs, 2, name, path, &err);
+}
+
+static void assert_content(int fd, const char *text)
+{
+        char buf[64] = "";
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        ck_assert_int_ge(n, 0);
+        buf[n] = '\0';
+        ck_assert_str_eq(buf, text);
+}
+
+START_TEST(open_first_match_wins)
+{
+        char *path;
+        write_file(dir1, "p.json", "one", 0644);
+        write_file(dir2, "p.json", "two", 0644);
+        write_file(dir2, "q.json", "q-two", 0600);
+        int fd = open_policy("p", &path);
+        ck_assert_int_ge(fd, 0);
+        assert_content(fd, "one");
+        ck_assert(strstr(path, "/one/p.json") != NULL);
+        close(fd);
+        free(path);
+        fd = open_policy("q", &path);
+        ck_assert_int_ge(fd, 0);
+        assert_content(fd, "q-two");
+        close(fd);
+        free(path);
+}
+END_TEST
+
+START_TEST(open_missing_dir_skipped)
+{
+        char *path, gone[128];
+        snprintf(gone, sizeof(gone), "%s/does-not-exist", top);
+        const char *dirs[] = { gone, dir2 };
+        write_file(dir2, "p.json", "two", 0644);
+        int fd = oih_policy_open(dirs, 2, "p", &path, &err);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        free(path);
+}
+END_TEST
+
+START_TEST(open_not_found)
+{
+        char *path;
+        ck_assert_int_lt(open_policy("nope", &path), 0);
+        ck_assert_err_has("not found");
+        ck_assert_err_has(dir1);
+        ck_assert_err_has(dir2);
+}
+END_TEST
+
+START_TEST(open_bad_name_touches_nothing)
+{
+        char *path;
+        write_file(top, "outside.json", "x", 0644);
+        ck_assert_int_lt(open_policy("../outside", &path), 0);
+        ck_assert_err_has("invalid policy name");
+}
+END_TEST
+
+START_TEST(open_symlink_refused)
+{
+        char *path, target[128], link[128];
+        write_file(top, "target.json", "x", 0644);
+        snprintf(target, sizeof(target), "%s/target.json", top);
+        snprintf(link, sizeof(link), "%s/p.json", dir1);
+        ck_assert_int_eq(symlink(target, link), 0);
+        write_file(dir2, "p.json", "two", 0644);
+        /* A refusal stops the search: a later directory must not stand in for a bad file. */
+        ck_assert_int_lt(open_policy("p", &path), 0);
+        ck_assert_err_has("symbolic link");
+}
+END_TEST
+
+START_TEST(open_writable_file_refused)
+{
+        char *path;
+        write_file(dir1, "p.json", "x", 0644);
+        write_file(dir1, "w.json", "x", 0666);
+        write_file(dir1, "g.json", "x", 0664);
+        ck_assert_int_lt(open_policy("w", &path), 0);
+        ck_assert_err_has("writable by group or others");
+        oih_error_init(&err);
+        ck_assert_int_lt(open_policy("g", &path), 0);
+        ck_assert_err_has("writable by group or others");
+}
+END_TEST
+
+START_TEST(open_writable_dir_refused)
+{
+        char *path;
+        write_file(dir1, "p.json", "x", 0644);
+        ck_assert_int_eq(chmod(dir1, 01777), 0);
+        ck_assert_int_lt(open_policy("p", &path), 0);
+        ck_assert_err_has("directory is writable");
+}
+END_TEST
+
+START_TEST(open_fifo_refused)
+{
+        char *path, fifo[128];
+        snprintf(fifo, sizeof(fifo), "%s/p.json", dir1);
+        ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+        /* O_NONBLOCK: opening a FIFO with no writer must not hang the hook. */
+        ck_assert_int_lt(open_policy("p", &path), 0);
+        ck_assert_err_has("not a regular file");
+}
+END_TEST
+
+START_TEST(stage_names)
+{
+        enum oih_stage s;
+        ck_assert_int_eq(oih_stage_parse("createContainer", &s, &err), 0);
+        ck_assert_int_eq(s, OIH_STAGE_CREATE_CONTAINER);
+        ck_assert_int_eq(oih_stage_parse("createRuntime", &s, &err), 0);
+        ck_assert_int_eq(s, OIH_STAGE_CREATE_RUNTIME);
+        ck_assert_int_eq(oih_stage_parse("prestart", &s, &err), 0);
+        ck_assert_int_eq(s, OIH_STAGE_PRESTART);
+        ck_assert_int_lt(oih_stage_parse("poststart", &s, &err), 0);
+        ck_assert_int_lt(oih_stage_parse("startContainer", &s, &err), 0);
+}
+END_TEST
+
+#define NELEM(a) (int)(sizeof(a) / sizeof((a)[0]))
+
+Suite *hook_suite(void)
+{
+        Suite *s = suite_create("hook");
+        TCase *tc = tcase_create("state");
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_test(tc, state_with_annotation);
+        tcase_add_test(tc, state_without_annotation_or_pid);
+        tcase_add_loop_test(tc, state_refused, 0, NELEM(bad_states));
+        tcase_add_test(tc, state_size_bounded);
+        tcase_add_test(tc, stage_names);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("config");
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_test(tc, config_own_netns);
+        tcase_add_test(tc, config_joined_netns);
+        tcase_add_test(tc, config_host_network_refused);
+        tcase_add_loop_test(tc, config_net_admin_refused, 0, NELEM(cap_sets));
+        tcase_add_test(tc, config_malformed);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("policy-file");
+        tcase_add_checked_fixture(tc, dirs_setup, dirs_teardown);
+        tcase_add_loop_test(tc, name_good, 0, NELEM(good_names));
+        tcase_add_loop_test(tc, name_bad, 0, NELEM(bad_names));
+        tcase_add_test(tc, name_too_long);
+        tcase_add_test(tc, open_first_match_wins);
+        tcase_add_test(tc, open_missing_dir_skipped);
+        tcase_add_test(tc, open_not_found);
+        tcase_add_test(tc, open_bad_name_touches_nothing);
+        tcase_add_test(tc, open_symlink_refused);
+        tcase_add_test(tc, open_writable_file_refused);
+        tcase_add_test(tc, open_writable_dir_refused);
+        tcase_add_test(tc, open_fifo_refused);
+        suite_add_tcase(s, tc);
+        return s;
+}

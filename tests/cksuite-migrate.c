@@ -1,0 +1,6 @@
+#include "cksuite.h"
+
+Suite *migrate_suite(void)
+{
+        return suite_create("migrate");
+}

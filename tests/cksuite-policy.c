@@ -1,0 +1,6 @@
+#include "cksuite.h"
+
+Suite *policy_suite(void)
+{
+        return suite_create("policy");
+}
