@@ -1200,9 +1200,22 @@ static int check_references(struct parser *ps)
         struct oih_policy *p = ps->p;
         int ret = 0;
         for (unsigned i = 0; i < p->nrules; i++) {
-                const struct oih_rule *r = &p->rules[i];
+                struct oih_rule *r = &p->rules[i];
                 char path[PATHLEN];
                 path_fmt(path, "rules[%u]", r->index);
+                /* A rule in a chain that exists in one family only is built for that family. */
+                int ci = chain_index(p, r->chain);
+                if (ci >= 0 && (r->families & ~p->chains[ci].families) &&
+                    (r->families & p->chains[ci].families)) {
+                        unsigned keep = p->chains[ci].families;
+                        if (addr_families(r->src, r->nsrc) & ~keep || addr_families(r->dst, r->ndst) & ~keep) {
+                                ret = perr(ps, path, "chain \"%s\" exists for %s only, but the rule has %s addresses",
+                                           r->chain, keep & OIH_FAMBIT(OIH_IPV4) ? "ipv4" : "ipv6",
+                                           keep & OIH_FAMBIT(OIH_IPV4) ? "IPv6" : "IPv4");
+                                continue;
+                        }
+                        r->families &= keep;
+                }
                 for (int f = 0; f < OIH_NFAMILIES; f++) {
                         if (!(r->families & OIH_FAMBIT(f)))
                                 continue;

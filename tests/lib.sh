@@ -1,0 +1,55 @@
+# Shared helpers for the shell tests. Source it: . "$(dirname "$0")/lib.sh"
+# Every test host is a network namespace this script creates and removes on exit.
+set -euo pipefail
+
+OIH_BIN=${OIH_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/oci-iptables-hook}
+OIH_SRCDIR=${OIH_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+T_PASS=0
+T_FAIL=0
+T_N=0
+T_NETNS=()
+T_TMP=$(mktemp -d)
+
+t_cleanup() {
+        local ns
+        for ns in "${T_NETNS[@]+"${T_NETNS[@]}"}"; do
+                ip netns del "$ns" 2>/dev/null || true
+        done
+        rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+
+need_root() {
+        if [ "$(id -u)" != 0 ]; then
+                echo "SKIP: needs root (network namespaces)"
+                exit 77
+        fi
+}
+
+ok() { T_N=$((T_N + 1)); T_PASS=$((T_PASS + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"; }
+# check DESCRIPTION COMMAND...: passes when the command succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# check_fails DESCRIPTION COMMAND...: passes when the command fails
+check_fails() { local d=$1; shift; if "$@"; then not_ok "$d"; else ok "$d"; fi; }
+
+done_testing() {
+        echo "# $T_PASS passed, $T_FAIL failed"
+        [ "$T_FAIL" -eq 0 ]
+}
+
+# new_netns NAME: a fresh namespace with loopback up, removed on exit. Names are made unique
+# per run so that parallel test scripts never share one.
+new_netns() {
+        local ns="oih$$-$1"
+        ip netns add "$ns"
+        T_NETNS+=("$ns")
+        ip -n "$ns" link set lo up
+        echo "$ns"
+}
+
+# save4/save6 NS: the namespace's filter table as iptables-save prints it, without counters
+# and comment lines.
+save4() { ip netns exec "$1" iptables-legacy-save -t filter | strip_save; }
+save6() { ip netns exec "$1" ip6tables-legacy-save -t filter | strip_save; }
+strip_save() { grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]/[0:0]/'; }
