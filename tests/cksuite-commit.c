@@ -1,6 +1,183 @@
+/* Translation and commit, against the real kernel in a network namespace each test makes
+ * for itself (check runs every test in its own child process). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cksuite.h"
+#include "oih.h"
+
+static struct oih_policy *parse(const char *json)
+{
+        struct oih_error err;
+        struct oih_policy *p = NULL;
+        oih_error_init(&err);
+        ck_assert_msg(oih_policy_parse("t.json", json, strlen(json), &p, &err) == 0, "%s", oih_error_first(&err));
+        return p;
+}
+
+static char *render(const struct oih_policy *p, enum oih_family f)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        oih_render(p, f, out);
+        fclose(out);
+        return buf;
+}
+
+/* The namespace's table as iptables-legacy-save prints it, counters and comments stripped. */
+static char *saved(enum oih_family f)
+{
+        FILE *in = popen(f == OIH_IPV4 ? "iptables-legacy-save -t filter" : "ip6tables-legacy-save -t filter", "r");
+        ck_assert_ptr_nonnull(in);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        char line[4096];
+        while (fgets(line, sizeof(line), in)) {
+                if (line[0] == '#')
+                        continue;
+                char *c = strstr(line, " [");
+                if (line[0] == ':' && c)
+                        strcpy(c, " [0:0]\n");
+                fputs(line, out);
+        }
+        pclose(in);
+        fclose(out);
+        return buf;
+}
+
+static void own_netns(void)
+{
+        if (unshare(CLONE_NEWNET) < 0)
+                ck_abort_msg("unshare(CLONE_NEWNET): %s (the commit tests need root)", strerror(errno));
+}
+
+static void commit_ok(const struct oih_policy *p)
+{
+        struct oih_ruleset *rs = NULL;
+        struct oih_error err;
+        oih_error_init(&err);
+        ck_assert_int_eq(oih_compile(p, &rs, &err), 0);
+        ck_assert_msg(oih_commit(rs, &err) == 0, "%s", oih_error_first(&err));
+        oih_ruleset_free(rs);
+}
+
+static const char policy_a[] =
+        "{\"version\": 1, \"policy\": {\"OUTPUT\": \"DROP\"}, \"chains\": [\"a\"], \"rules\": ["
+        "{\"chain\": \"OUTPUT\", \"protocol\": \"tcp\", \"dport\": 443, \"target\": \"a\"},"
+        "{\"chain\": \"a\", \"destination\": [\"192.0.2.1\", \"2001:db8::1\"], \"target\": \"ACCEPT\"}]}";
+static const char policy_b[] =
+        "{\"version\": 1, \"policy\": {\"INPUT\": \"DROP\"}, \"chains\": [\"b\"], \"rules\": ["
+        "{\"chain\": \"INPUT\", \"target\": \"b\"}, {\"chain\": \"b\", \"protocol\": \"udp\", \"target\": \"DROP\"}]}";
+
+static int fail_ipv6(enum oih_family f)
+{
+        return f == OIH_IPV6 ? -1 : 0;
+}
+
+START_TEST(test_ipv6_failure_puts_ipv4_back)
+{
+        own_netns();
+        struct oih_policy *a = parse(policy_a), *b = parse(policy_b);
+        commit_ok(a);
+        char *a4 = render(a, OIH_IPV4), *a6 = render(a, OIH_IPV6);
+        ck_assert_str_eq(saved(OIH_IPV4), a4);
+
+        struct oih_ruleset *rs = NULL;
+        struct oih_error err;
+        oih_error_init(&err);
+        ck_assert_int_eq(oih_compile(b, &rs, &err), 0);
+        oih_fault_before_commit = fail_ipv6;
+        ck_assert_int_lt(oih_commit(rs, &err), 0);
+        oih_fault_before_commit = NULL;
+        ck_assert_str_eq(oih_error_first(&err), "cannot commit the IPv6 filter table: Input/output error");
+        ck_assert_str_eq(err.msg[1], "the IPv4 table was put back as it was");
+        /* neither family is left with half of policy b */
+        ck_assert_str_eq(saved(OIH_IPV4), a4);
+        ck_assert_str_eq(saved(OIH_IPV6), a6);
+
+        /* and without the fault, b goes in whole */
+        ck_assert_int_eq(oih_commit(rs, &err), 0);
+        ck_assert_str_eq(saved(OIH_IPV4), render(b, OIH_IPV4));
+        ck_assert_str_eq(saved(OIH_IPV6), render(b, OIH_IPV6));
+        oih_ruleset_free(rs);
+}
+END_TEST
+
+START_TEST(test_commit_is_idempotent)
+{
+        own_netns();
+        struct oih_policy *a = parse(policy_a);
+        commit_ok(a);
+        commit_ok(a);
+        commit_ok(a);
+        ck_assert_str_eq(saved(OIH_IPV4), render(a, OIH_IPV4));
+        ck_assert_str_eq(saved(OIH_IPV6), render(a, OIH_IPV6));
+}
+END_TEST
+
+START_TEST(test_lists_expand_sources_outer)
+{
+        struct oih_policy *p = parse("{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", "
+                                     "\"source\": [\"192.0.2.1\", \"192.0.2.2\"], "
+                                     "\"destination\": [\"198.51.100.1\", \"198.51.100.2\"]}]}");
+        struct oih_ruleset *rs = NULL;
+        struct oih_error err;
+        oih_error_init(&err);
+        ck_assert_int_eq(oih_compile(p, &rs, &err), 0);
+        ck_assert_uint_eq(oih_ruleset_count(rs, OIH_IPV4), 4);
+        ck_assert_uint_eq(oih_ruleset_count(rs, OIH_IPV6), 0);
+        ck_assert_str_eq(render(p, OIH_IPV4),
+                         "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                         "-A FORWARD -s 192.0.2.1/32 -d 198.51.100.1/32\n"
+                         "-A FORWARD -s 192.0.2.1/32 -d 198.51.100.2/32\n"
+                         "-A FORWARD -s 192.0.2.2/32 -d 198.51.100.1/32\n"
+                         "-A FORWARD -s 192.0.2.2/32 -d 198.51.100.2/32\nCOMMIT\n");
+        oih_ruleset_free(rs);
+        oih_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_own_netns_is_recognised)
+{
+        struct oih_error err;
+        oih_error_init(&err);
+        int fd = oih_netns_open_path("/proc/self/ns/net", &err);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(oih_netns_is_own(fd, &err), 1);
+        close(fd);
+        ck_assert_int_lt(oih_netns_open_path("/nonexistent/netns", &err), 0);
+        ck_assert_str_eq(oih_error_first(&err), "cannot open network namespace /nonexistent/netns: No such file or directory");
+}
+END_TEST
+
+START_TEST(test_kernel_without_legacy_xtables_is_named)
+{
+        struct oih_error err;
+        oih_error_init(&err);
+        oih_table_error(OIH_IPV6, ENOPROTOOPT, &err);
+        ck_assert_ptr_nonnull(strstr(oih_error_first(&err), "this kernel has no legacy iptables for IPv6 (ip6_tables"));
+        ck_assert_ptr_nonnull(strstr(oih_error_first(&err), "CONFIG_NETFILTER_XTABLES_LEGACY"));
+}
+END_TEST
 
 Suite *commit_suite(void)
 {
-        return suite_create("commit");
+        Suite *s = suite_create("commit");
+        TCase *tc = tcase_create("kernel");
+        tcase_add_test(tc, test_ipv6_failure_puts_ipv4_back);
+        tcase_add_test(tc, test_commit_is_idempotent);
+        tcase_add_test(tc, test_own_netns_is_recognised);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("translate");
+        tcase_add_test(tc, test_lists_expand_sources_outer);
+        tcase_add_test(tc, test_kernel_without_legacy_xtables_is_named);
+        suite_add_tcase(s, tc);
+        return s;
 }

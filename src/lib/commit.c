@@ -184,25 +184,28 @@ static uint16_t entry_u16(const void *e, size_t off)
         return v;
 }
 
-static int open_table(enum oih_family f, struct xtc_handle **ret, struct oih_error *err)
+int oih_table_error(enum oih_family f, int e, struct oih_error *err)
 {
         const struct tc_ops *o = &tc[f];
-        struct xtc_handle *h = o->init("filter");
-        if (h != NULL) {
-                *ret = h;
-                return 0;
-        }
-        int e = errno;
-        if (e == ENOPROTOOPT || e == ENOENT || e == EAFNOSUPPORT || e == EPROTONOSUPPORT)
-                return oih_err(err, "this kernel has no legacy iptables for %s (%s filter table missing: %s); "
-                               "it needs CONFIG_IP%s_NF_IPTABLES%s and CONFIG_NETFILTER_XTABLES_LEGACY",
-                               o->family_name, o->module, o->strerror(e), f == OIH_IPV4 ? "" : "6",
-                               f == OIH_IPV4 ? "" : "");
-        if (e == EPERM || e == EACCES)
-                return oih_err(err, "cannot read the %s filter table: %s (needs CAP_NET_ADMIN in the namespace's owner)",
-                               o->family_name, o->strerror(e));
         err->errnum = e;
+        if (e == ENOPROTOOPT || e == ENOENT || e == EAFNOSUPPORT || e == EPROTONOSUPPORT)
+                return oih_err(err, "this kernel has no legacy iptables for %s (%s: %s): it needs "
+                               "CONFIG_NETFILTER_XTABLES_LEGACY and the %s module, which many current "
+                               "distributions no longer ship",
+                               o->family_name, o->module, o->strerror(e), o->module);
+        if (e == EPERM || e == EACCES)
+                return oih_err(err, "cannot read the %s filter table: %s (needs CAP_NET_ADMIN over the network namespace)",
+                               o->family_name, o->strerror(e));
         return oih_err(err, "cannot read the %s filter table: %s", o->family_name, o->strerror(e));
+}
+
+static int open_table(enum oih_family f, struct xtc_handle **ret, struct oih_error *err)
+{
+        struct xtc_handle *h = tc[f].init("filter");
+        if (h == NULL)
+                return oih_table_error(f, errno, err);
+        *ret = h;
+        return 0;
 }
 
 /* Empties the handle: every chain flushed, every user chain deleted, policies ACCEPT. */

@@ -26,6 +26,9 @@ unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family)
 /* Replaces the filter tables of the CALLING process's network namespace with RS: IPv4 then
  * IPv6, each one atomic; when IPv6 fails, IPv4 is put back as it was. */
 int oih_commit(const struct oih_ruleset *rs, struct oih_error *err);
+/* The sentence for a failure to open a family's filter table with errno E (a kernel without
+ * legacy xtables says so plainly). */
+int oih_table_error(enum oih_family family, int e, struct oih_error *err);
 /* For tests only: called before each family's commit; < 0 makes that commit fail. */
 extern int (*oih_fault_before_commit)(enum oih_family family);
 

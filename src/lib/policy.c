@@ -1137,10 +1137,8 @@ static int check_graph(struct parser *ps)
 {
         struct oih_policy *p = ps->p;
         unsigned n = p->nchains;
-        if (n == 0)
-                return 0;
-        unsigned *reach = calloc(n, sizeof(*reach));
-        unsigned char *adj = calloc((size_t)n * n, 1);
+        unsigned *reach = calloc(n ? n : 1, sizeof(*reach));
+        unsigned char *adj = calloc(n ? (size_t)n * n : 1, 1);
         int ret = 0;
         if (!reach || !adj) {
                 ret = perr(ps, "chains", "out of memory");

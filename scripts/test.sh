@@ -1,0 +1,72 @@
+#!/bin/bash
+# Installs every build and test dependency that is missing (Debian), builds in build/, runs
+# `make check`, and ends with one line: "N passed, N failed[, N skipped]".
+# Usage: scripts/test.sh [extra configure options]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+packages=(
+        gcc make autoconf automake pkg-config
+        libip4tc-dev libip6tc-dev libxtables-dev libjson-c-dev check
+        iptables iproute2 netcat-openbsd procps util-linux
+        podman runc busybox-static uidmap slirp4netns
+)
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        echo "scripts/test.sh: installing ${missing[*]}"
+        if [ "$(id -u)" != 0 ]; then
+                echo "scripts/test.sh: run as root to install packages (apt-get)" >&2
+                exit 1
+        fi
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+mkdir -p build
+cd build
+if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ] || [ $# -gt 0 ]; then
+        ../configure -q --enable-werror "$@"
+fi
+make -j"$(nproc)" >/dev/null
+status=0
+make check || status=$?
+
+# automake keeps each test's output in its .log: count what the tests themselves counted.
+passed=0 failed=0 skipped=0
+for log in tests/*.log; do
+        [ -f "$log" ] || continue
+        trs=${log%.log}.trs
+        if grep -q '^:test-result: SKIP' "$trs" 2>/dev/null; then
+                skipped=$((skipped + 1))
+                continue
+        fi
+        if grep -q 'Checks: ' "$log"; then
+                line=$(grep -Eo 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -1)
+                read -r n f e <<< "$(echo "$line" | grep -Eo '[0-9]+' | tr '\n' ' ')"
+                passed=$((passed + n - f - e))
+                failed=$((failed + f + e))
+        else
+                passed=$((passed + $(grep -c '^ok ' "$log" || true)))
+                failed=$((failed + $(grep -c '^not ok ' "$log" || true)))
+        fi
+        # a script that died before counting still fails
+        if grep -q '^:test-result: \(FAIL\|ERROR\)' "$trs" 2>/dev/null && ! grep -q '^not ok ' "$log"; then
+                failed=$((failed + 1))
+        fi
+done
+if [ $status -ne 0 ]; then
+        for log in tests/*.log; do
+                trs=${log%.log}.trs
+                grep -q '^:test-result: \(FAIL\|ERROR\)' "$trs" 2>/dev/null || continue
+                echo "---- $log"
+                grep -E '^(not ok|#)|FAIL|Failure|Error' "$log" | head -40 || true
+        done
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
