@@ -5,3 +5,9 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 int cmd_hook(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+struct oih_error;
+/* Opens the network namespace named by exactly one of the three (the others NULL). */
+int open_target(const char *netns, const char *pid, const char *container, struct oih_error *err);

@@ -20,6 +20,11 @@ static const char usage_text[] =
         "  show [-4|-6] FILE          print the iptables-restore text the policy builds (dry run)\n"
         "  apply (--netns PATH | --pid PID) [--allow-own-netns] FILE\n"
         "                             replace the filter tables of that network namespace\n"
+        "  inspect (--netns PATH | --pid PID | --container NAME) [-4|-6] [--json]\n"
+        "                             print the live filter tables (as show prints a policy)\n"
+        "  verify FILE (--netns PATH | --pid PID | --container NAME)\n"
+        "                             exit 0 when the live tables are exactly what FILE builds;\n"
+        "                             otherwise print the difference and exit 1\n"
         "  hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
         "                             run as an OCI hook: OCI state on stdin\n"
         "  migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
@@ -140,17 +145,7 @@ static int cmd_apply(int argc, char **argv)
         oih_error_init(&err);
         if (oih_policy_load(file, &p, &err) < 0 || oih_compile(p, &rs, &err) < 0)
                 goto out;
-        if (netns) {
-                fd = oih_netns_open_path(netns, &err);
-        } else {
-                char *end;
-                long pid = strtol(pidarg, &end, 10);
-                if (*end != '\0' || end == pidarg) {
-                        status = usage_error("apply: invalid pid '%s'", pidarg);
-                        goto out;
-                }
-                fd = oih_netns_open_pid(pid, &err);
-        }
+        fd = open_target(netns, pidarg, NULL, &err);
         if (fd < 0)
                 goto out;
         int own = oih_netns_is_own(fd, &err);
@@ -183,7 +178,8 @@ static const struct {
         int (*fn)(int argc, char **argv);
 } commands[] = {
         { "check", cmd_check }, { "show", cmd_show }, { "apply", cmd_apply },
-        { "hook", cmd_hook }, { "migrate", cmd_migrate },
+        { "hook", cmd_hook }, { "migrate", cmd_migrate }, { "inspect", cmd_inspect },
+        { "verify", cmd_verify },
 };
 
 int main(int argc, char **argv)

@@ -318,6 +318,28 @@ static void table_free(struct oih_table *t)
         free(t->chain_of);
 }
 
+int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err)
+{
+        struct oih_ruleset *rs = calloc(1, sizeof(*rs));
+        if (rs == NULL)
+                return oih_err(err, "out of memory");
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                struct xtc_handle *h = NULL;
+                if (open_table((enum oih_family)f, &h, err) < 0) {
+                        oih_ruleset_free(rs);
+                        return -1;
+                }
+                int r = snapshot_table((enum oih_family)f, h, &rs->t[f]);
+                tc[f].free(h);
+                if (r < 0) {
+                        oih_ruleset_free(rs);
+                        return oih_err(err, "out of memory");
+                }
+        }
+        *ret = rs;
+        return 0;
+}
+
 /* Someone else changing the table between our read and our commit makes the kernel answer
  * EAGAIN: read again and retry, a bounded number of times. */
 #define COMMIT_TRIES 5
@@ -419,11 +441,13 @@ int oih_netns_is_own(int fd, struct oih_error *err)
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)
+int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
+                     struct oih_error *err)
 {
         int pipefd[2];
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return oih_err_errno(err, errno, "pipe");
+        fflush(NULL);
         pid_t pid = fork();
         if (pid < 0) {
                 int e = errno;
@@ -440,7 +464,8 @@ int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_e
                 if (setns(netns_fd, CLONE_NEWNET) < 0)
                         r = oih_err_errno(&cerr, errno, "cannot enter the network namespace");
                 else
-                        r = oih_commit(rs, &cerr);
+                        r = fn(ctx, &cerr);
+                fflush(NULL);
                 if (r < 0) {
                         for (int i = 0; i < cerr.n; i++) {
                                 size_t len = strnlen(cerr.msg[i], OIH_ERR_LEN - 1) + 1;
@@ -474,7 +499,17 @@ int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_e
         for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
                 oih_err(err, "%s", buf + i);
         if (len == 0)
-                oih_err(err, "the child applying the rules %s",
+                oih_err(err, "the child working in the network namespace %s",
                         WIFSIGNALED(status) ? "was killed" : "failed without a message");
         return -1;
+}
+
+static int commit_fn(void *ctx, struct oih_error *err)
+{
+        return oih_commit(ctx, err);
+}
+
+int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)
+{
+        return oih_run_in_netns(netns_fd, commit_fn, (void *)rs, err);
 }

@@ -32,6 +32,17 @@ int oih_table_error(enum oih_family family, int e, struct oih_error *err);
 /* For tests only: called before each family's commit; < 0 makes that commit fail. */
 extern int (*oih_fault_before_commit)(enum oih_family family);
 
+/* Reads the filter tables of the calling process's network namespace, both families. */
+int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err);
+
+/* decode.c: kernel tables back into a policy. Fails, naming the rule, on what the policy
+ * format cannot express (a match or target it does not know). Pure. */
+int oih_decode(const struct oih_ruleset *rs, struct oih_policy **ret, struct oih_error *err);
+/* policy-json.c: a policy as version-1 JSON, one rule a line. */
+int oih_policy_write_json(const struct oih_policy *p, FILE *out);
+/* diff.c: a line diff of two texts in unified style; returns the number of differing lines. */
+unsigned oih_diff_lines(const char *a, const char *b, const char *label_a, const char *label_b, FILE *out);
+
 /* Opens a network namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a pid. */
 int oih_netns_open_path(const char *path, struct oih_error *err);
 int oih_netns_open_pid(long pid, struct oih_error *err);
@@ -40,3 +51,6 @@ int oih_netns_is_own(int fd, struct oih_error *err);
 /* Runs oih_commit inside the namespace FD, in a child process: the caller never changes
  * namespace. The child's error comes back in ERR. */
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
+/* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR. */
+int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
+                     struct oih_error *err);
