@@ -39,5 +39,5 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\
 printf 'root:x:0:\nnobody:x:65534:\n' >"$dir/etc/group"
 
 if [ -n "$image" ]; then
-        tar -C "$dir" -c . | podman import --change 'CMD ["/bin/sh"]' - "$image" >/dev/null
+        tar -C "$dir" -c . | podman import -q --change 'CMD ["/bin/sh"]' - "$image" >/dev/null
 fi

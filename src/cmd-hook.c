@@ -48,6 +48,10 @@ static void decision(int prio, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(line, sizeof(line), fmt, ap);
         va_end(ap);
+        /* One decision, one line: a policy's text quoted in an error must not forge another. */
+        for (char *c = line; *c != '\0'; c++)
+                if ((unsigned char)*c < ' ' || *c == 0x7f)
+                        *c = '?';
         syslog(prio, "%s", line);
         fprintf(stderr, "oci-iptables-hook: %s\n", line);
 }

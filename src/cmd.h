@@ -7,6 +7,7 @@ int cmd_hook(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 struct oih_error;
 /* Opens the network namespace named by exactly one of the three (the others NULL). */

@@ -25,6 +25,8 @@ static const char usage_text[] =
         "  verify FILE (--netns PATH | --pid PID | --container NAME)\n"
         "                             exit 0 when the live tables are exactly what FILE builds;\n"
         "                             otherwise print the difference and exit 1\n"
+        "  doctor [--hooks-dir DIR]... [--rules-dir DIR]... [--no-podman]\n"
+        "                             check that the hook is installed so that it runs and holds\n"
         "  hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
         "                             run as an OCI hook: OCI state on stdin\n"
         "  migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
@@ -179,7 +181,7 @@ static const struct {
 } commands[] = {
         { "check", cmd_check }, { "show", cmd_show }, { "apply", cmd_apply },
         { "hook", cmd_hook }, { "migrate", cmd_migrate }, { "inspect", cmd_inspect },
-        { "verify", cmd_verify },
+        { "verify", cmd_verify }, { "doctor", cmd_doctor },
 };
 
 int main(int argc, char **argv)

@@ -12,7 +12,10 @@ T_TMP=$(mktemp -d)
 
 t_cleanup() {
         local ns
-        for ns in "${T_NETNS[@]+"${T_NETNS[@]}"}"; do
+        # new_netns runs in $(...), a subshell: find this run's namespaces by their prefix ($$
+        # is the script's pid in subshells too).
+        for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^oih$$-" || true) \
+                "${T_NETNS[@]+"${T_NETNS[@]}"}"; do
                 ip netns del "$ns" 2>/dev/null || true
         done
         rm -rf "$T_TMP"

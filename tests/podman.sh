@@ -1,2 +1,429 @@
 #!/bin/bash
-exit 77
+# The hook under real podman and runc, rootful and rootless: traffic, the rules a container gets,
+# that it cannot change them, and that every doubtful container fails to start.
+#
+# Needs root: it creates a test user, an --internal podman network and containers, all removed on
+# exit. Packets go only to hosts this test creates: containers on that internal network
+# (198.51.100.0/24, 2001:db8:5100::/64) and a listener on the host's loopback that rootless
+# containers reach through slirp4netns. Podman's state lives in a temporary directory of its own
+# (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF), so other podman users on the machine are unaffected.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "# SKIP: podman.sh needs root"
+        exit 77
+fi
+: "${OIH_BIN:?}" "${OIH_SRCDIR:?}"
+
+tools=(podman runc slirp4netns newuidmap nsenter iptables-legacy-save ip6tables-legacy-save gcc)
+missing() { for t in "${tools[@]}"; do command -v "$t" >/dev/null || return 0; done; return 1; }
+if missing; then
+        echo "# installing podman and its helpers with apt-get"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q podman runc busybox-static uidmap \
+                slirp4netns >/dev/null 2>&1 || true
+fi
+if missing; then
+        echo "# SKIP: podman, runc, slirp4netns or uidmap is missing and cannot be installed"
+        exit 77
+fi
+
+# shellcheck source=tests/lib.sh
+. "$OIH_SRCDIR/tests/lib.sh"
+diag() { sed 's/^/# /' <<<"$*"; }
+
+W=$(mktemp -d /tmp/oih-podman.XXXXXX)
+chmod 755 "$W"
+NET=oih-net-$$
+TU=oih-t-$$
+RX=
+tun_mode=
+srv_pid=
+user_made=
+
+cleanup() {
+        set +e
+        t_cleanup
+        podman pod rm -af -t 0 >/dev/null 2>&1
+        podman rm -af -t 0 >/dev/null 2>&1
+        podman network rm -f "$NET" >/dev/null 2>&1
+        if [ -n "$user_made" ]; then
+                ru podman rm -af -t 0 >/dev/null 2>&1
+                # The rootless pause process keeps the user namespace alive; it is ours.
+                local p
+                [ -n "$RX" ] && p=$(cat "$RX/libpod/tmp/pause.pid" 2>/dev/null)
+                [ -n "$p" ] && kill "$p" 2>/dev/null
+                # userdel refuses a user with processes: give conmon and slirp4netns time to go.
+                for _ in $(seq 50); do
+                        [ -z "$(ps -u "$TU" -o pid= 2>/dev/null)" ] && break
+                        sleep 0.1
+                done
+                userdel -r "$TU" >/dev/null 2>&1 || echo "# cannot remove the test user $TU" >&2
+        fi
+        [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
+        [ -n "$tun_mode" ] && chmod "$tun_mode" /dev/net/tun
+        rm -rf "$W"
+}
+trap cleanup EXIT
+
+# --- setup: podman confined to $W ------------------------------------------------------------
+mkdir -p "$W"/{hooks,rules,networks,bin,tmp}
+cat >"$W/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+hooks_dir = ["$W/hooks"]
+tmp_dir = "$W/tmp"
+events_logger = "file"
+events_logfile_path = "$W/events.log"
+[network]
+network_config_dir = "$W/networks"
+EOF
+cat >"$W/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+graphroot = "$W/storage"
+runroot = "$W/run"
+EOF
+export CONTAINERS_CONF=$W/containers.conf CONTAINERS_STORAGE_CONF=$W/storage.conf
+
+# The hook runs from a copy every user can reach (rootless podman runs it as the test user).
+install -m 755 "$OIH_BIN" "$W/bin/oci-iptables-hook"
+sed -e "s|@BINDIR@|$W/bin|g" -e "s|@RULESDIR@|$W/rules|g" \
+        "$OIH_SRCDIR/hooks/oci-iptables-hook.json.in" >"$W/hooks/oci-iptables-hook.json"
+
+gcc -static -O2 -o "$W/try-replace" "$OIH_SRCDIR/tests/helpers/try-replace.c"
+"$OIH_SRCDIR/scripts/mkrootfs.sh" "$W/rootfs" --add "$W/try-replace" --image localhost/oih-busybox
+
+# Policies of this test. Denied TCP is answered with a reset, so that a refusal is quick.
+# ICMPv6 stays open: without neighbour discovery no IPv6 packet leaves at all.
+policy() { cat >"$W/rules/$1.json"; chmod 644 "$W/rules/$1.json"; }
+policy allow-8080 <<'EOF'
+{ "version": 1, "description": "podman.sh: TCP 8080 to the test server only",
+  "policy": { "INPUT": "DROP", "FORWARD": "DROP", "OUTPUT": "DROP" },
+  "rules": [
+    { "chain": "INPUT", "in_interface": "lo", "target": "ACCEPT" },
+    { "chain": "INPUT", "ctstate": ["ESTABLISHED", "RELATED"], "target": "ACCEPT" },
+    { "chain": "INPUT", "protocol": "icmpv6", "target": "ACCEPT" },
+    { "chain": "OUTPUT", "out_interface": "lo", "target": "ACCEPT" },
+    { "chain": "OUTPUT", "protocol": "icmpv6", "target": "ACCEPT" },
+    { "chain": "OUTPUT", "protocol": "tcp", "destination": ["198.51.100.10", "2001:db8:5100::10"],
+      "dport": 8080, "target": "ACCEPT" },
+    { "chain": "OUTPUT", "protocol": "tcp", "target": "REJECT", "reject_with": "tcp-reset" }
+  ] }
+EOF
+policy deny-out <<'EOF'
+{ "version": 1, "description": "podman.sh: nothing out",
+  "policy": { "OUTPUT": "DROP" },
+  "rules": [ { "chain": "OUTPUT", "out_interface": "lo", "target": "ACCEPT" } ] }
+EOF
+# Harmless even where it should never land: counts packets, drops nothing.
+policy count-only <<'EOF'
+{ "version": 1, "description": "podman.sh: a counting rule, no filtering",
+  "rules": [ { "chain": "INPUT", "comment": "oci-iptables-hook podman.sh" } ] }
+EOF
+printf '{ "version": 1, "rules": [ { "chain": "OUTPUT", ' >"$W/rules/broken.json"
+chmod 644 "$W/rules/broken.json"
+policy world-writable <"$W/rules/count-only.json"
+chmod 666 "$W/rules/world-writable.json"
+
+host_rules() { iptables-legacy-save 2>&1 | sed '/^#/d'; ip6tables-legacy-save 2>&1 | sed '/^#/d'; }
+host_before=$(host_rules)
+
+# The filter table of a process's network namespace, as iptables-legacy-save prints it, without
+# comments and counters. Host root can read any namespace, a rootless container's too.
+ns_rules() { # PID FAMILY
+        local save=iptables-legacy-save
+        [ "$2" = ipv6 ] && save=ip6tables-legacy-save
+        nsenter -t "$1" -n "$save" -t filter | sed '/^#/d' | sed -E 's/\[[0-9]+:[0-9]+\]/[0:0]/'
+}
+show_rules() { # POLICY FAMILY
+        "$OIH_BIN" show "-${2#ipv}" "$W/rules/$1.json" | sed '/^#/d'
+}
+# rules_are PID POLICY: the namespace holds exactly what `show` prints, both families.
+rules_are() {
+        local fam got want rc=0
+        for fam in ipv4 ipv6; do
+                got=$(ns_rules "$1" "$fam")
+                want=$(show_rules "$2" "$fam")
+                if [ "$got" != "$want" ]; then
+                        diag "$fam rules of pid $1 differ from \`show $2\`:"
+                        diag "$(diff <(echo "$want") <(echo "$got"))"
+                        rc=1
+                fi
+        done
+        return $rc
+}
+no_rules() { # PID: nothing was ever put into the namespace's tables
+        local out
+        out=$(ns_rules "$1" ipv4; ns_rules "$1" ipv6)
+        ! grep -qE '^-A |^:(INPUT|FORWARD|OUTPUT) DROP' <<<"$out"
+}
+
+pid_of() { podman inspect -f '{{.State.Pid}}' "$1"; }
+ROOTFS=$W/rootfs
+
+# reaches CONTAINER ADDR PORT: a TCP connection from inside CONTAINER gets the server's "open".
+reaches() { [ "$(podman exec "$1" nc -w 3 "$2" "$3" </dev/null 2>/dev/null)" = open ]; }
+
+# refused DESCRIPTION EXPECTED-TEXT PODMAN-RUN-ARGS...: the container must not start, and the
+# user must see the hook's reason.
+refused() {
+        local d=$1 want=$2 out rc=0 name=oih-refused-$T_N
+        shift 2
+        out=$(timeout 60 podman run --rm --name "$name" "$@" --rootfs "$ROOTFS" /bin/true 2>&1) || rc=$?
+        if [ "$rc" -eq 0 ]; then
+                not_ok "$d: the container started"
+        elif ! grep -q "oci-iptables-hook: .*$want" <<<"$out"; then
+                not_ok "$d: the error does not say \"$want\""
+                diag "$out"
+        elif [ -n "$(podman ps -q --filter "name=^$name\$")" ]; then
+                not_ok "$d: the container is running"
+        else
+                ok "$d: refused"
+        fi
+}
+
+# --- the hook alone, as the runtime calls it, in namespaces of this test ----------------------
+mkdir -p "$W/bundle"
+echo '{"linux":{"namespaces":[{"type":"pid"},{"type":"network"}]}}' >"$W/bundle/config.json"
+state() { # PID [POLICY]
+        printf '{"ociVersion":"1.0.2","id":"hooktest","status":"creating","pid":%s,"bundle":"%s"%s}' \
+                "$1" "$W/bundle" "${2:+,\"annotations\":{\"oci-iptables-hook.policy\":\"$2\"\}}"
+}
+ns_is() { # NS POLICY
+        [ "$(save4 "$1")" = "$(show_rules "$2" ipv4)" ] && [ "$(save6 "$1")" = "$(show_rules "$2" ipv6)" ]
+}
+ns1=$(new_netns a)
+ns2=$(new_netns b)
+T_NETNS+=("$ns1" "$ns2") # new_netns ran in a subshell: register them for t_cleanup here
+# createContainer: the runtime has put the hook into the container's namespace; the state's pid
+# (1 with runc) must be ignored.
+out=$(state 1 allow-8080 | ip netns exec "$ns1" "$OIH_BIN" hook --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
+check "hook at createContainer applies the annotation's policy in its own namespace" \
+        test "$rc" -eq 0 -a -n "$(ns_is "$ns1" allow-8080 && echo y)"
+check "hook reports the decision on stderr (container, policy, counts)" \
+        grep -qE '^oci-iptables-hook: hooktest: applied policy "allow-8080": ipv4 [0-9]+ entries, ipv6 [0-9]+ entries' <<<"$out"
+out=$(state 1 | ip netns exec "$ns1" "$OIH_BIN" hook --rules-dir "$W/rules" --default-policy deny-out 2>&1) && rc=0 || rc=$?
+check "enforcing mode: no annotation gets --default-policy" \
+        test "$rc" -eq 0 -a -n "$(ns_is "$ns1" deny-out && echo y)"
+out=$(state 1 | ip netns exec "$ns1" "$OIH_BIN" hook --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
+check "no annotation and no default policy is refused" \
+        test "$rc" -eq 1 -a -n "$(grep 'no --default-policy' <<<"$out")"
+# createRuntime: the hook runs in the host's namespaces and enters the container's by its pid.
+ip netns exec "$ns2" sleep 120 &
+sleeper=$!
+for _ in $(seq 50); do [ "$(ip netns identify "$sleeper")" = "$ns2" ] && break; sleep 0.1; done
+out=$(state "$sleeper" deny-out | "$OIH_BIN" hook --stage createRuntime --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
+check "hook at createRuntime enters the container's namespace by its pid" \
+        test "$rc" -eq 0 -a -n "$(ns_is "$ns2" deny-out && echo y)"
+kill "$sleeper"
+wait "$sleeper" 2>/dev/null || true
+# A pid in the hook's own namespace: refusing it is all that keeps the host unfirewalled.
+out=$(state $$ count-only | "$OIH_BIN" hook --stage prestart --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
+check "hook at prestart refuses a pid in its own (the host's) namespace" \
+        test "$rc" -eq 1 -a -n "$(grep "hook's own" <<<"$out")"
+echo '{"linux":{"namespaces":[{"type":"pid"}]}}' >"$W/bundle/config.json"
+out=$(state 1 count-only | "$OIH_BIN" hook --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
+check "hook refuses a bundle without a network namespace (--network host)" \
+        test "$rc" -eq 1 -a -n "$(grep 'network host' <<<"$out")"
+check "so far, the host's rules are unchanged" test "$host_before" = "$(host_rules)"
+
+# --- rootful: traffic over an internal network, IPv4 and IPv6 --------------------------------
+podman network create --internal --subnet 198.51.100.0/24 --ipv6 --subnet 2001:db8:5100::/64 \
+        "$NET" >/dev/null
+podman run -d --name oih-srv-$$ --network "$NET" --ip 198.51.100.10 --ip6 2001:db8:5100::10 \
+        --rootfs "$ROOTFS" /bin/sh -c \
+        'nc -ll -p 8080 -e /bin/echo open & nc -ll -p 8081 -e /bin/echo open & wait' >/dev/null
+podman run -d --name oih-plain-$$ --network "$NET" --rootfs "$ROOTFS" /bin/sleep 600 >/dev/null
+podman run -d --name oih-fw-$$ --network "$NET" --annotation oci-iptables-hook.policy=allow-8080 \
+        --rootfs "$ROOTFS" /bin/sleep 600 >/dev/null
+
+for _ in $(seq 50); do reaches oih-plain-$$ 198.51.100.10 8080 && break; sleep 0.1; done
+
+check "without the annotation: the container reaches 198.51.100.10:8081" \
+        reaches oih-plain-$$ 198.51.100.10 8081
+check "without the annotation: the container reaches [2001:db8:5100::10]:8081" \
+        reaches oih-plain-$$ 2001:db8:5100::10 8081
+check "without the annotation: the container's tables are untouched" no_rules "$(pid_of oih-plain-$$)"
+check "allow-8080: 198.51.100.10:8080 is reached" reaches oih-fw-$$ 198.51.100.10 8080
+check "allow-8080: [2001:db8:5100::10]:8080 is reached" reaches oih-fw-$$ 2001:db8:5100::10 8080
+check_fails "allow-8080: 198.51.100.10:8081 is not reached" reaches oih-fw-$$ 198.51.100.10 8081
+check_fails "allow-8080: [2001:db8:5100::10]:8081 is not reached" reaches oih-fw-$$ 2001:db8:5100::10 8081
+check "allow-8080: the rules in the container's namespace are what \`show\` prints" \
+        rules_are "$(pid_of oih-fw-$$)" allow-8080
+
+out=$(podman exec oih-fw-$$ /bin/try-replace 2>&1) && rc=0 || rc=$?
+if [ "$rc" -eq 0 ] && [ "$out" = $'ipv4: EPERM\nipv6: EPERM' ]; then
+        ok "the firewalled container cannot replace its tables (EPERM, both families)"
+else
+        not_ok "the firewalled container cannot replace its tables"; diag "$out"
+fi
+check "after the attempt, its rules are still allow-8080" rules_are "$(pid_of oih-fw-$$)" allow-8080
+
+# --- rootful: two containers at once, each with its own policy -------------------------------
+podman run -d --name oih-a-$$ --network none --annotation oci-iptables-hook.policy=allow-8080 \
+        --rootfs "$ROOTFS" /bin/sleep 600 >/dev/null &
+podman run -d --name oih-b-$$ --network none --annotation oci-iptables-hook.policy=deny-out \
+        --rootfs "$ROOTFS" /bin/sleep 600 >/dev/null &
+wait
+check "started together: the first container has allow-8080" rules_are "$(pid_of oih-a-$$)" allow-8080
+check "started together: the second container has deny-out" rules_are "$(pid_of oih-b-$$)" deny-out
+
+# --- rootful: a pod from kube play -----------------------------------------------------------
+cat >"$W/pod.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: oih-pod-$$
+  annotations:
+    oci-iptables-hook.policy: deny-out
+spec:
+  containers:
+  - name: app
+    image: localhost/oih-busybox
+    command: ["/bin/sleep", "600"]
+EOF
+if out=$(timeout 120 podman kube play --network none "$W/pod.yaml" 2>&1); then
+        check "kube play: the pod's container has the annotation's policy" \
+                rules_are "$(pid_of oih-pod-$$-app)" deny-out
+else
+        not_ok "kube play: the pod started"; diag "$out"
+fi
+
+# --- rootful: fail closed --------------------------------------------------------------------
+refused "unknown policy" 'not found' --network none --annotation oci-iptables-hook.policy=nope
+refused "../ in the policy name" 'invalid policy name' --network none \
+        --annotation oci-iptables-hook.policy=../rules/allow-8080
+refused "malformed policy" 'broken' --network none --annotation oci-iptables-hook.policy=broken
+refused "world-writable policy" 'writable by group or others' --network none \
+        --annotation oci-iptables-hook.policy=world-writable
+refused "--cap-add NET_ADMIN" 'CAP_NET_ADMIN' --network none --cap-add NET_ADMIN \
+        --annotation oci-iptables-hook.policy=count-only
+refused "--privileged" 'CAP_NET_ADMIN' --network none --privileged \
+        --annotation oci-iptables-hook.policy=count-only
+refused "--network host" 'network host' --network host \
+        --annotation oci-iptables-hook.policy=count-only
+
+host_after=$(host_rules)
+if [ "$host_before" = "$host_after" ]; then
+        ok "the host's own iptables-legacy rules are unchanged"
+else
+        not_ok "the host's own iptables-legacy rules are unchanged"
+        diag "$(diff <(echo "$host_before") <(echo "$host_after"))"
+fi
+
+# --- rootless --------------------------------------------------------------------------------
+useradd -m -s /bin/sh "$TU"
+user_made=1
+uid=$(id -u "$TU")
+RX=$W/xdg-$uid
+install -d -m 700 -o "$TU" "$RX"
+cp -a "$ROOTFS" "/home/$TU/rootfs"
+chown -R "$TU:" "/home/$TU/rootfs"
+sed -e '/^tmp_dir/d' -e '/^events_logfile_path/d' -e '/^\[network\]/,$d' "$W/containers.conf" \
+        >"$W/rootless.conf"
+printf '[storage]\ndriver = "vfs"\n' >"$W/rootless-storage.conf"
+ru() {
+        runuser -u "$TU" -- env -C / HOME="/home/$TU" XDG_RUNTIME_DIR="$RX" \
+                CONTAINERS_CONF="$W/rootless.conf" CONTAINERS_STORAGE_CONF="$W/rootless-storage.conf" "$@"
+}
+rpid() { ru podman inspect -f '{{.State.Pid}}' "$1"; }
+RROOTFS=/home/$TU/rootfs
+
+# slirp4netns needs /dev/net/tun usable by the user, as it is on desktop systems.
+tun_mode=$(stat -c %a /dev/net/tun)
+chmod 0666 /dev/net/tun
+
+# A listener on the host's loopback: slirp4netns shows it to the container as 10.0.2.2.
+port1=$((20000 + $$ % 20000))
+port2=$((port1 + 1))
+timeout 300 python3 - "$port1" "$port2" <<'EOF' &
+import select, socket, sys
+socks = []
+for port in sys.argv[1:]:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", int(port)))
+    s.listen(16)
+    socks.append(s)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        c, _ = s.accept()
+        c.sendall(b"open\n")
+        c.close()
+EOF
+srv_pid=$!
+policy rootless-allow <<EOF
+{ "version": 1, "description": "podman.sh: the host's loopback port $port1 only",
+  "policy": { "INPUT": "DROP", "FORWARD": "DROP", "OUTPUT": "DROP" },
+  "rules": [
+    { "chain": "INPUT", "ctstate": ["ESTABLISHED", "RELATED"], "target": "ACCEPT" },
+    { "chain": "OUTPUT", "protocol": "tcp", "destination": "10.0.2.2", "dport": $port1,
+      "target": "ACCEPT" },
+    { "chain": "OUTPUT", "protocol": "tcp", "target": "REJECT", "reject_with": "tcp-reset" }
+  ] }
+EOF
+SLIRP=slirp4netns:allow_host_loopback=true
+rreaches() { [ "$(ru podman exec "$1" nc -w 3 10.0.2.2 "$2" </dev/null 2>/dev/null)" = open ]; }
+
+if out=$(ru podman run -d --name oih-rplain-$$ --network "$SLIRP" --rootfs "$RROOTFS" /bin/sleep 600 2>&1) \
+        && out=$(ru podman run -d --name oih-rfw-$$ --network "$SLIRP" \
+                --annotation oci-iptables-hook.policy=rootless-allow --rootfs "$RROOTFS" /bin/sleep 600 2>&1); then
+        for _ in $(seq 50); do rreaches oih-rplain-$$ "$port1" && break; sleep 0.1; done
+        check "rootless, without the annotation: the host's port $port2 is reached" \
+                rreaches oih-rplain-$$ "$port2"
+        check "rootless slirp4netns: the allowed port $port1 is reached" rreaches oih-rfw-$$ "$port1"
+        check_fails "rootless slirp4netns: port $port2 is not reached" rreaches oih-rfw-$$ "$port2"
+        check "rootless slirp4netns: the rules (IPv4 and IPv6) are what \`show\` prints" \
+                rules_are "$(rpid oih-rfw-$$)" rootless-allow
+        out=$(ru podman exec oih-rfw-$$ /bin/try-replace 2>&1) && rc=0 || rc=$?
+        if [ "$rc" -eq 0 ] && [ "$out" = $'ipv4: EPERM\nipv6: EPERM' ]; then
+                ok "rootless: the container cannot replace its tables (EPERM)"
+        else
+                not_ok "rootless: the container cannot replace its tables"; diag "$out"
+        fi
+else
+        not_ok "rootless slirp4netns containers start"; diag "$out"
+fi
+
+if out=$(ru podman run -d --name oih-rnone-$$ --network none \
+        --annotation oci-iptables-hook.policy=allow-8080 --rootfs "$RROOTFS" /bin/sleep 600 2>&1); then
+        check "rootless --network none: the rules are what \`show\` prints" \
+                rules_are "$(rpid oih-rnone-$$)" allow-8080
+else
+        not_ok "rootless --network none container starts"; diag "$out"
+fi
+
+# scripts/install-rootless.sh, as a user would run it, then podman --hooks-dir.
+if out=$(ru "$OIH_SRCDIR/scripts/install-rootless.sh" --bin "$W/bin/oci-iptables-hook" 2>&1) \
+        && out=$(ru podman --hooks-dir "/home/$TU/.config/oci-iptables-hook/hooks.d" run -d \
+                --name oih-rinst-$$ --network none --annotation oci-iptables-hook.policy=deny-all \
+                --rootfs "$RROOTFS" /bin/sleep 600 2>&1); then
+        cp "$OIH_SRCDIR/rules/deny-all.json" "$W/rules/shipped-deny-all.json"
+        check "install-rootless.sh + --hooks-dir: the shipped deny-all policy is applied" \
+                rules_are "$(rpid oih-rinst-$$)" shipped-deny-all
+else
+        not_ok "install-rootless.sh + --hooks-dir: the container starts"; diag "$out"
+fi
+
+rrefused() {
+        local d=$1 want=$2 out rc=0
+        shift 2
+        out=$(ru timeout 60 podman run --rm "$@" --rootfs "$RROOTFS" /bin/true 2>&1) || rc=$?
+        if [ $rc -ne 0 ] && grep -q "oci-iptables-hook: .*$want" <<<"$out"; then
+                ok "rootless $d: refused"
+        else
+                not_ok "rootless $d: refused"; diag "$out"
+        fi
+}
+rrefused "unknown policy" 'not found' --network none --annotation oci-iptables-hook.policy=nope
+rrefused "--cap-add NET_ADMIN" 'CAP_NET_ADMIN' --network none --cap-add NET_ADMIN \
+        --annotation oci-iptables-hook.policy=count-only
+
+host_after=$(host_rules)
+check "after the rootless tests, the host's rules are still unchanged" \
+        test "$host_before" = "$host_after"
+
+echo "1..$T_N"
+done_testing

@@ -208,6 +208,15 @@ static int open_table(enum oih_family f, struct xtc_handle **ret, struct oih_err
         return 0;
 }
 
+int oih_table_probe(enum oih_family f, struct oih_error *err)
+{
+        struct xtc_handle *h = NULL;
+        if (open_table(f, &h, err) < 0)
+                return -1;
+        tc[f].free(h);
+        return 0;
+}
+
 /* Empties the handle: every chain flushed, every user chain deleted, policies ACCEPT. */
 static int clear_table(enum oih_family f, struct xtc_handle *h)
 {

@@ -29,6 +29,8 @@ int oih_commit(const struct oih_ruleset *rs, struct oih_error *err);
 /* The sentence for a failure to open a family's filter table with errno E (a kernel without
  * legacy xtables says so plainly). */
 int oih_table_error(enum oih_family family, int e, struct oih_error *err);
+/* Opens and closes FAMILY's filter table in the calling process's namespace. */
+int oih_table_probe(enum oih_family family, struct oih_error *err);
 /* For tests only: called before each family's commit; < 0 makes that commit fail. */
 extern int (*oih_fault_before_commit)(enum oih_family family);
 
