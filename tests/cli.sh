@@ -1,2 +1,79 @@
 #!/bin/bash
-exit 77
+# The command line as a user meets it: exit codes, the one-line errors, refusals.
+. "$(dirname "$0")/lib.sh"
+need_root
+
+bin=$OIH_BIN
+good=$OIH_SRCDIR/rules/web-egress.json
+run() { if "$@" > "$T_TMP/out" 2> "$T_TMP/err"; then echo 0 > "$T_TMP/rc"; else echo $? > "$T_TMP/rc"; fi; }
+rc() { cat "$T_TMP/rc"; }
+err_is() { grep -qxF -- "$1" "$T_TMP/err" || { echo "# stderr was:"; sed 's/^/#   /' "$T_TMP/err"; false; }; }
+
+run "$bin" --version
+check "--version prints the version" grep -qE '^oci-iptables-hook [0-9]+\.[0-9]+\.[0-9]+$' "$T_TMP/out"
+run "$bin" --help
+check "--help lists every command" grep -q 'check FILE' "$T_TMP/out"
+check "--help documents the exit status" grep -q 'Exit status: 0 success; 1 ' "$T_TMP/out"
+run "$bin" frobnicate
+check "an unknown command exits 2" [ "$(rc)" = 2 ]
+check "and says which" err_is "oci-iptables-hook: unknown command 'frobnicate'"
+
+run "$bin" check $(shipped_policies)
+check "check passes every shipped policy" [ "$(rc)" = 0 ]
+printf '{"version": 1, "rules": [\n  {"chain": "INPUT", "protocol": "tcp", "dport": 70000},\n  {"chain": "INPUT", "source": "192.0.2.0/33"}\n]}\n' > "$T_TMP/bad.json"
+run "$bin" check "$T_TMP/bad.json" "$good"
+check "check of a bad policy exits 1" [ "$(rc)" = 1 ]
+check "check names the file, the JSON path and what was expected" err_is "$T_TMP/bad.json: rules[0].dport: port 70000 out of range 0-65535"
+check "check prints every error it finds" err_is "$T_TMP/bad.json: rules[1].source: mask \"/33\" out of range 0-32"
+printf '{"version": 1,\n "rules": [}\n' > "$T_TMP/syntax.json"
+run "$bin" check "$T_TMP/syntax.json"
+check "a JSON syntax error names the line and column" err_is "$T_TMP/syntax.json:2:12: invalid JSON: unexpected character"
+run "$bin" check /nonexistent.json
+check "a missing file is an error" err_is "/nonexistent.json: cannot open: No such file or directory"
+ln -s "$good" "$T_TMP/link.json"
+run "$bin" check "$T_TMP/link.json"
+check "a symbolic link is refused" err_is "$T_TMP/link.json: is a symbolic link; give the file itself"
+run "$bin" check "$T_TMP"
+check "a directory is refused" [ "$(rc)" = 1 ]
+
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" show "$good"
+check "show needs no privileges" [ "$(rc)" = 0 ]
+check "show heads each family with a comment line" \
+        [ "$(grep -c '^# IPv[46] (ip6\?tables-legacy-restore)$' "$T_TMP/out")" = 2 ]
+run "$bin" show -6 "$good"
+check "show -6 prints one table" [ "$(grep -c '^\*filter$' "$T_TMP/out")" = 1 ]
+
+ns=$(new_netns cli)
+run "$bin" apply "$good"
+check "apply without a target is a usage error (exit 2)" [ "$(rc)" = 2 ]
+run "$bin" apply --netns "/run/netns/$ns" --pid 1 "$good"
+check "apply with two targets is a usage error" [ "$(rc)" = 2 ]
+before4=$(save4 "$ns"); before6=$(save6 "$ns")
+run "$bin" apply --netns "/run/netns/$ns" "$T_TMP/bad.json"
+check "apply of a bad policy exits 1" [ "$(rc)" = 1 ]
+check "and says why on its first line" \
+        [ "$(head -1 "$T_TMP/err")" = "oci-iptables-hook: apply $T_TMP/bad.json: $T_TMP/bad.json: rules[0].dport: port 70000 out of range 0-65535" ]
+check "and applies nothing (IPv4)" [ "$before4" == "$(save4 "$ns")" ]
+check "and applies nothing (IPv6)" [ "$before6" == "$(save6 "$ns")" ]
+run "$bin" apply --netns /run/netns/nonexistent "$good"
+check "an unknown namespace is an error" err_is "oci-iptables-hook: apply $good: cannot open network namespace /run/netns/nonexistent: No such file or directory"
+run "$bin" apply --netns /proc/self/ns/net "$good"
+check "apply refuses the caller's own network namespace" [ "$(rc)" = 1 ]
+check "and says so" grep -q "is this process's own network namespace: refusing to change its firewall" "$T_TMP/err"
+run "$bin" apply --pid $$ "$good"
+check "apply --pid of a process in the caller's namespace is refused too" grep -q "own network namespace" "$T_TMP/err"
+run "$bin" apply --netns "/run/netns/$ns" "$good"
+check "apply to a namespace succeeds" [ "$(rc)" = 0 ]
+check "and reports what it did" err_is "oci-iptables-hook: applied $good: 11 IPv4 and 12 IPv6 rules"
+check "and the namespace holds what show prints" [ "$(save4 "$ns")" == "$("$bin" show -4 "$good")" ]
+sleep 60 & sleeper=$!
+ip netns exec "$ns" true
+ip netns exec "$ns" sleep 60 & nspid=$!
+sleep 0.2
+run "$bin" apply --pid "$nspid" "$OIH_SRCDIR/rules/deny-all.json"
+check "apply --pid reaches that process's namespace" [ "$(save4 "$ns")" == "$("$bin" show -4 "$OIH_SRCDIR/rules/deny-all.json")" ]
+kill "$sleeper" "$nspid" 2>/dev/null || true
+check "the machine's own firewall was never touched" \
+        [ "$(iptables-legacy-save -t filter | strip_save | grep -c '^-A' || true)" = 0 ]
+
+done_testing

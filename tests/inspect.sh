@@ -7,7 +7,7 @@ need_root
 
 a=$(new_netns a)
 b=$(new_netns b)
-for p in "$OIH_SRCDIR"/rules/*.json "$OIH_SRCDIR"/tests/corpus/*.json; do
+for p in $(shipped_policies) "$OIH_SRCDIR"/tests/corpus/*.json; do
         name=${p#"$OIH_SRCDIR"/}
         "$OIH_BIN" apply --netns "/run/netns/$a" "$p" 2>/dev/null
         if "$OIH_BIN" inspect --netns "/run/netns/$a" > "$T_TMP/inspect" 2>"$T_TMP/err" &&

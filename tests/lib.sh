@@ -56,3 +56,11 @@ new_netns() {
 save4() { ip netns exec "$1" iptables-legacy-save -t filter | strip_save; }
 save6() { ip netns exec "$1" ip6tables-legacy-save -t filter | strip_save; }
 strip_save() { grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]/[0:0]/'; }
+
+# The policies shipped in rules/ (the schema lives there too, but is not a policy).
+shipped_policies() {
+        local p
+        for p in "$OIH_SRCDIR"/rules/*.json; do
+                case $p in *.schema.json) ;; *) echo "$p" ;; esac
+        done
+}

@@ -7,7 +7,7 @@ need_root
 
 ours=$(new_netns ours)
 theirs=$(new_netns theirs)
-policies=("$OIH_SRCDIR"/rules/*.json "$OIH_SRCDIR"/tests/corpus/*.json)
+mapfile -t policies < <(shipped_policies; ls "$OIH_SRCDIR"/tests/corpus/*.json)
 
 for p in "${policies[@]}"; do
         name=${p#"$OIH_SRCDIR"/}
