@@ -80,7 +80,9 @@ export CONTAINERS_CONF=$W/containers.conf CONTAINERS_STORAGE_CONF=$W/storage.con
 
 sed -e "s|@BINDIR@|$(dirname "$bin")|g" -e "s|@RULESDIR@|$W/rules|g" \
         "$top/hooks/oci-iptables-hook.json.in" >"$W/hooks/oci-iptables-hook.json"
-install -m 644 "$top"/rules/*.json "$W/rules/"
+for f in "$top"/rules/*.json; do
+        case $f in *.schema.json) ;; *) install -m 644 "$f" "$W/rules/" ;; esac
+done
 cat >"$W/rules/demo-web.json" <<'EOF'
 { "version": 1,
   "description": "demo: HTTP to 198.51.100.10 (IPv4 and IPv6) and nothing else",

@@ -56,6 +56,7 @@ esac
 
 if [ -d "$rules_from" ]; then
         for f in "$rules_from"/*.json; do
+                case $f in *.schema.json) continue ;; esac
                 [ -e "$f" ] || continue
                 [ -e "$rules/$(basename "$f")" ] || install -m 644 "$f" "$rules/"
         done
