@@ -1,9 +1,135 @@
-#include "cmd.h"
+/* oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-] */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "migrate.h"
+#include "oih.h"
+
+static int usage(const char *msg, const char *arg)
+{
+        fprintf(stderr, "oci-iptables-hook: migrate: ");
+        fprintf(stderr, msg, arg);
+        fprintf(stderr, "\nUsage: oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n");
+        return EXIT_USAGE;
+}
+
+/* Reads all of FD, refusing more than the policy size limit (a bigger script is no script). */
+static int read_all(int fd, const char *name, char **ret, size_t *ret_len, struct oih_error *err)
+{
+        size_t cap = 65536, len = 0;
+        char *buf = malloc(cap);
+        if (buf == NULL)
+                return oih_err(err, "%s: out of memory", name);
+        for (;;) {
+                if (len == cap) {
+                        if (cap > OIH_MAX_FILE_SIZE) {
+                                free(buf);
+                                return oih_err(err, "%s: larger than the limit of %u bytes", name,
+                                               OIH_MAX_FILE_SIZE);
+                        }
+                        char *nb = realloc(buf, cap * 2);
+                        if (nb == NULL) {
+                                free(buf);
+                                return oih_err(err, "%s: out of memory", name);
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int e = errno;
+                        free(buf);
+                        return oih_err_errno(err, e, "%s: cannot read", name);
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len > OIH_MAX_FILE_SIZE) {
+                free(buf);
+                return oih_err(err, "%s: larger than the limit of %u bytes", name, OIH_MAX_FILE_SIZE);
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
 
 int cmd_migrate(int argc, char **argv)
 {
-        (void)argc; (void)argv;
-        fprintf(stderr, "oci-iptables-hook: migrate: not implemented yet\n");
-        return EXIT_FAIL;
+        static const struct option opts[] = {
+                { "family", required_argument, NULL, 'f' },
+                { "lenient", no_argument, NULL, 'l' },
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct oih_migrate_opts mo = { .family = -1, .lenient = false };
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        if (strcmp(optarg, "auto") == 0)
+                                mo.family = -1;
+                        else if (strcmp(optarg, "ipv4") == 0)
+                                mo.family = OIH_IPV4;
+                        else if (strcmp(optarg, "ipv6") == 0)
+                                mo.family = OIH_IPV6;
+                        else
+                                return usage("unknown family '%s' (auto, ipv4 or ipv6)", optarg);
+                        break;
+                case 'l':
+                        mo.lenient = true;
+                        break;
+                case 'h':
+                        printf("Usage: oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
+                               "Turns an iptables shell script or an iptables-save/ip6tables-save dump into a\n"
+                               "version-1 policy on stdout. Other shell lines are skipped and listed on stderr.\n"
+                               "Anything that cannot be represented is an error (nothing is written) unless\n"
+                               "--lenient, which leaves those lines out and lists them.\n"
+                               "--family: what a dump is (auto: its header, else its addresses, else ipv4);\n"
+                               "for a script, the only family its commands may use.\n"
+                               "See docs/migration.md.\n");
+                        return EXIT_OK;
+                default:
+                        return usage("%s", "bad option");
+                }
+        }
+        if (argc - optind > 1)
+                return usage("%s", "give one file (or - for stdin)");
+        const char *path = optind < argc ? argv[optind] : "-";
+        const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+        struct oih_error err;
+        oih_error_init(&err);
+        int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                fprintf(stderr, "oci-iptables-hook: migrate: cannot open %s: %s\n", path, strerror(errno));
+                return EXIT_FAIL;
+        }
+        char *buf = NULL;
+        size_t len = 0;
+        int r = read_all(fd, name, &buf, &len, &err);
+        if (fd != STDIN_FILENO)
+                close(fd);
+        if (r == 0)
+                r = oih_migrate(name, buf, len, &mo, stdout, stderr, &err);
+        free(buf);
+        if (r < 0) {
+                for (int i = 0; i < err.n; i++)
+                        fprintf(stderr, "%s\n", err.msg[i]);
+                if (err.dropped)
+                        fprintf(stderr, "(%d more errors not shown)\n", err.dropped);
+                return EXIT_FAIL;
+        }
+        return EXIT_OK;
 }
