@@ -9,7 +9,7 @@ cd "$top"
 packages=(
         gcc make autoconf automake pkg-config
         libip4tc-dev libip6tc-dev libxtables-dev libjson-c-dev check
-        iptables iproute2 netcat-openbsd procps util-linux
+        iptables iproute2 netcat-openbsd iputils-ping procps util-linux python3-jsonschema
         podman runc busybox-static uidmap slirp4netns
 )
 missing=()

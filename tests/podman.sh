@@ -127,7 +127,7 @@ chmod 644 "$W/rules/broken.json"
 policy world-writable <"$W/rules/count-only.json"
 chmod 666 "$W/rules/world-writable.json"
 
-host_rules() { iptables-legacy-save 2>&1 | sed '/^#/d'; ip6tables-legacy-save 2>&1 | sed '/^#/d'; }
+host_rules() { iptables-legacy-save 2>&1 | strip_save; ip6tables-legacy-save 2>&1 | strip_save; }
 host_before=$(host_rules)
 
 # The filter table of a process's network namespace, as iptables-legacy-save prints it, without
