@@ -33,6 +33,39 @@ static void path_fmt(char *out, const char *fmt, ...)
         va_end(ap);
 }
 
+/* The paths built for every key and list element of every rule, the same as path_fmt with
+ * "%s.%.40s" and "%s[%zu]" would print: vsnprintf there cost more than the rest of the
+ * validation (docs/benchmarks.md). */
+static size_t path_put(char *out, size_t at, const char *s, size_t n)
+{
+        if (at + n > PATHLEN - 1)
+                n = PATHLEN - 1 - at;
+        memcpy(out + at, s, n);
+        out[at + n] = '\0';
+        return at + n;
+}
+
+static void path_key(char *out, const char *parent, const char *key)
+{
+        size_t at = path_put(out, 0, parent, strlen(parent));
+        at = path_put(out, at, ".", 1);
+        path_put(out, at, key, strnlen(key, 40));
+}
+
+static void path_index(char *out, const char *parent, size_t i)
+{
+        char digits[24];
+        size_t n = sizeof(digits);
+        do {
+                digits[--n] = (char)('0' + i % 10);
+                i /= 10;
+        } while (i);
+        size_t at = path_put(out, 0, parent, strlen(parent));
+        at = path_put(out, at, "[", 1);
+        at = path_put(out, at, digits + n, sizeof(digits) - n);
+        path_put(out, at, "]", 1);
+}
+
 static int perr(struct parser *ps, const char *path, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *ps, const char *path, const char *fmt, ...)
@@ -136,7 +169,7 @@ static int parse_addr(struct parser *ps, const char *path, json_object *o, struc
         if (get_string(ps, path, o, 64, &s) < 0)
                 return -1;
         char buf[80];
-        snprintf(buf, sizeof(buf), "%s", s);
+        memcpy(buf, s, strlen(s) + 1); /* at most 64 bytes, as get_string checked */
         char *slash = strchr(buf, '/');
         if (slash)
                 *slash++ = '\0';
@@ -190,7 +223,7 @@ static int parse_addrs(struct parser *ps, const char *path, json_object *o,
                 int r = 0;
                 for (size_t i = 0; i < n; i++) {
                         char p[PATHLEN];
-                        path_fmt(p, "%s[%zu]", path, i);
+                        path_index(p, path, i);
                         if (parse_addr(ps, p, json_object_array_get_idx(o, i), &a[i]) < 0)
                                 r = -1;
                 }
@@ -252,7 +285,7 @@ static int parse_ports(struct parser *ps, const char *path, json_object *o, stru
         int r = 0;
         for (size_t i = 0; i < n; i++) {
                 char p[PATHLEN];
-                path_fmt(p, "%s[%zu]", path, i);
+                path_index(p, path, i);
                 struct oih_portrange pr;
                 if (parse_port(ps, p, json_object_array_get_idx(o, i), &pr) < 0) {
                         r = -1;
@@ -264,7 +297,7 @@ static int parse_ports(struct parser *ps, const char *path, json_object *o, stru
                                     OIH_MULTIPORT_SLOTS);
                 pp->r[pp->n++] = pr;
         }
-        pp->multi = n > 1;
+        pp->multi = true; /* a list, even of one, is -m multiport */
         return r;
 }
 
@@ -327,7 +360,7 @@ static int parse_states(struct parser *ps, const char *path, json_object *o, uns
         for (size_t i = 0; i < n; i++) {
                 char p[PATHLEN];
                 const char *s;
-                path_fmt(p, "%s[%zu]", path, i);
+                path_index(p, path, i);
                 if (get_string(ps, p, json_object_array_get_idx(o, i), 16, &s) < 0)
                         return -1;
                 const struct oih_name *nm = oih_name_find(oih_ct_states, s);
@@ -349,7 +382,7 @@ static int parse_flag_list(struct parser *ps, const char *path, json_object *o, 
         for (size_t i = 0; i < n; i++) {
                 char p[PATHLEN];
                 const char *s;
-                path_fmt(p, "%s[%zu]", path, i);
+                path_index(p, path, i);
                 if (get_string(ps, p, json_object_array_get_idx(o, i), 8, &s) < 0)
                         return -1;
                 const struct oih_name *nm = oih_name_find(oih_tcp_flags, s);
@@ -485,10 +518,10 @@ static int f_tcp_flags(struct rule_ctx *c, const char *path, json_object *v)
             json_object_object_length(v) != 2)
                 return perr(c->ps, path, "expected exactly the keys \"mask\" and \"set\"");
         char p[PATHLEN];
-        path_fmt(p, "%s.mask", path);
+        path_key(p, path, "mask");
         if (parse_flag_list(c->ps, p, mask, &c->r->tcpflags_mask) < 0)
                 return -1;
-        path_fmt(p, "%s.set", path);
+        path_key(p, path, "set");
         if (parse_flag_list(c->ps, p, set, &c->r->tcpflags_cmp) < 0)
                 return -1;
         c->r->tcpflags_set = true;
@@ -550,7 +583,7 @@ static int f_limit(struct rule_ctx *c, const char *path, json_object *v)
                         return perr(ps, path, "unknown key \"%.40s\" (expected rate, burst)", key);
         }
         char p[PATHLEN];
-        path_fmt(p, "%s.rate", path);
+        path_key(p, path, "rate");
         const char *s;
         if (rate == NULL)
                 return perr(ps, path, "\"rate\" is required");
@@ -571,7 +604,7 @@ static int f_limit(struct rule_ctx *c, const char *path, json_object *v)
         c->r->limit_burst = 5;
         if (burst) {
                 unsigned long b;
-                path_fmt(p, "%s.burst", path);
+                path_key(p, path, "burst");
                 if (get_uint(ps, p, burst, 10000, "burst", &b) < 0)
                         return -1;
                 if (b == 0)
@@ -695,7 +728,7 @@ static int resolve_families(struct rule_ctx *c, const char *path)
         char p[PATHLEN];
 
         if (c->family) {
-                path_fmt(p, "%s.family", path);
+                path_key(p, path, "family");
                 if (parse_family_name(ps, p, c->family, &fams) < 0)
                         return -1;
         }
@@ -750,6 +783,18 @@ static int resolve_families(struct rule_ctx *c, const char *path)
         return ret;
 }
 
+/* The N bytes at S are a number 0-255 without leading zeros. */
+static bool small_number(const char *s, size_t n, unsigned *ret)
+{
+        if (n == 0 || n > 3 || (n > 1 && s[0] == '0') || strspn(s, "0123456789") < n)
+                return false;
+        unsigned v = 0;
+        for (size_t i = 0; i < n; i++)
+                v = v * 10 + (unsigned)(s[i] - '0');
+        *ret = v;
+        return v <= 255;
+}
+
 static int resolve_icmp(struct rule_ctx *c)
 {
         struct parser *ps = c->ps;
@@ -783,18 +828,14 @@ static int resolve_icmp(struct rule_ctx *c)
                         return 0;
                 }
         }
-        unsigned t, lo, hi;
-        char tail;
-        int k = sscanf(s, "%3u/%3u:%3u%c", &t, &lo, &hi, &tail);
-        if (k == 1 && strspn(s, "0123456789") == strlen(s) && t <= 255) {
+        /* "TYPE" or "TYPE/CODE", each a number 0-255 written without leading zeros */
+        unsigned t, code;
+        const char *slash = strchr(s, '/');
+        if (small_number(s, slash ? (size_t)(slash - s) : strlen(s), &t) &&
+            (!slash || small_number(slash + 1, strlen(slash + 1), &code))) {
                 r->icmp_type = (uint8_t)t;
-                r->icmp_code_lo = 0;
-                r->icmp_code_hi = 0xFF;
-                return 0;
-        }
-        if (k == 2 && strspn(s, "0123456789/") == strlen(s) && t <= 255 && lo <= 255) {
-                r->icmp_type = (uint8_t)t;
-                r->icmp_code_lo = r->icmp_code_hi = (uint8_t)lo;
+                r->icmp_code_lo = slash ? (uint8_t)code : 0;
+                r->icmp_code_hi = slash ? (uint8_t)code : 0xFF;
                 return 0;
         }
         return perr(ps, path, "unknown %s type \"%s\"", f == OIH_IPV4 ? "ICMP" : "ICMPv6", s);
@@ -826,7 +867,7 @@ static int resolve_target(struct rule_ctx *c, const char *path)
         if (c->target && c->goto_)
                 return perr(ps, path, "\"target\" and \"goto\" cannot both be given");
         if (c->goto_) {
-                path_fmt(p, "%s.goto", path);
+                path_key(p, path, "goto");
                 if (get_string(ps, p, c->goto_, 64, &s) < 0)
                         return -1;
                 for (size_t i = 0; i < sizeof(target_names) / sizeof(target_names[0]); i++)
@@ -837,7 +878,7 @@ static int resolve_target(struct rule_ctx *c, const char *path)
                 r->target = OIH_T_GOTO;
                 strcpy(r->jump, s);
         } else if (c->target) {
-                path_fmt(p, "%s.target", path);
+                path_key(p, path, "target");
                 if (get_string(ps, p, c->target, 64, &s) < 0)
                         return -1;
                 r->target = OIH_T_JUMP;
@@ -871,7 +912,7 @@ static int resolve_target(struct rule_ctx *c, const char *path)
 
         r->reject_with[OIH_IPV4] = r->reject_with[OIH_IPV6] = -1;
         if (c->reject_with) {
-                path_fmt(p, "%s.reject_with", path);
+                path_key(p, path, "reject_with");
                 if (get_string(ps, p, c->reject_with, 32, &s) < 0)
                         return -1;
                 bool any = false;
@@ -886,13 +927,13 @@ static int resolve_target(struct rule_ctx *c, const char *path)
                         return perr(ps, p, "tcp-reset needs protocol tcp");
         }
         if (c->log_prefix) {
-                path_fmt(p, "%s.log_prefix", path);
+                path_key(p, path, "log_prefix");
                 if (get_string(ps, p, c->log_prefix, sizeof(r->log_prefix) - 1, &s) < 0)
                         return -1;
                 strcpy(r->log_prefix, s);
         }
         if (c->log_level) {
-                path_fmt(p, "%s.log_level", path);
+                path_key(p, path, "log_level");
                 unsigned long lv;
                 if (json_object_is_type(c->log_level, json_type_string) &&
                     !(json_object_get_string(c->log_level)[0] >= '0' && json_object_get_string(c->log_level)[0] <= '9')) {
@@ -909,13 +950,13 @@ static int resolve_target(struct rule_ctx *c, const char *path)
         }
         if (c->nflog_group) {
                 unsigned long g;
-                path_fmt(p, "%s.nflog_group", path);
+                path_key(p, path, "nflog_group");
                 if (get_uint(ps, p, c->nflog_group, 65535, "group", &g) < 0)
                         return -1;
                 r->nflog_group = (uint16_t)g;
         }
         if (c->nflog_prefix) {
-                path_fmt(p, "%s.nflog_prefix", path);
+                path_key(p, path, "nflog_prefix");
                 if (get_string(ps, p, c->nflog_prefix, sizeof(r->nflog_prefix) - 1, &s) < 0)
                         return -1;
                 strcpy(r->nflog_prefix, s);
@@ -953,7 +994,7 @@ static int check_rule(struct rule_ctx *c, const char *path)
 static int parse_rule(struct parser *ps, unsigned idx, json_object *o, struct oih_rule *r)
 {
         char path[PATHLEN];
-        path_fmt(path, "rules[%u]", idx);
+        path_index(path, "rules", idx);
         r->index = idx;
         if (expect_type(ps, path, o, json_type_object, "a rule object") < 0)
                 return -1;
@@ -961,7 +1002,7 @@ static int parse_rule(struct parser *ps, unsigned idx, json_object *o, struct oi
         int ret = 0;
         json_object_object_foreach(o, key, val) {
                 char p[PATHLEN];
-                path_fmt(p, "%s.%.40s", path, key);
+                path_key(p, path, key);
                 size_t i;
                 for (i = 0; i < sizeof(rule_fields) / sizeof(rule_fields[0]); i++)
                         if (strcmp(key, rule_fields[i].key) == 0)
@@ -1182,7 +1223,7 @@ static int check_graph(struct parser *ps)
                 unsigned from = b >= 0 ? 1u << b : reach[chain_index(p, r->chain)];
                 if (from & ~(1u << OIH_OUTPUT)) {
                         char path[PATHLEN];
-                        path_fmt(path, "rules[%u]", r->index);
+                        path_index(path, "rules", r->index);
                         ret = perr(ps, path, "uid_owner/gid_owner only work in OUTPUT (chain \"%s\" is reached from %s)",
                                    r->chain, from & (1u << OIH_INPUT) ? "INPUT" : "FORWARD");
                 }
@@ -1200,7 +1241,7 @@ static int check_references(struct parser *ps)
         for (unsigned i = 0; i < p->nrules; i++) {
                 struct oih_rule *r = &p->rules[i];
                 char path[PATHLEN];
-                path_fmt(path, "rules[%u]", r->index);
+                path_index(path, "rules", r->index);
                 /* A rule in a chain that exists in one family only is built for that family. */
                 int ci = chain_index(p, r->chain);
                 if (ci >= 0 && (r->families & ~p->chains[ci].families) &&
@@ -1323,6 +1364,80 @@ static void offset_to_line(const char *buf, size_t off, unsigned *line, unsigned
         }
 }
 
+/* json-c keeps the last of two equal keys without a word, so a file with two "target"s or two
+ * "policy"s would apply something other than what a reader of it sees first. Every object of
+ * the format has a few fixed keys: more than KEYS_MAX, or a key spelled with escapes, is never
+ * a real policy. Runs on text json-c has accepted, so its structure is sound. */
+#define KEYS_MAX 64
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+struct key_frame {
+        bool object, want_key;
+        unsigned n;
+        size_t off[KEYS_MAX], len[KEYS_MAX];
+};
+
+static int check_keys(const char *name, const char *buf, size_t len, struct oih_error *err)
+{
+        struct key_frame *st = calloc(OIH_MAX_DEPTH + 2, sizeof(*st));
+        const char *why = NULL;
+        char dup[OIH_ERR_LEN / 2];
+        size_t at = 0;
+        int depth = -1;
+        if (st == NULL)
+                return oih_err(err, "%s: out of memory", name);
+        for (size_t i = 0; i < len && why == NULL; i++) {
+                char c = buf[i];
+                if (c == '"') {
+                        size_t start = ++i;
+                        while (i < len && buf[i] != '"')
+                                i += buf[i] == '\\' ? 2 : 1;
+                        if (i > len)
+                                i = len;
+                        if (depth < 0 || !st[depth].object || !st[depth].want_key)
+                                continue;
+                        struct key_frame *f = &st[depth];
+                        f->want_key = false;
+                        size_t klen = i - start;
+                        at = start - 1;
+                        if (memchr(buf + start, '\\', klen) != NULL)
+                                why = "a key written with escape sequences; write it plainly";
+                        else if (f->n == KEYS_MAX)
+                                why = "more than " STR(KEYS_MAX) " keys in one object";
+                        for (unsigned k = 0; k < f->n && why == NULL; k++) {
+                                if (f->len[k] == klen && memcmp(buf + f->off[k], buf + start, klen) == 0) {
+                                        snprintf(dup, sizeof(dup), "duplicate key \"%.*s\" (JSON keeps only "
+                                                 "the last one; write each key once)", (int)(klen > 40 ? 40 : klen),
+                                                 buf + start);
+                                        why = dup;
+                                }
+                        }
+                        if (why == NULL) {
+                                f->off[f->n] = start;
+                                f->len[f->n++] = klen;
+                        }
+                } else if (c == '{' || c == '[') {
+                        if (++depth > OIH_MAX_DEPTH) {
+                                at = i;
+                                why = "nested too deeply";
+                                break;
+                        }
+                        st[depth] = (struct key_frame){ .object = c == '{', .want_key = true };
+                } else if (c == '}' || c == ']') {
+                        depth--;
+                } else if (c == ',' && depth >= 0 && st[depth].object) {
+                        st[depth].want_key = true;
+                }
+        }
+        free(st);
+        if (why == NULL)
+                return 0;
+        unsigned line, col;
+        offset_to_line(buf, at, &line, &col);
+        return oih_err(err, "%s:%u:%u: invalid policy: %s", name, line, col, why);
+}
+
 int oih_policy_parse(const char *name, const char *buf, size_t len, struct oih_policy **ret,
                      struct oih_error *err)
 {
@@ -1362,6 +1477,11 @@ int oih_policy_parse(const char *name, const char *buf, size_t len, struct oih_p
                         json_object_put(root);
                         return -1;
                 }
+        }
+
+        if (check_keys(name, buf, len, err) < 0) {
+                json_object_put(root);
+                return -1;
         }
 
         struct oih_policy *p = calloc(1, sizeof(*p));
