@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -18,8 +19,9 @@ static const char usage_text[] =
         "Commands:\n"
         "  check FILE...              validate policies; print every error found\n"
         "  show [-4|-6] FILE          print the iptables-restore text the policy builds (dry run)\n"
-        "  apply (--netns PATH | --pid PID) [--allow-own-netns] FILE\n"
+        "  apply (--netns PATH | --pid PID) [--allow-own-netns] [--timings] FILE\n"
         "                             replace the filter tables of that network namespace\n"
+        "                             (--timings: how long each step took, on stderr)\n"
         "  inspect (--netns PATH | --pid PID | --container NAME) [-4|-6] [--json]\n"
         "                             print the live filter tables (as show prints a policy)\n"
         "  verify FILE (--netns PATH | --pid PID | --container NAME)\n"
@@ -112,17 +114,23 @@ static int cmd_show(int argc, char **argv)
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 static int cmd_apply(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "netns", required_argument, NULL, 'n' },
                 { "pid", required_argument, NULL, 'p' },
                 { "allow-own-netns", no_argument, NULL, 'a' },
+                { "timings", no_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
         const char *netns = NULL, *pidarg = NULL;
-        bool allow_own = false;
+        bool allow_own = false, timings = false;
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -130,6 +138,7 @@ static int cmd_apply(int argc, char **argv)
                 case 'n': netns = optarg; break;
                 case 'p': pidarg = optarg; break;
                 case 'a': allow_own = true; break;
+                case 't': timings = true; break;
                 case 'h': fputs(usage_text, stdout); return EXIT_OK;
                 default: return usage_error("apply: %s", "bad option");
                 }
@@ -144,9 +153,17 @@ static int cmd_apply(int argc, char **argv)
         struct oih_policy *p = NULL;
         struct oih_ruleset *rs = NULL;
         int fd = -1, status = EXIT_FAIL;
+        /* --timings: where the time goes (scripts/bench.sh, docs/benchmarks.md). The commit
+         * step includes the child process that enters the namespace. */
+        struct timespec t[4];
         oih_error_init(&err);
-        if (oih_policy_load(file, &p, &err) < 0 || oih_compile(p, &rs, &err) < 0)
+        clock_gettime(CLOCK_MONOTONIC, &t[0]);
+        if (oih_policy_load(file, &p, &err) < 0)
                 goto out;
+        clock_gettime(CLOCK_MONOTONIC, &t[1]);
+        if (oih_compile(p, &rs, &err) < 0)
+                goto out;
+        clock_gettime(CLOCK_MONOTONIC, &t[2]);
         fd = open_target(netns, pidarg, NULL, &err);
         if (fd < 0)
                 goto out;
@@ -160,6 +177,11 @@ static int cmd_apply(int argc, char **argv)
         }
         if (oih_commit_in_netns(rs, fd, &err) < 0)
                 goto out;
+        clock_gettime(CLOCK_MONOTONIC, &t[3]);
+        if (timings)
+                fprintf(stderr, "oci-iptables-hook: timings: parse %.3f ms, compile %.3f ms, "
+                        "commit %.3f ms, total %.3f ms\n", ms_between(&t[0], &t[1]),
+                        ms_between(&t[1], &t[2]), ms_between(&t[2], &t[3]), ms_between(&t[0], &t[3]));
         fprintf(stderr, "oci-iptables-hook: applied %s: %u IPv4 and %u IPv6 rules\n", file,
                 oih_ruleset_count(rs, OIH_IPV4), oih_ruleset_count(rs, OIH_IPV6));
         status = EXIT_OK;

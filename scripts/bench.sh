@@ -1,0 +1,392 @@
+#!/bin/bash
+# Benchmarks (issue 6): apply time, hook overhead and memory of oci-iptables-hook against
+# iptables-legacy-restore and one iptables-legacy process per rule. Prints a table and writes
+# docs/benchmarks.md (between its bench:begin/bench:end markers) and docs/benchmarks.png.
+#
+#   scripts/bench.sh [--bin PATH] [--counts "10 100 ..."] [--mixes "ipv4 mixed"] [--runs N]
+#                    [--podman-runs N] [--no-podman] [--out DIR]
+#
+# Needs root. Every rule-changing command runs in a network namespace this script creates
+# (ip netns add oihb<pid>-N) and deletes right after; containers run with --network none and
+# podman's state lives in a temporary directory of the script's own. Nothing is ever sent
+# anywhere: the policies only name addresses. About 5 minutes on 2 cores with the defaults.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${OIH_BIN:-}
+COUNTS="10 100 1000 10000 100000"
+MIXES="ipv4 mixed"
+RUNS=5
+PODMAN_RUNS=20
+PODMAN=1
+OUT=$top/docs
+# One iptables-legacy process per rule is quadratic: a run that passes this is stopped, and
+# no larger rule count is tried with that method.
+PER_RULE_LIMIT=60
+
+usage() { sed -n '5,7p' "$0" | sed 's/^# \{0,3\}//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+        case $1 in
+        --bin) BIN=$2; shift 2 ;;
+        --counts) COUNTS=$2; shift 2 ;;
+        --mixes) MIXES=$2; shift 2 ;;
+        --runs) RUNS=$2; shift 2 ;;
+        --podman-runs) PODMAN_RUNS=$2; shift 2 ;;
+        --no-podman) PODMAN=0; shift ;;
+        --out) OUT=$2; shift 2 ;;
+        *) usage ;;
+        esac
+done
+if [ -z "$BIN" ]; then
+        for b in "$PWD/oci-iptables-hook" "$top/build/oci-iptables-hook" "$top/oci-iptables-hook"; do
+                [ -x "$b" ] && { BIN=$b; break; }
+        done
+fi
+[ -n "$BIN" ] && [ -x "$BIN" ] || { echo "bench.sh: no binary: give --bin PATH or OIH_BIN" >&2; exit 2; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+if [ "$(id -u)" -ne 0 ]; then
+        echo "bench.sh: needs root (network namespaces, iptables)" >&2
+        exit 1
+fi
+
+# --- tools -------------------------------------------------------------------------------------
+need=(iptables-legacy-restore:iptables /usr/bin/time:time strace:strace gnuplot:gnuplot-nox
+        gcc:gcc python3:python3)
+[ "$PODMAN" = 1 ] && need+=(podman:podman runc:runc busybox:busybox-static)
+missing=()
+for t in "${need[@]}"; do command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}"); done
+if [ ${#missing[@]} -gt 0 ]; then
+        echo "bench.sh: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+                { apt-get update -qq >/dev/null 2>&1 &&
+                  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; } || true
+fi
+for t in iptables-legacy-restore ip6tables-legacy-restore strace gcc python3; do
+        command -v "$t" >/dev/null || { echo "bench.sh: $t is missing" >&2; exit 1; }
+done
+
+W=$(mktemp -d /tmp/oih-bench.XXXXXX)
+chmod 755 "$W"
+NSP=oihb$$
+NS_SEQ=0
+cleanup() {
+        set +e
+        local ns
+        for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NSP-"); do
+                ip netns del "$ns"
+        done
+        if [ -n "${CONTAINERS_CONF:-}" ]; then
+                podman rm -af -t 0 >/dev/null 2>&1
+                podman rmi -af >/dev/null 2>&1
+        fi
+        rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+gcc -O2 -static -o "$W/bench-run" "$top/scripts/bench-run.c" 2>/dev/null ||
+        gcc -O2 -o "$W/bench-run" "$top/scripts/bench-run.c"
+RUN=$W/bench-run
+GEN=$top/scripts/bench-gen.py
+
+fresh_ns() { NS_SEQ=$((NS_SEQ + 1)); NS=$NSP-$NS_SEQ; ip netns add "$NS"; }
+drop_ns() { ip netns del "$NS"; }
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+rules_in_ns() {
+        { ip netns exec "$NS" iptables-legacy-save -t filter; ip netns exec "$NS" ip6tables-legacy-save -t filter; } |
+                grep -c '^-A' || true
+}
+
+# --- the measurements, one function a method: each appends "N MIX WALL_MS RSS_KIB" ---------
+m_apply() { # N MIX
+        local out
+        fresh_ns
+        out=$("$RUN" -- "$BIN" apply --netns "/run/netns/$NS" "$W/p-$1-$2.json" 2>"$W/apply.err")
+        [ "${out##* }" = 0 ] || { echo "bench.sh: apply failed: $(cat "$W/apply.err")" >&2; exit 1; }
+        if [ -z "${checked[$1-$2]:-}" ]; then
+                # Once per policy: the namespace holds the rules show prints (tests/oracle.sh
+                # checks that byte for byte; here the count is enough to catch a broken run).
+                local want got
+                want=$(grep -c '^-A' "$W/p-$1-$2.txt")
+                got=$(rules_in_ns)
+                [ "$want" = "$got" ] || { echo "bench.sh: apply left $got rules, not $want" >&2; exit 1; }
+                checked[$1-$2]=1
+        fi
+        drop_ns
+        echo "$1 $2 ${out% *}" >>"$W/apply.dat"
+}
+
+m_restore() { # N MIX: both families, as the two restore commands a user would run
+        local a b
+        fresh_ns
+        a=$("$RUN" --netns "/run/netns/$NS" --stdin "$W/p-$1-$2.v4" -- iptables-legacy-restore)
+        b=$("$RUN" --netns "/run/netns/$NS" --stdin "$W/p-$1-$2.v6" -- ip6tables-legacy-restore)
+        [ "${a##* }" = 0 ] && [ "${b##* }" = 0 ] || { echo "bench.sh: restore failed" >&2; exit 1; }
+        drop_ns
+        read -r wa ra _ <<<"$a"
+        read -r wb rb _ <<<"$b"
+        awk -v n="$1" -v m="$2" -v wa="$wa" -v wb="$wb" -v ra="$ra" -v rb="$rb" \
+                'BEGIN {printf "%s %s %.3f %d\n", n, m, wa + wb, (ra > rb ? ra : rb)}' >>"$W/restore.dat"
+}
+
+m_per_rule() { # N MIX
+        local out
+        [ -n "${per_rule_stopped[$2]:-}" ] && return 0
+        fresh_ns
+        out=$("$RUN" --netns "/run/netns/$NS" -- timeout "$PER_RULE_LIMIT" bash "$W/p-$1-$2.sh")
+        local code=${out##* }
+        if [ "$code" = 124 ]; then
+                per_rule_stopped[$2]="$1 $(rules_in_ns)"
+        elif [ "$code" != 0 ]; then
+                echo "bench.sh: the per-rule script failed (status $code)" >&2
+                exit 1
+        fi
+        drop_ns
+        [ "$code" = 0 ] && echo "$1 $2 ${out% *}" >>"$W/per-rule.dat"
+        return 0
+}
+
+m_kernel() { # N MIX: the replace system calls of our apply, both families together
+        fresh_ns
+        strace -f -T -e trace=setsockopt -o "$W/strace.out" "$BIN" apply --netns "/run/netns/$NS" \
+                "$W/p-$1-$2.json" 2>/dev/null
+        drop_ns
+        awk -v n="$1" -v m="$2" '/SET_REPLACE/ {gsub(/.*</, ""); gsub(/>.*/, ""); s += $0; k++}
+                END {if (k == 0) exit 1; printf "%s %s %.3f 0\n", n, m, s * 1000}' \
+                "$W/strace.out" >>"$W/kernel.dat"
+}
+
+# --- rule counts ------------------------------------------------------------------------------
+declare -A checked per_rule_stopped
+: >"$W/apply.dat"; : >"$W/restore.dat"; : >"$W/per-rule.dat"; : >"$W/kernel.dat"
+stopped_notes=()
+SECONDS=0
+for n in $COUNTS; do
+        for mix in $MIXES; do
+                python3 "$GEN" policy "$n" "$mix" >"$W/p-$n-$mix.json"
+                "$BIN" show "$W/p-$n-$mix.json" >"$W/p-$n-$mix.txt"
+                "$BIN" show -4 "$W/p-$n-$mix.json" >"$W/p-$n-$mix.v4"
+                "$BIN" show -6 "$W/p-$n-$mix.json" >"$W/p-$n-$mix.v6"
+                python3 "$GEN" per-rule <"$W/p-$n-$mix.txt" >"$W/p-$n-$mix.sh"
+                echo "# $n rules, $mix: $RUNS runs of each method, interleaved" >&2
+                methods=(m_apply m_restore m_per_rule m_kernel)
+                for ((r = 0; r < RUNS; r++)); do
+                        # Rotate the order, so that no method always runs right after another.
+                        for ((k = 0; k < ${#methods[@]}; k++)); do
+                                "${methods[(k + r) % ${#methods[@]}]}" "$n" "$mix"
+                        done
+                done
+                if [ -n "${per_rule_stopped[$mix]:-}" ] && [ "${per_rule_stopped[$mix]%% *}" = "$n" ]; then
+                        read -r sn sk <<<"${per_rule_stopped[$mix]}"
+                        stopped_notes+=("One iptables-legacy process per rule ($mix): the first run with $sn rules passed ${PER_RULE_LIMIT} s and was stopped after $sk of $sn rules; larger rule counts were not tried.")
+                fi
+        done
+done
+
+# --- the hook process alone, 10-rule policy ---------------------------------------------------
+mkdir -p "$W/rules" "$W/bundle"
+python3 "$GEN" policy 10 mixed >"$W/rules/bench10.json"
+chmod 644 "$W/rules/bench10.json"
+chmod 755 "$W/rules"
+echo '{"linux":{"namespaces":[{"type":"pid"},{"type":"network"},{"type":"mount"}]},
+ "process":{"capabilities":{"bounding":["CAP_CHOWN"],"effective":["CAP_CHOWN"]}}}' >"$W/bundle/config.json"
+printf '{"ociVersion":"1.0.2","id":"bench","status":"creating","pid":1,"bundle":"%s","annotations":{"oci-iptables-hook.policy":"bench10"}}' \
+        "$W/bundle" >"$W/state.json"
+: >"$W/hook.dat"
+echo "# the hook process, 10-rule policy: 20 runs" >&2
+for ((r = 0; r < 20; r++)); do
+        fresh_ns
+        # createContainer: the runtime runs the hook inside the container's namespace already.
+        out=$("$RUN" --netns "/run/netns/$NS" --stdin "$W/state.json" -- "$BIN" hook --rules-dir "$W/rules" 2>"$W/hook.err")
+        [ "${out##* }" = 0 ] || { echo "bench.sh: the hook failed: $(cat "$W/hook.err")" >&2; exit 1; }
+        drop_ns
+        echo "10 mixed ${out% *}" >>"$W/hook.dat"
+done
+
+# --- podman run with and without the hook -----------------------------------------------------
+podman_line=
+if [ "$PODMAN" = 1 ]; then
+        echo "# podman run --rm /bin/true, with the hook and without: $PODMAN_RUNS runs each, interleaved" >&2
+        mkdir -p "$W/pm/hooks" "$W/pm/tmp" "$W/pm/networks"
+        cat >"$W/pm/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+hooks_dir = ["$W/pm/hooks"]
+tmp_dir = "$W/pm/tmp"
+events_logger = "file"
+events_logfile_path = "$W/pm/events.log"
+[network]
+network_config_dir = "$W/pm/networks"
+EOF
+        printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' "$W/pm/storage" "$W/pm/run" \
+                >"$W/pm/storage.conf"
+        export CONTAINERS_CONF=$W/pm/containers.conf CONTAINERS_STORAGE_CONF=$W/pm/storage.conf
+        sed -e "s|@BINDIR@|$(dirname "$BIN")|g" -e "s|@RULESDIR@|$W/rules|g" \
+                "$top/hooks/oci-iptables-hook.json.in" >"$W/pm/hooks/oci-iptables-hook.json"
+        "$top/scripts/mkrootfs.sh" "$W/pm/rootfs" --image localhost/oih-bench
+        prun() { timeout 60 podman run --rm --network none "$@" localhost/oih-bench /bin/true; }
+        # The hook must really run: an unknown policy has to stop the container.
+        if prun --annotation oci-iptables-hook.policy=no-such-policy >/dev/null 2>&1; then
+                echo "bench.sh: podman started a container with an unknown policy: the hook is not run" >&2
+                exit 1
+        fi
+        prun >/dev/null; prun --annotation oci-iptables-hook.policy=bench10 >/dev/null
+        : >"$W/podman-with.dat"; : >"$W/podman-without.dat"
+        for ((r = 0; r < PODMAN_RUNS; r++)); do
+                order=(without with)
+                [ $((r % 2)) = 1 ] && order=(with without)
+                for which in "${order[@]}"; do
+                        args=(--rm --network none)
+                        [ "$which" = with ] && args+=(--annotation oci-iptables-hook.policy=bench10)
+                        out=$("$RUN" -- timeout 60 podman run "${args[@]}" localhost/oih-bench /bin/true)
+                        [ "${out##* }" = 0 ] || { echo "bench.sh: podman run failed" >&2; exit 1; }
+                        echo "${out% * *}" >>"$W/podman-$which.dat"
+                done
+        done
+        pw=$(median <"$W/podman-with.dat")
+        po=$(median <"$W/podman-without.dat")
+        podman_line=$(awk -v w="$pw" -v o="$po" -v n="$PODMAN_RUNS" 'BEGIN {
+                printf "podman run --rm --network none busybox /bin/true, median of %d runs each: without the hook %.1f ms, with the hook and a 10-rule policy %.1f ms, ratio %.3f (%+.1f%%)", n, o, w, w / o, (w / o - 1) * 100}')
+fi
+bench_seconds=$SECONDS
+
+# --- the table --------------------------------------------------------------------------------
+col() { # FILE N MIX FIELD(3 wall, 4 rss)
+        awk -v n="$2" -v m="$3" -v f="$4" '$1 == n && $2 == m {print $f}' "$W/$1.dat" | median
+}
+table=$W/table.md
+plot=$W/plot.dat
+{
+        echo "| rules | mix | our apply (ms) | iptables-legacy-restore (ms) | one iptables-legacy per rule (ms) | kernel replace (ms) | apply / restore | apply / kernel | apply peak RSS (KiB) | restore peak RSS (KiB) |"
+        echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >"$table"
+: >"$plot"
+for n in $COUNTS; do
+        for mix in $MIXES; do
+                a=$(col apply "$n" "$mix" 3); rs=$(col restore "$n" "$mix" 3)
+                p=$(col per-rule "$n" "$mix" 3); k=$(col kernel "$n" "$mix" 3)
+                ar=$(col apply "$n" "$mix" 4); rr=$(col restore "$n" "$mix" 4)
+                if [ "$p" = - ]; then
+                        p="not run (a smaller count passed ${PER_RULE_LIMIT} s)"
+                        [ "${per_rule_stopped[$mix]%% *}" = "$n" ] && p="stopped (> ${PER_RULE_LIMIT} s)"
+                fi
+                awk -v n="$n" -v m="$mix" -v a="$a" -v r="$rs" -v p="$p" -v k="$k" -v ar="$ar" -v rr="$rr" 'BEGIN {
+                        printf "| %s | %s | %.1f | %.1f | %s | %.1f | %.2f | %.2f | %d | %d |\n",
+                                n, m, a, r, (p ~ /^[0-9.]+$/ ? sprintf("%.1f", p) : p), k, a / r, (k > 0 ? a / k : 0), ar, rr}' >>"$table"
+                echo "$n $mix $a $rs ${p%% *} $k $ar $rr" >>"$plot"
+        done
+done
+
+hook_ms=$(awk '{print $3}' "$W/hook.dat" | median)
+hook_rss=$(awk '{print $4}' "$W/hook.dat" | median | awk '{printf "%d", $1}')
+
+# --- targets ----------------------------------------------------------------------------------
+targets=$W/targets.md
+: >"$targets"
+target() { # OK(0/1) TEXT
+        if [ "$1" = 1 ]; then echo "- met: $2" >>"$targets"; else echo "- MISSED: $2" >>"$targets"; fi
+}
+for mix in $MIXES; do
+        row=$(awk -v m="$mix" '$1 == 10000 && $2 == m' "$plot")
+        [ -n "$row" ] || continue
+        read -r _ _ a rs _ k _ _ <<<"$row"
+        target "$(awk -v a="$a" -v r="$rs" 'BEGIN {print (a <= r / 2) ? 1 : 0}')" \
+                "10,000 rules ($mix): our apply $a ms <= half of iptables-legacy-restore's $rs ms"
+        target "$(awk -v a="$a" -v k="$k" 'BEGIN {print (a <= 2 * k) ? 1 : 0}')" \
+                "10,000 rules ($mix): our apply $a ms <= 2x the kernel's replace time $k ms"
+done
+target "$(awk -v h="$hook_ms" 'BEGIN {print (h < 5) ? 1 : 0}')" \
+        "the hook process with a 10-rule policy: $hook_ms ms < 5 ms (peak RSS $hook_rss KiB)"
+if [ -n "$podman_line" ]; then
+        target "$(awk -v w="$pw" -v o="$po" 'BEGIN {print (w <= o * 1.03) ? 1 : 0}')" \
+                "podman run with the hook within 3% of without: $(awk -v w="$pw" -v o="$po" 'BEGIN {printf "%+.1f%%", (w / o - 1) * 100}')"
+fi
+r10=$(awk '$1 == 10 {print $7}' "$plot" | sort -g | tail -1)
+target "$(awk -v r="$r10" 'BEGIN {print (r < 4096) ? 1 : 0}')" "peak RSS of apply with 10 rules: $r10 KiB < 4096 KiB"
+# Linear: the RSS added per rule does not grow from one rule count to the next (10% slack for
+# allocator granularity); measured from 1,000 rules up, below that the fixed part dominates.
+lin=$(awk '$1 >= 1000 {n[$2] = n[$2] " " $1 ":" $7} END {
+        ok = 1
+        for (m in n) {
+                k = split(substr(n[m], 2), a, " "); prev = -1
+                split(a[1], b, ":"); n0 = b[1]; r0 = b[2]
+                for (i = 2; i <= k; i++) {
+                        split(a[i], c, ":"); per = (c[2] - r0) / (c[1] - n0)
+                        if (prev > 0 && per > prev * 1.1) ok = 0
+                        printf "%s%s %.2f KiB/rule up to %d", (out ? "; " : ""), m, per, c[1]; out = 1
+                        prev = per; n0 = c[1]; r0 = c[2]
+                }
+        }
+        printf "|%d", ok}' "$plot")
+if [ -n "${lin%|*}" ]; then
+        target "${lin##*|}" "peak RSS grows no faster than linearly: ${lin%|*}"
+fi
+
+# --- output -----------------------------------------------------------------------------------
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+{
+        echo "Measured $(date -u +%Y-%m-%d) on $(nproc) x ${cpu:-unknown CPU}, kernel $(uname -r), $("$BIN" --version),"
+        echo "$(iptables-legacy --version | head -1). Medians of $RUNS runs; every run into a fresh network"
+        echo "namespace; the methods interleaved. Wall times in ms; peak RSS is wait4's ru_maxrss (what"
+        echo "\`/usr/bin/time -v\` prints as \"Maximum resident set size\"), for restore the larger of its two"
+        echo "processes. The kernel replace time is the sum of the IPv4 and IPv6 \`IPT_SO_SET_REPLACE\`"
+        echo "system calls of our apply (\`strace -f -T\`). The whole run took ${bench_seconds} s."
+        echo
+        cat "$table"
+        echo
+        for note in "${stopped_notes[@]+"${stopped_notes[@]}"}"; do echo "$note"; echo; done
+        echo "The hook process alone (\`oci-iptables-hook hook\`, createContainer, 10-rule policy, into a fresh"
+        echo "namespace), median of 20 runs: $hook_ms ms, peak RSS $hook_rss KiB."
+        echo
+        [ -n "$podman_line" ] && { echo "$podman_line."; echo; }
+        echo "Targets (issue 6):"
+        echo
+        cat "$targets"
+} >"$W/results.md"
+
+echo
+cat "$W/results.md"
+
+mkdir -p "$OUT"
+md=$OUT/benchmarks.md
+if [ -f "$md" ] && grep -q '^<!-- bench:begin -->' "$md" && grep -q '^<!-- bench:end -->' "$md"; then
+        awk -v f="$W/results.md" '/^<!-- bench:begin -->/ {print; while ((getline l < f) > 0) print l; skip = 1; next}
+                /^<!-- bench:end -->/ {skip = 0} !skip' "$md" >"$W/md.new"
+        cat "$W/md.new" >"$md"
+else
+        { echo "# Benchmarks"; echo; echo "Written by \`scripts/bench.sh\`."; echo
+          echo "<!-- bench:begin -->"; cat "$W/results.md"; echo "<!-- bench:end -->"; } >"$md"
+fi
+
+if command -v gnuplot >/dev/null; then
+        # One file per mix and method, so that gnuplot joins each series with a line.
+        for mix in ipv4 mixed; do
+                awk -v m="$mix" '$2 == m' "$plot" >"$W/plot-$mix.dat"
+                awk -v m="$mix" '$2 == m && $5 ~ /^[0-9.]+$/' "$plot" >"$W/plot-pr-$mix.dat"
+        done
+        gnuplot <<EOF
+set terminal pngcairo size 900,600 noenhanced font ",10"
+set output "$OUT/benchmarks.png"
+set title "Replacing the filter tables of a fresh network namespace (median of $RUNS runs)"
+set logscale xy
+set xlabel "rules (kernel entries, IPv4 + IPv6)"
+set ylabel "wall time (ms)"
+set key outside bottom center horizontal maxrows 4 width -4
+set grid
+set format x "%.0f"
+plot "$W/plot-ipv4.dat" using 1:3 with linespoints lw 2 pt 7 lc rgb "#1f77b4" title "oci-iptables-hook apply (IPv4)", \
+     "$W/plot-mixed.dat" using 1:3 with linespoints lw 2 pt 6 dt 2 lc rgb "#1f77b4" title "oci-iptables-hook apply (IPv4+IPv6)", \
+     "$W/plot-ipv4.dat" using 1:4 with linespoints lw 2 pt 5 lc rgb "#ff7f0e" title "iptables-legacy-restore (IPv4)", \
+     "$W/plot-mixed.dat" using 1:4 with linespoints lw 2 pt 4 dt 2 lc rgb "#ff7f0e" title "ip(6)tables-legacy-restore (IPv4+IPv6)", \
+     "$W/plot-pr-ipv4.dat" using 1:5 with linespoints lw 2 pt 9 lc rgb "#d62728" title "one iptables-legacy per rule (IPv4)", \
+     "$W/plot-pr-mixed.dat" using 1:5 with linespoints lw 2 pt 8 dt 2 lc rgb "#d62728" title "one ip(6)tables-legacy per rule (IPv4+IPv6)", \
+     "$W/plot-ipv4.dat" using 1:6 with linespoints lw 2 pt 13 lc rgb "#2ca02c" title "kernel replace system call (IPv4)", \
+     "$W/plot-mixed.dat" using 1:6 with linespoints lw 2 pt 12 dt 2 lc rgb "#2ca02c" title "kernel replace system calls (IPv4+IPv6)"
+EOF
+else
+        echo "bench.sh: gnuplot is missing: no plot written" >&2
+fi
+echo "bench.sh: wrote $md${OUT:+ and $OUT/benchmarks.png}" >&2

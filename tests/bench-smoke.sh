@@ -1,0 +1,46 @@
+#!/bin/bash
+# A small run of scripts/bench.sh (10 and 100 rules, one run, no podman), so that the benchmark
+# cannot rot: it must finish, measure every method and write its report. Timings are not
+# asserted (shared machines are too noisy for that); the full run is `make bench`.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "# SKIP: bench-smoke.sh needs root (network namespaces)"
+        exit 77
+fi
+: "${OIH_BIN:?}" "${OIH_SRCDIR:?}"
+# shellcheck source=tests/lib.sh
+. "$OIH_SRCDIR/tests/lib.sh"
+
+out=$T_TMP/out
+log=$T_TMP/log
+# In the background, to know its pid: bench.sh names its namespaces oihb<pid>-N.
+"$OIH_SRCDIR/scripts/bench.sh" --bin "$OIH_BIN" --counts "10 100" --runs 1 --no-podman \
+        --out "$out" >"$log" 2>&1 &
+pid=$!
+# A watchdog bounds the run; killed, it takes its sleep with it.
+( trap 'kill "$s"; exit 0' TERM; sleep 120 & s=$!; wait "$s"; kill "$pid" ) >/dev/null 2>&1 &
+watchdog=$!
+rc=0
+wait "$pid" || rc=$?
+kill "$watchdog" 2>/dev/null || true
+check "bench.sh --counts '10 100' --runs 1 exits 0" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$log" | tail -20
+
+# A row: | rules | mix | apply | restore | per rule | kernel | ratios | RSS | RSS |, all numbers.
+row() { grep -qE "^\| $1 \| $2 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \|$" "$log"; }
+for n in 10 100; do
+        for mix in ipv4 mixed; do
+                check "the table has a measured row for $n rules, $mix" row "$n" "$mix"
+        done
+done
+check "the hook process was timed" grep -qE "median of 20 runs: [0-9.]+ ms, peak RSS [0-9]+ KiB" "$log"
+check "the report lists the targets" grep -q '^- \(met\|MISSED\): the hook process' "$log"
+check "docs/benchmarks.md is written with the table" grep -q '^| 100 | mixed |' "$out/benchmarks.md"
+if command -v gnuplot >/dev/null; then
+        check "the plot is a PNG" test "$(head -c 4 "$out/benchmarks.png" | tail -c 3)" = PNG
+fi
+check "no benchmark namespace is left behind" test -z "$(ip netns list | grep "^oihb$pid-" || true)"
+
+echo "1..$T_N"
+done_testing
