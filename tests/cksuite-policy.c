@@ -22,7 +22,7 @@ static const struct {
 } bad[] = {
         { "", "t.json:1:1: invalid JSON: unexpected end of file" },
         { "{\"version\": 1", "t.json:1:14: invalid JSON: unexpected end of file" },
-        { "{\"version\": 1}\n{}", "t.json:2:1: invalid JSON: unexpected character" },
+        { "{\"version\": 1}\n{}", "t.json:2:1: invalid JSON: unexpected text after the policy object" },
         { "[1]", "t.json: (top level): expected a policy object, got an array" },
         { "{}", "t.json: version: missing: this file must say \"version\": 1" },
         { "{\"version\": 2}", "t.json: version: unsupported version 2 (this program reads version 1)" },
@@ -118,7 +118,17 @@ static const struct {
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"protocol\": {\"not\": \"all\"}}]}",
           "t.json: rules[0].protocol: rule would never match protocol" },
         { "{\"version\": 1, \"rules\": [[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", "t.json:1:" },
-        { "{\"version\": 1, \"description\": \"\xff\"}", "t.json:1:" },
+        { "{\"version\": 1, \"description\": \"\xff\"}", "t.json:1:32: invalid JSON: invalid UTF-8" },
+        { "{\"version\": 1, \"version\": 1}", "t.json:1:1: invalid JSON: duplicate key \"version\"" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"ACCEPT\", \"tar\\u0067et\": \"DROP\"}]}",
+          "t.json:1:26: invalid JSON: duplicate key \"target\"" },
+        { "{\"version\": 1, \"description\": \"\\ud800\"}", "t.json:1:" },
+        { "{\"version\": 1, \"description\": \"a\\u0000b\"}", "t.json:1:" },
+        { "{\"version\": 01}", "t.json:1:14: invalid JSON: unexpected character" },
+        { "{\"version\": 1,}", "t.json:1:15: invalid JSON: unexpected character" },
+        { "{\"version\": 1.0}", "t.json: version: expected the number 1, got a number that is not a whole number in range" },
+        { "{\"version\": tru}", "t.json:1:13: invalid JSON: unexpected character" },
+        { "{\"version\": 1 /* c */}", "t.json:1:15: invalid JSON: unexpected character" },
 };
 
 START_TEST(test_bad_policy_message)

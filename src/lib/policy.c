@@ -5,7 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
+#include "jsonr.h"
 #include <limits.h>
 #include <linux/netfilter/xt_limit.h>
 #include <stdlib.h>
@@ -79,37 +79,33 @@ static int perr(struct parser *ps, const char *path, const char *fmt, ...)
         return oih_err(ps->err, "%s: %s", path, msg);
 }
 
-static const char *type_name(json_object *o)
+static const char *type_name(const struct jr_value *o)
 {
-        switch (json_object_get_type(o)) {
-        case json_type_null: return "null";
-        case json_type_boolean: return "a boolean";
-        case json_type_double: return "a number with a fraction";
-        case json_type_int: return "a number";
-        case json_type_object: return "an object";
-        case json_type_array: return "an array";
-        case json_type_string: return "a string";
-        }
-        return "?";
+        return jr_type_name(o);
 }
 
-static int expect_type(struct parser *ps, const char *path, json_object *o, json_type t,
+static bool jr_is(const struct jr_value *o, enum jr_type t)
+{
+        return o->type == t;
+}
+
+static int expect_type(struct parser *ps, const char *path, const struct jr_value *o, enum jr_type t,
                        const char *what)
 {
-        if (json_object_is_type(o, t))
+        if (jr_is(o, t))
                 return 0;
         return perr(ps, path, "expected %s, got %s", what, type_name(o));
 }
 
 /* Strings from the file end up in messages and in iptables-restore text: printable ASCII
  * only keeps both unambiguous. */
-static int get_string(struct parser *ps, const char *path, json_object *o, size_t maxlen,
+static int get_string(struct parser *ps, const char *path, const struct jr_value *o, size_t maxlen,
                       const char **ret)
 {
-        if (expect_type(ps, path, o, json_type_string, "a string") < 0)
+        if (expect_type(ps, path, o, JR_STRING, "a string") < 0)
                 return -1;
-        const char *s = json_object_get_string(o);
-        size_t len = (size_t)json_object_get_string_len(o);
+        const char *s = o->s;
+        size_t len = (size_t)o->len;
         if (len > maxlen)
                 return perr(ps, path, "string of %zu bytes is longer than %zu", len, maxlen);
         for (size_t i = 0; i < len; i++)
@@ -119,11 +115,11 @@ static int get_string(struct parser *ps, const char *path, json_object *o, size_
         return 0;
 }
 
-static int get_uint(struct parser *ps, const char *path, json_object *o, unsigned long max,
+static int get_uint(struct parser *ps, const char *path, const struct jr_value *o, unsigned long max,
                     const char *what, unsigned long *ret)
 {
-        if (json_object_is_type(o, json_type_string)) {
-                const char *s = json_object_get_string(o);
+        if (jr_is(o, JR_STRING)) {
+                const char *s = o->s;
                 char *end;
                 errno = 0;
                 unsigned long v = strtoul(s, &end, 10);
@@ -132,9 +128,9 @@ static int get_uint(struct parser *ps, const char *path, json_object *o, unsigne
                 *ret = v;
                 return 0;
         }
-        if (!json_object_is_type(o, json_type_int))
+        if (!jr_is(o, JR_INT))
                 return perr(ps, path, "expected %s (a number), got %s", what, type_name(o));
-        int64_t v = json_object_get_int64(o);
+        int64_t v = o->i;
         if (v < 0 || (uint64_t)v > max)
                 return perr(ps, path, "%s %lld out of range 0-%lu", what, (long long)v, max);
         *ret = (unsigned long)v;
@@ -142,17 +138,17 @@ static int get_uint(struct parser *ps, const char *path, json_object *o, unsigne
 }
 
 /* {"not": X} -> X with *inv set; anything else is returned as is. */
-static json_object *unwrap_not(struct parser *ps, const char *path, json_object *o, bool *inv,
+static const struct jr_value *unwrap_not(struct parser *ps, const char *path, const struct jr_value *o, bool *inv,
                                bool *bad)
 {
         *inv = false;
         *bad = false;
-        if (!json_object_is_type(o, json_type_object))
+        if (!jr_is(o, JR_OBJECT))
                 return o;
-        json_object *inner;
-        if (!json_object_object_get_ex(o, "not", &inner))
+        const struct jr_value *inner;
+        if ((inner = jr_get(o, "not")) == NULL)
                 return o; /* a value that is itself an object (tcp_flags) */
-        if (json_object_object_length(o) != 1) {
+        if (o->len != 1) {
                 perr(ps, path, "expected {\"not\": value} with no other key");
                 *bad = true;
                 return NULL;
@@ -163,7 +159,7 @@ static json_object *unwrap_not(struct parser *ps, const char *path, json_object 
 
 /* ---- addresses ---- */
 
-static int parse_addr(struct parser *ps, const char *path, json_object *o, struct oih_addr *a)
+static int parse_addr(struct parser *ps, const char *path, const struct jr_value *o, struct oih_addr *a)
 {
         const char *s;
         if (get_string(ps, path, o, 64, &s) < 0)
@@ -200,15 +196,15 @@ static int parse_addr(struct parser *ps, const char *path, json_object *o, struc
         return 0;
 }
 
-static int parse_addrs(struct parser *ps, const char *path, json_object *o,
+static int parse_addrs(struct parser *ps, const char *path, const struct jr_value *o,
                        struct oih_addr **ret, unsigned *nret, bool *inv)
 {
         bool bad;
         o = unwrap_not(ps, path, o, inv, &bad);
         if (bad)
                 return -1;
-        if (json_object_is_type(o, json_type_array)) {
-                size_t n = json_object_array_length(o);
+        if (jr_is(o, JR_ARRAY)) {
+                size_t n = o->len;
                 if (*inv)
                         return perr(ps, path, "negation is not allowed with a list of addresses");
                 if (n == 0)
@@ -224,7 +220,7 @@ static int parse_addrs(struct parser *ps, const char *path, json_object *o,
                 for (size_t i = 0; i < n; i++) {
                         char p[PATHLEN];
                         path_index(p, path, i);
-                        if (parse_addr(ps, p, json_object_array_get_idx(o, i), &a[i]) < 0)
+                        if (parse_addr(ps, p, &o->items[i], &a[i]) < 0)
                                 r = -1;
                 }
                 return r;
@@ -239,11 +235,11 @@ static int parse_addrs(struct parser *ps, const char *path, json_object *o,
 
 /* ---- ports ---- */
 
-static int parse_port(struct parser *ps, const char *path, json_object *o, struct oih_portrange *r)
+static int parse_port(struct parser *ps, const char *path, const struct jr_value *o, struct oih_portrange *r)
 {
         unsigned long v;
-        if (json_object_is_type(o, json_type_string) && strchr(json_object_get_string(o), ':')) {
-                const char *s = json_object_get_string(o);
+        if (jr_is(o, JR_STRING) && strchr(o->s, ':')) {
+                const char *s = o->s;
                 char *end;
                 unsigned long lo, hi;
                 errno = 0;
@@ -268,17 +264,17 @@ static int parse_port(struct parser *ps, const char *path, json_object *o, struc
         return 0;
 }
 
-static int parse_ports(struct parser *ps, const char *path, json_object *o, struct oih_ports *pp)
+static int parse_ports(struct parser *ps, const char *path, const struct jr_value *o, struct oih_ports *pp)
 {
         bool bad;
         o = unwrap_not(ps, path, o, &pp->invert, &bad);
         if (bad)
                 return -1;
-        if (!json_object_is_type(o, json_type_array)) {
+        if (!jr_is(o, JR_ARRAY)) {
                 pp->n = 1;
                 return parse_port(ps, path, o, &pp->r[0]);
         }
-        size_t n = json_object_array_length(o);
+        size_t n = o->len;
         if (n == 0)
                 return perr(ps, path, "empty list of ports");
         unsigned slots = 0;
@@ -287,7 +283,7 @@ static int parse_ports(struct parser *ps, const char *path, json_object *o, stru
                 char p[PATHLEN];
                 path_index(p, path, i);
                 struct oih_portrange pr;
-                if (parse_port(ps, p, json_object_array_get_idx(o, i), &pr) < 0) {
+                if (parse_port(ps, p, &o->items[i], &pr) < 0) {
                         r = -1;
                         continue;
                 }
@@ -303,15 +299,15 @@ static int parse_ports(struct parser *ps, const char *path, json_object *o, stru
 
 /* ---- the rule fields ---- */
 
-static int parse_idrange(struct parser *ps, const char *path, json_object *o, struct oih_idrange *id)
+static int parse_idrange(struct parser *ps, const char *path, const struct jr_value *o, struct oih_idrange *id)
 {
         bool bad;
         o = unwrap_not(ps, path, o, &id->invert, &bad);
         if (bad)
                 return -1;
         id->set = true;
-        if (json_object_is_type(o, json_type_string) && strchr(json_object_get_string(o), '-')) {
-                const char *s = json_object_get_string(o);
+        if (jr_is(o, JR_STRING) && strchr(o->s, '-')) {
+                const char *s = o->s;
                 char *end;
                 errno = 0;
                 unsigned long lo = strtoul(s, &end, 10);
@@ -335,23 +331,23 @@ static int parse_idrange(struct parser *ps, const char *path, json_object *o, st
         return 0;
 }
 
-static int parse_states(struct parser *ps, const char *path, json_object *o, unsigned *mask, bool *inv)
+static int parse_states(struct parser *ps, const char *path, const struct jr_value *o, unsigned *mask, bool *inv)
 {
         bool bad;
         o = unwrap_not(ps, path, o, inv, &bad);
         if (bad)
                 return -1;
-        if (json_object_is_type(o, json_type_string)) {
-                const struct oih_name *n = oih_name_find(oih_ct_states, json_object_get_string(o));
+        if (jr_is(o, JR_STRING)) {
+                const struct oih_name *n = oih_name_find(oih_ct_states, o->s);
                 if (n == NULL)
                         return perr(ps, path, "unknown state \"%s\" (expected NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED)",
-                                    json_object_get_string(o));
+                                    o->s);
                 *mask = n->value;
                 return 0;
         }
-        if (expect_type(ps, path, o, json_type_array, "a list of states") < 0)
+        if (expect_type(ps, path, o, JR_ARRAY, "a list of states") < 0)
                 return -1;
-        size_t n = json_object_array_length(o);
+        size_t n = o->len;
         if (n == 0)
                 return perr(ps, path, "empty list of states");
         if (n > 8)
@@ -361,7 +357,7 @@ static int parse_states(struct parser *ps, const char *path, json_object *o, uns
                 char p[PATHLEN];
                 const char *s;
                 path_index(p, path, i);
-                if (get_string(ps, p, json_object_array_get_idx(o, i), 16, &s) < 0)
+                if (get_string(ps, p, &o->items[i], 16, &s) < 0)
                         return -1;
                 const struct oih_name *nm = oih_name_find(oih_ct_states, s);
                 if (nm == NULL)
@@ -371,11 +367,11 @@ static int parse_states(struct parser *ps, const char *path, json_object *o, uns
         return 0;
 }
 
-static int parse_flag_list(struct parser *ps, const char *path, json_object *o, uint8_t *ret)
+static int parse_flag_list(struct parser *ps, const char *path, const struct jr_value *o, uint8_t *ret)
 {
-        if (expect_type(ps, path, o, json_type_array, "a list of TCP flags") < 0)
+        if (expect_type(ps, path, o, JR_ARRAY, "a list of TCP flags") < 0)
                 return -1;
-        size_t n = json_object_array_length(o);
+        size_t n = o->len;
         if (n > 8)
                 return perr(ps, path, "too many flags");
         *ret = 0;
@@ -383,7 +379,7 @@ static int parse_flag_list(struct parser *ps, const char *path, json_object *o, 
                 char p[PATHLEN];
                 const char *s;
                 path_index(p, path, i);
-                if (get_string(ps, p, json_object_array_get_idx(o, i), 8, &s) < 0)
+                if (get_string(ps, p, &o->items[i], 8, &s) < 0)
                         return -1;
                 const struct oih_name *nm = oih_name_find(oih_tcp_flags, s);
                 if (nm == NULL)
@@ -397,14 +393,14 @@ struct rule_ctx {
         struct parser *ps;
         struct oih_rule *r;
         /* raw values kept for the checks that need the whole rule */
-        json_object *icmp_type, *reject_with, *log_prefix, *log_level, *nflog_group, *nflog_prefix,
+        const struct jr_value *icmp_type, *reject_with, *log_prefix, *log_level, *nflog_group, *nflog_prefix,
                 *family, *target, *goto_;
         char icmp_path[PATHLEN];
 };
 
-typedef int (*field_fn)(struct rule_ctx *c, const char *path, json_object *v);
+typedef int (*field_fn)(struct rule_ctx *c, const char *path, const struct jr_value *v);
 
-static int f_chain(struct rule_ctx *c, const char *path, json_object *v)
+static int f_chain(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         const char *s;
         if (get_string(c->ps, path, v, 64, &s) < 0)
@@ -415,14 +411,14 @@ static int f_chain(struct rule_ctx *c, const char *path, json_object *v)
         return 0;
 }
 
-static int f_protocol(struct rule_ctx *c, const char *path, json_object *v)
+static int f_protocol(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         bool bad;
         v = unwrap_not(c->ps, path, v, &c->r->proto_inv, &bad);
         if (bad)
                 return -1;
         unsigned long num;
-        if (json_object_is_type(v, json_type_int)) {
+        if (jr_is(v, JR_INT)) {
                 if (get_uint(c->ps, path, v, 255, "protocol", &num) < 0)
                         return -1;
         } else {
@@ -441,17 +437,17 @@ static int f_protocol(struct rule_ctx *c, const char *path, json_object *v)
         return 0;
 }
 
-static int f_source(struct rule_ctx *c, const char *path, json_object *v)
+static int f_source(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         return parse_addrs(c->ps, path, v, &c->r->src, &c->r->nsrc, &c->r->src_inv);
 }
 
-static int f_destination(struct rule_ctx *c, const char *path, json_object *v)
+static int f_destination(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         return parse_addrs(c->ps, path, v, &c->r->dst, &c->r->ndst, &c->r->dst_inv);
 }
 
-static int parse_iface(struct parser *ps, const char *path, json_object *v, char *name, bool *inv)
+static int parse_iface(struct parser *ps, const char *path, const struct jr_value *v, char *name, bool *inv)
 {
         bool bad;
         const char *s;
@@ -469,33 +465,33 @@ static int parse_iface(struct parser *ps, const char *path, json_object *v, char
         return 0;
 }
 
-static int f_in_interface(struct rule_ctx *c, const char *path, json_object *v)
+static int f_in_interface(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         return parse_iface(c->ps, path, v, c->r->iniface, &c->r->iniface_inv);
 }
 
-static int f_out_interface(struct rule_ctx *c, const char *path, json_object *v)
+static int f_out_interface(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         return parse_iface(c->ps, path, v, c->r->outiface, &c->r->outiface_inv);
 }
 
-static int f_sport(struct rule_ctx *c, const char *path, json_object *v)
+static int f_sport(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         return parse_ports(c->ps, path, v, &c->r->sport);
 }
 
-static int f_dport(struct rule_ctx *c, const char *path, json_object *v)
+static int f_dport(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         return parse_ports(c->ps, path, v, &c->r->dport);
 }
 
-static int f_syn(struct rule_ctx *c, const char *path, json_object *v)
+static int f_syn(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         bool bad;
         v = unwrap_not(c->ps, path, v, &c->r->tcpflags_inv, &bad);
         if (bad)
                 return -1;
-        if (!json_object_is_type(v, json_type_boolean) || !json_object_get_boolean(v))
+        if (!jr_is(v, JR_BOOL) || !v->b)
                 return perr(c->ps, path, "expected true or {\"not\": true}");
         if (c->r->tcpflags_set)
                 return perr(c->ps, path, "syn and tcp_flags cannot both be given");
@@ -505,17 +501,17 @@ static int f_syn(struct rule_ctx *c, const char *path, json_object *v)
         return 0;
 }
 
-static int f_tcp_flags(struct rule_ctx *c, const char *path, json_object *v)
+static int f_tcp_flags(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         bool bad;
         v = unwrap_not(c->ps, path, v, &c->r->tcpflags_inv, &bad);
-        if (bad || expect_type(c->ps, path, v, json_type_object, "{\"mask\": [...], \"set\": [...]}") < 0)
+        if (bad || expect_type(c->ps, path, v, JR_OBJECT, "{\"mask\": [...], \"set\": [...]}") < 0)
                 return -1;
         if (c->r->tcpflags_set)
                 return perr(c->ps, path, "syn and tcp_flags cannot both be given");
-        json_object *mask, *set;
-        if (!json_object_object_get_ex(v, "mask", &mask) || !json_object_object_get_ex(v, "set", &set) ||
-            json_object_object_length(v) != 2)
+        const struct jr_value *mask, *set;
+        if ((mask = jr_get(v, "mask")) == NULL || (set = jr_get(v, "set")) == NULL ||
+            v->len != 2)
                 return perr(c->ps, path, "expected exactly the keys \"mask\" and \"set\"");
         char p[PATHLEN];
         path_key(p, path, "mask");
@@ -529,31 +525,31 @@ static int f_tcp_flags(struct rule_ctx *c, const char *path, json_object *v)
 }
 
 /* Resolved after "protocol" is known: the names depend on it. */
-static int f_icmp_type(struct rule_ctx *c, const char *path, json_object *v)
+static int f_icmp_type(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         c->icmp_type = v;
         path_fmt(c->icmp_path, "%s", path);
         return 0;
 }
 
-static int f_ctstate(struct rule_ctx *c, const char *path, json_object *v)
+static int f_ctstate(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         c->r->ctstate_set = true;
         return parse_states(c->ps, path, v, &c->r->ctstate, &c->r->ctstate_inv);
 }
 
-static int f_state(struct rule_ctx *c, const char *path, json_object *v)
+static int f_state(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         c->r->state_set = true;
         return parse_states(c->ps, path, v, &c->r->state, &c->r->state_inv);
 }
 
-static int f_uid_owner(struct rule_ctx *c, const char *path, json_object *v)
+static int f_uid_owner(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         return parse_idrange(c->ps, path, v, &c->r->uid);
 }
 
-static int f_gid_owner(struct rule_ctx *c, const char *path, json_object *v)
+static int f_gid_owner(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         return parse_idrange(c->ps, path, v, &c->r->gid);
 }
@@ -568,13 +564,15 @@ static const struct {
         { "day", XT_LIMIT_SCALE * 86400 }, { "d", XT_LIMIT_SCALE * 86400 },
 };
 
-static int f_limit(struct rule_ctx *c, const char *path, json_object *v)
+static int f_limit(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         struct parser *ps = c->ps;
-        if (expect_type(ps, path, v, json_type_object, "{\"rate\": \"N/UNIT\", \"burst\": N}") < 0)
+        if (expect_type(ps, path, v, JR_OBJECT, "{\"rate\": \"N/UNIT\", \"burst\": N}") < 0)
                 return -1;
-        json_object *rate = NULL, *burst = NULL;
-        json_object_object_foreach(v, key, val) {
+        const struct jr_value *rate = NULL, *burst = NULL;
+        for (uint32_t i_key = 0; i_key < v->len; i_key++) {
+                const char *key = v->members[i_key].key;
+                const struct jr_value *val = &v->members[i_key].value;
                 if (strcmp(key, "rate") == 0)
                         rate = val;
                 else if (strcmp(key, "burst") == 0)
@@ -615,7 +613,7 @@ static int f_limit(struct rule_ctx *c, const char *path, json_object *v)
         return 0;
 }
 
-static int f_comment(struct rule_ctx *c, const char *path, json_object *v)
+static int f_comment(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         const char *s;
         if (get_string(c->ps, path, v, 255, &s) < 0)
@@ -626,7 +624,7 @@ static int f_comment(struct rule_ctx *c, const char *path, json_object *v)
 
 /* Kept raw: their meaning depends on other keys. */
 #define RAW_FIELD(fn, member)                                                      \
-        static int fn(struct rule_ctx *c, const char *path, json_object *v)        \
+        static int fn(struct rule_ctx *c, const char *path, const struct jr_value *v)        \
         {                                                                          \
                 (void)path;                                                        \
                 c->member = v;                                                     \
@@ -641,27 +639,32 @@ RAW_FIELD(f_log_level, log_level)
 RAW_FIELD(f_nflog_group, nflog_group)
 RAW_FIELD(f_nflog_prefix, nflog_prefix)
 
-static const struct {
+/* Sorted by key: looked up with bsearch, once per key of every rule. */
+static const struct rule_field {
         const char *key;
         field_fn fn;
 } rule_fields[] = {
-        { "chain", f_chain }, { "family", f_family }, { "protocol", f_protocol },
-        { "source", f_source }, { "destination", f_destination },
-        { "in_interface", f_in_interface }, { "out_interface", f_out_interface },
-        { "sport", f_sport }, { "dport", f_dport }, { "syn", f_syn }, { "tcp_flags", f_tcp_flags },
-        { "icmp_type", f_icmp_type }, { "ctstate", f_ctstate }, { "state", f_state },
-        { "uid_owner", f_uid_owner }, { "gid_owner", f_gid_owner }, { "limit", f_limit },
-        { "comment", f_comment }, { "target", f_target }, { "goto", f_goto },
-        { "reject_with", f_reject_with }, { "log_prefix", f_log_prefix },
-        { "log_level", f_log_level }, { "nflog_group", f_nflog_group },
-        { "nflog_prefix", f_nflog_prefix },
+        { "chain", f_chain }, { "comment", f_comment }, { "ctstate", f_ctstate },
+        { "destination", f_destination }, { "dport", f_dport }, { "family", f_family },
+        { "gid_owner", f_gid_owner }, { "goto", f_goto }, { "icmp_type", f_icmp_type },
+        { "in_interface", f_in_interface }, { "limit", f_limit }, { "log_level", f_log_level },
+        { "log_prefix", f_log_prefix }, { "nflog_group", f_nflog_group },
+        { "nflog_prefix", f_nflog_prefix }, { "out_interface", f_out_interface },
+        { "protocol", f_protocol }, { "reject_with", f_reject_with }, { "source", f_source },
+        { "sport", f_sport }, { "state", f_state }, { "syn", f_syn }, { "target", f_target },
+        { "tcp_flags", f_tcp_flags }, { "uid_owner", f_uid_owner },
 };
+
+static int cmp_field(const void *key, const void *field)
+{
+        return strcmp(key, ((const struct rule_field *)field)->key);
+}
 
 /* ---- whole-rule checks ---- */
 
 static const char *const family_names[OIH_NFAMILIES] = { "ipv4", "ipv6" };
 
-static int parse_family_name(struct parser *ps, const char *path, json_object *v, unsigned *ret)
+static int parse_family_name(struct parser *ps, const char *path, const struct jr_value *v, unsigned *ret)
 {
         const char *s;
         if (get_string(ps, path, v, 8, &s) < 0)
@@ -745,8 +748,8 @@ static int resolve_families(struct rule_ctx *c, const char *path)
                 pinned &= OIH_FAMBIT(OIH_IPV6);
                 why = "protocol icmpv6";
         }
-        if (c->reject_with && json_object_is_type(c->reject_with, json_type_string)) {
-                const char *s = json_object_get_string(c->reject_with);
+        if (c->reject_with && jr_is(c->reject_with, JR_STRING)) {
+                const char *s = c->reject_with->s;
                 unsigned rf = 0;
                 for (int f = 0; f < OIH_NFAMILIES; f++)
                         if (find_reject(s, (enum oih_family)f) >= 0)
@@ -804,11 +807,11 @@ static int resolve_icmp(struct rule_ctx *c)
                 return perr(ps, path, "icmp_type needs protocol icmp or icmpv6");
         enum oih_family f = r->proto == 1 ? OIH_IPV4 : OIH_IPV6;
         bool bad;
-        json_object *v = unwrap_not(ps, path, c->icmp_type, &r->icmp_inv, &bad);
+        const struct jr_value *v = unwrap_not(ps, path, c->icmp_type, &r->icmp_inv, &bad);
         if (bad)
                 return -1;
         r->icmp_set = true;
-        if (json_object_is_type(v, json_type_int)) {
+        if (jr_is(v, JR_INT)) {
                 unsigned long t;
                 if (get_uint(ps, path, v, 255, "ICMP type", &t) < 0)
                         return -1;
@@ -894,7 +897,7 @@ static int resolve_target(struct rule_ctx *c, const char *path)
 
         /* Target options go only with their target. */
         struct {
-                json_object *v;
+                const struct jr_value *v;
                 const char *key;
                 enum oih_target needs;
         } opts[] = {
@@ -935,12 +938,12 @@ static int resolve_target(struct rule_ctx *c, const char *path)
         if (c->log_level) {
                 path_key(p, path, "log_level");
                 unsigned long lv;
-                if (json_object_is_type(c->log_level, json_type_string) &&
-                    !(json_object_get_string(c->log_level)[0] >= '0' && json_object_get_string(c->log_level)[0] <= '9')) {
-                        const struct oih_name *n = oih_name_find(oih_log_levels, json_object_get_string(c->log_level));
+                if (jr_is(c->log_level, JR_STRING) &&
+                    !(c->log_level->s[0] >= '0' && c->log_level->s[0] <= '9')) {
+                        const struct oih_name *n = oih_name_find(oih_log_levels, c->log_level->s);
                         if (n == NULL)
                                 return perr(ps, p, "unknown log level \"%s\" (expected 0-7 or emerg, alert, crit, error, warning, notice, info, debug)",
-                                            json_object_get_string(c->log_level));
+                                            c->log_level->s);
                         lv = n->value;
                 } else if (get_uint(ps, p, c->log_level, 7, "log level", &lv) < 0) {
                         return -1;
@@ -991,27 +994,27 @@ static int check_rule(struct rule_ctx *c, const char *path)
         return ret;
 }
 
-static int parse_rule(struct parser *ps, unsigned idx, json_object *o, struct oih_rule *r)
+static int parse_rule(struct parser *ps, unsigned idx, const struct jr_value *o, struct oih_rule *r)
 {
         char path[PATHLEN];
         path_index(path, "rules", idx);
         r->index = idx;
-        if (expect_type(ps, path, o, json_type_object, "a rule object") < 0)
+        if (expect_type(ps, path, o, JR_OBJECT, "a rule object") < 0)
                 return -1;
         struct rule_ctx c = { .ps = ps, .r = r };
         int ret = 0;
-        json_object_object_foreach(o, key, val) {
+        for (uint32_t i_key = 0; i_key < o->len; i_key++) {
+                const char *key = o->members[i_key].key;
+                const struct jr_value *val = &o->members[i_key].value;
                 char p[PATHLEN];
                 path_key(p, path, key);
-                size_t i;
-                for (i = 0; i < sizeof(rule_fields) / sizeof(rule_fields[0]); i++)
-                        if (strcmp(key, rule_fields[i].key) == 0)
-                                break;
-                if (i == sizeof(rule_fields) / sizeof(rule_fields[0])) {
+                const struct rule_field *f = bsearch(key, rule_fields, sizeof(rule_fields) / sizeof(rule_fields[0]),
+                                                     sizeof(rule_fields[0]), cmp_field);
+                if (f == NULL) {
                         ret = perr(ps, path, "unknown key \"%.40s\"", key);
                         continue;
                 }
-                if (rule_fields[i].fn(&c, p, val) < 0)
+                if (f->fn(&c, p, val) < 0)
                         ret = -1;
         }
         if (ret < 0)
@@ -1036,12 +1039,12 @@ static int check_chain_name(struct parser *ps, const char *path, const char *s)
         return 0;
 }
 
-static int parse_chains(struct parser *ps, json_object *o)
+static int parse_chains(struct parser *ps, const struct jr_value *o)
 {
         struct oih_policy *p = ps->p;
-        if (expect_type(ps, "chains", o, json_type_array, "an array of chain names") < 0)
+        if (expect_type(ps, "chains", o, JR_ARRAY, "an array of chain names") < 0)
                 return -1;
-        size_t n = json_object_array_length(o);
+        size_t n = o->len;
         if (n > OIH_MAX_CHAINS)
                 return perr(ps, "chains", "%zu chains, more than %u", n, OIH_MAX_CHAINS);
         p->chains = calloc(n ? n : 1, sizeof(*p->chains));
@@ -1051,12 +1054,14 @@ static int parse_chains(struct parser *ps, json_object *o)
         for (size_t i = 0; i < n; i++) {
                 char path[PATHLEN];
                 path_fmt(path, "chains[%zu]", i);
-                json_object *e = json_object_array_get_idx(o, i);
-                json_object *name = e;
+                const struct jr_value *e = &o->items[i];
+                const struct jr_value *name = e;
                 unsigned fams = OIH_FAM_BOTH;
-                if (json_object_is_type(e, json_type_object)) {
+                if (jr_is(e, JR_OBJECT)) {
                         name = NULL;
-                        json_object_object_foreach(e, key, val) {
+                        for (uint32_t i_key = 0; i_key < e->len; i_key++) {
+                const char *key = e->members[i_key].key;
+                const struct jr_value *val = &e->members[i_key].value;
                                 char p2[PATHLEN];
                                 path_fmt(p2, "%s.%.40s", path, key);
                                 if (strcmp(key, "name") == 0)
@@ -1086,13 +1091,15 @@ static int parse_chains(struct parser *ps, json_object *o)
         return ret;
 }
 
-static int parse_policy(struct parser *ps, json_object *o)
+static int parse_policy(struct parser *ps, const struct jr_value *o)
 {
         struct oih_policy *p = ps->p;
-        if (expect_type(ps, "policy", o, json_type_object, "an object") < 0)
+        if (expect_type(ps, "policy", o, JR_OBJECT, "an object") < 0)
                 return -1;
         int ret = 0;
-        json_object_object_foreach(o, key, val) {
+        for (uint32_t i_key = 0; i_key < o->len; i_key++) {
+                const char *key = o->members[i_key].key;
+                const struct jr_value *val = &o->members[i_key].value;
                 char path[PATHLEN];
                 path_fmt(path, "policy.%.40s", key);
                 int b;
@@ -1105,9 +1112,11 @@ static int parse_policy(struct parser *ps, json_object *o)
                 }
                 /* -1: not said; a family not said takes the other's */
                 int v[OIH_NFAMILIES] = { -1, -1 };
-                json_object *per[OIH_NFAMILIES] = { NULL, NULL };
-                if (json_object_is_type(val, json_type_object)) {
-                        json_object_object_foreach(val, fk, fv) {
+                const struct jr_value *per[OIH_NFAMILIES] = { NULL, NULL };
+                if (jr_is(val, JR_OBJECT)) {
+                        for (uint32_t i_fk = 0; i_fk < val->len; i_fk++) {
+                const char *fk = val->members[i_fk].key;
+                const struct jr_value *fv = &val->members[i_fk].value;
                                 if (strcmp(fk, "ipv4") == 0)
                                         per[OIH_IPV4] = fv;
                                 else if (strcmp(fk, "ipv6") == 0)
@@ -1291,14 +1300,16 @@ static int count_entry(const struct oih_entry *e, void *ctx)
 
 /* ---- top level ---- */
 
-static int parse_top(struct parser *ps, json_object *root)
+static int parse_top(struct parser *ps, const struct jr_value *root)
 {
         struct oih_policy *p = ps->p;
-        if (expect_type(ps, "(top level)", root, json_type_object, "a policy object") < 0)
+        if (expect_type(ps, "(top level)", root, JR_OBJECT, "a policy object") < 0)
                 return -1;
-        json_object *version = NULL, *rules = NULL, *chains = NULL, *policy = NULL;
+        const struct jr_value *version = NULL, *rules = NULL, *chains = NULL, *policy = NULL;
         int ret = 0;
-        json_object_object_foreach(root, key, val) {
+        for (uint32_t i_key = 0; i_key < root->len; i_key++) {
+                const char *key = root->members[i_key].key;
+                const struct jr_value *val = &root->members[i_key].value;
                 if (strcmp(key, "version") == 0)
                         version = val;
                 else if (strcmp(key, "rules") == 0)
@@ -1308,24 +1319,25 @@ static int parse_top(struct parser *ps, json_object *root)
                 else if (strcmp(key, "policy") == 0)
                         policy = val;
                 else if (strcmp(key, "description") == 0) {
-                        if (expect_type(ps, "description", val, json_type_string, "a string") < 0)
+                        if (expect_type(ps, "description", val, JR_STRING, "a string") < 0)
                                 ret = -1;
                 } else
                         ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules)", key);
         }
         if (version == NULL)
                 return perr(ps, "version", "missing: this file must say \"version\": 1");
-        if (!json_object_is_type(version, json_type_int) || json_object_get_int64(version) != 1)
-                return perr(ps, "version", "unsupported version %s (this program reads version 1)",
-                            json_object_to_json_string(version));
+        if (!jr_is(version, JR_INT) || version->i != 1)
+                return jr_is(version, JR_INT)
+                               ? perr(ps, "version", "unsupported version %lld (this program reads version 1)", (long long)version->i)
+                               : perr(ps, "version", "expected the number 1, got %s", type_name(version));
         if (policy && parse_policy(ps, policy) < 0)
                 ret = -1;
         if (chains && parse_chains(ps, chains) < 0)
                 ret = -1;
         if (rules) {
-                if (expect_type(ps, "rules", rules, json_type_array, "an array of rules") < 0)
+                if (expect_type(ps, "rules", rules, JR_ARRAY, "an array of rules") < 0)
                         return -1;
-                size_t n = json_object_array_length(rules);
+                size_t n = rules->len;
                 if (n > OIH_MAX_RULES)
                         return perr(ps, "rules", "%zu rules, more than the limit of %u", n, OIH_MAX_RULES);
                 p->rules = calloc(n ? n : 1, sizeof(*p->rules));
@@ -1333,7 +1345,7 @@ static int parse_top(struct parser *ps, json_object *root)
                         return perr(ps, "rules", "out of memory");
                 for (size_t i = 0; i < n; i++) {
                         p->nrules++;
-                        if (parse_rule(ps, (unsigned)i, json_object_array_get_idx(rules, i), &p->rules[i]) < 0)
+                        if (parse_rule(ps, (unsigned)i, &rules->items[i], &p->rules[i]) < 0)
                                 ret = -1;
                 }
         }
@@ -1364,80 +1376,6 @@ static void offset_to_line(const char *buf, size_t off, unsigned *line, unsigned
         }
 }
 
-/* json-c keeps the last of two equal keys without a word, so a file with two "target"s or two
- * "policy"s would apply something other than what a reader of it sees first. Every object of
- * the format has a few fixed keys: more than KEYS_MAX, or a key spelled with escapes, is never
- * a real policy. Runs on text json-c has accepted, so its structure is sound. */
-#define KEYS_MAX 64
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
-struct key_frame {
-        bool object, want_key;
-        unsigned n;
-        size_t off[KEYS_MAX], len[KEYS_MAX];
-};
-
-static int check_keys(const char *name, const char *buf, size_t len, struct oih_error *err)
-{
-        struct key_frame *st = calloc(OIH_MAX_DEPTH + 2, sizeof(*st));
-        const char *why = NULL;
-        char dup[OIH_ERR_LEN / 2];
-        size_t at = 0;
-        int depth = -1;
-        if (st == NULL)
-                return oih_err(err, "%s: out of memory", name);
-        for (size_t i = 0; i < len && why == NULL; i++) {
-                char c = buf[i];
-                if (c == '"') {
-                        size_t start = ++i;
-                        while (i < len && buf[i] != '"')
-                                i += buf[i] == '\\' ? 2 : 1;
-                        if (i > len)
-                                i = len;
-                        if (depth < 0 || !st[depth].object || !st[depth].want_key)
-                                continue;
-                        struct key_frame *f = &st[depth];
-                        f->want_key = false;
-                        size_t klen = i - start;
-                        at = start - 1;
-                        if (memchr(buf + start, '\\', klen) != NULL)
-                                why = "a key written with escape sequences; write it plainly";
-                        else if (f->n == KEYS_MAX)
-                                why = "more than " STR(KEYS_MAX) " keys in one object";
-                        for (unsigned k = 0; k < f->n && why == NULL; k++) {
-                                if (f->len[k] == klen && memcmp(buf + f->off[k], buf + start, klen) == 0) {
-                                        snprintf(dup, sizeof(dup), "duplicate key \"%.*s\" (JSON keeps only "
-                                                 "the last one; write each key once)", (int)(klen > 40 ? 40 : klen),
-                                                 buf + start);
-                                        why = dup;
-                                }
-                        }
-                        if (why == NULL) {
-                                f->off[f->n] = start;
-                                f->len[f->n++] = klen;
-                        }
-                } else if (c == '{' || c == '[') {
-                        if (++depth > OIH_MAX_DEPTH) {
-                                at = i;
-                                why = "nested too deeply";
-                                break;
-                        }
-                        st[depth] = (struct key_frame){ .object = c == '{', .want_key = true };
-                } else if (c == '}' || c == ']') {
-                        depth--;
-                } else if (c == ',' && depth >= 0 && st[depth].object) {
-                        st[depth].want_key = true;
-                }
-        }
-        free(st);
-        if (why == NULL)
-                return 0;
-        unsigned line, col;
-        offset_to_line(buf, at, &line, &col);
-        return oih_err(err, "%s:%u:%u: invalid policy: %s", name, line, col, why);
-}
-
 int oih_policy_parse(const char *name, const char *buf, size_t len, struct oih_policy **ret,
                      struct oih_error *err)
 {
@@ -1449,51 +1387,26 @@ int oih_policy_parse(const char *name, const char *buf, size_t len, struct oih_p
                 oih_err(err, "%s: not a JSON text (it contains a NUL byte)", name);
                 return -1;
         }
-        json_tokener *tok = json_tokener_new_ex(OIH_MAX_DEPTH);
-        if (tok == NULL)
-                return oih_err(err, "%s: out of memory", name);
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        json_object *root = json_tokener_parse_ex(tok, buf, (int)len);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        size_t end = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-        if (root == NULL || jerr != json_tokener_success) {
+        char why[160];
+        size_t at;
+        struct jr_doc *doc = jr_parse(buf, len, OIH_MAX_DEPTH, &at, why, sizeof(why));
+        if (doc == NULL) {
                 unsigned line, col;
-                offset_to_line(buf, end, &line, &col);
-                if (jerr == json_tokener_continue)
-                        oih_err(err, "%s:%u:%u: invalid JSON: unexpected end of file", name, line, col);
-                else if (jerr == json_tokener_error_depth)
-                        oih_err(err, "%s:%u:%u: invalid JSON: nested deeper than %d levels", name, line, col, OIH_MAX_DEPTH);
-                else
-                        oih_err(err, "%s:%u:%u: invalid JSON: %s", name, line, col, json_tokener_error_desc(jerr));
-                json_object_put(root);
-                return -1;
+                offset_to_line(buf, at, &line, &col);
+                return oih_err(err, "%s:%u:%u: invalid JSON: %s", name, line, col, why);
         }
-        for (size_t i = end; i < len; i++) {
-                if (buf[i] != ' ' && buf[i] != '\n' && buf[i] != '\t' && buf[i] != '\r') {
-                        unsigned line, col;
-                        offset_to_line(buf, i, &line, &col);
-                        oih_err(err, "%s:%u:%u: invalid JSON: unexpected text after the policy object", name, line, col);
-                        json_object_put(root);
-                        return -1;
-                }
-        }
-
-        if (check_keys(name, buf, len, err) < 0) {
-                json_object_put(root);
-                return -1;
-        }
+        const struct jr_value *root = jr_root(doc);
 
         struct oih_policy *p = calloc(1, sizeof(*p));
         if (p == NULL || (p->name = strdup(name)) == NULL) {
                 free(p);
-                json_object_put(root);
+                jr_free(doc);
                 return oih_err(err, "%s: out of memory", name);
         }
         int n0 = err->n;
         struct parser ps = { .err = err, .p = p };
         int r = parse_top(&ps, root);
-        json_object_put(root);
+        jr_free(doc);
         if (r < 0) {
                 /* Name the file in every message this parse added. */
                 for (int i = n0; i < err->n; i++) {
