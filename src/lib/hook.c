@@ -103,7 +103,8 @@ static int parse_json(const char *buf, size_t len, const char *what, json_object
                 return oih_err(err, "%s: invalid JSON at byte %zu: %s", what, off,
                                json_tokener_error_desc(jerr));
         for (; off < len; off++) {
-                if (strchr(" \t\r\n", buf[off]) == NULL) {
+                /* not strchr(): it would take a NUL byte for whitespace */
+                if (buf[off] != ' ' && buf[off] != '\t' && buf[off] != '\r' && buf[off] != '\n') {
                         json_object_put(obj);
                         return oih_err(err, "%s: trailing data at byte %zu", what, off);
                 }
@@ -135,6 +136,13 @@ void oih_state_clear(struct oih_state *s)
         s->pid = -1;
 }
 
+/* JSON allows "\u0000" in a string; C strings would silently end there ("deny\u0000x" would
+ * name the policy "deny"). */
+static bool has_nul(json_object *v)
+{
+        return strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
+}
+
 int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct oih_error *err)
 {
         json_object *root, *v, *ann;
@@ -143,7 +151,7 @@ int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct o
                 return -1;
 
         if (!json_object_object_get_ex(root, "id", &v) || !json_object_is_type(v, json_type_string)
-            || !printable_id(json_object_get_string(v))) {
+            || !printable_id(json_object_get_string(v)) || has_nul(v)) {
                 oih_err(err, "state: \"id\" is missing or not a printable string");
                 goto fail;
         }
@@ -151,7 +159,7 @@ int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct o
 
         if (!json_object_object_get_ex(root, "bundle", &v)
             || !json_object_is_type(v, json_type_string)
-            || json_object_get_string(v)[0] != '/') {
+            || json_object_get_string(v)[0] != '/' || has_nul(v)) {
                 oih_err(err, "state: \"bundle\" is missing or not an absolute path");
                 goto fail;
         }
@@ -174,6 +182,10 @@ int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct o
                 if (json_object_object_get_ex(ann, OIH_ANNOTATION, &v)) {
                         if (!json_object_is_type(v, json_type_string)) {
                                 oih_err(err, "state: annotation %s is not a string", OIH_ANNOTATION);
+                                goto fail;
+                        }
+                        if (has_nul(v)) {
+                                oih_err(err, "state: annotation %s contains a NUL byte", OIH_ANNOTATION);
                                 goto fail;
                         }
                         s.policy = strdup(json_object_get_string(v));
