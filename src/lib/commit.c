@@ -7,6 +7,7 @@
 #include <libiptc/libiptc.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -350,26 +351,36 @@ int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err)
 }
 
 /* Someone else changing the table between our read and our commit makes the kernel answer
- * EAGAIN: read again and retry, a bounded number of times. */
+ * EAGAIN: read again and retry, a bounded number of times. libiptc commits in two steps, the
+ * replace and then the counters; someone replacing the table between the two makes the second
+ * fail with EINVAL although ours went in. Replacing again is harmless, so retry that too, but
+ * keep the snapshot from before our first replace: it is what a rollback must put back. */
 #define COMMIT_TRIES 5
 
 static int commit_table(enum oih_family f, const struct oih_table *t, struct oih_table *old,
                         struct oih_error *err)
 {
         const struct tc_ops *o = &tc[f];
+        bool have_old = false;
+        int e;
         for (int attempt = 1;; attempt++) {
                 struct xtc_handle *h = NULL;
                 if (open_table(f, &h, err) < 0)
-                        return -1;
-                if (old && snapshot_table(f, h, old) < 0) {
-                        o->free(h);
-                        return oih_err(err, "out of memory");
+                        goto fail;
+                if (old && !have_old) {
+                        if (snapshot_table(f, h, old) < 0) {
+                                table_free(old);
+                                o->free(h);
+                                return oih_err(err, "out of memory");
+                        }
+                        have_old = true;
                 }
                 if (fill_table(f, t, h) < 0) {
-                        int e = errno;
+                        e = errno;
                         o->free(h);
                         err->errnum = e;
-                        return oih_err(err, "cannot build the %s table: %s", o->family_name, o->strerror(e));
+                        oih_err(err, "cannot build the %s table: %s", o->family_name, o->strerror(e));
+                        goto fail;
                 }
                 int ok;
                 if (oih_fault_before_commit && oih_fault_before_commit(f) < 0) {
@@ -378,21 +389,29 @@ static int commit_table(enum oih_family f, const struct oih_table *t, struct oih
                 } else {
                         ok = o->commit(h);
                 }
-                int e = errno;
+                e = errno;
                 o->free(h);
                 if (ok)
                         return 0;
-                if (e == EAGAIN && attempt < COMMIT_TRIES) {
-                        if (old)
-                                table_free(old);
-                        continue;
+                if (e == EAGAIN && have_old) {
+                        /* not replaced: the table someone else made is the one to keep */
+                        table_free(old);
+                        have_old = false;
                 }
+                if ((e == EAGAIN || e == EINVAL) && attempt < COMMIT_TRIES)
+                        continue;
                 err->errnum = e;
                 if (e == EPERM)
-                        return oih_err(err, "cannot commit the %s filter table: %s (needs CAP_NET_ADMIN)",
-                                       o->family_name, o->strerror(e));
-                return oih_err(err, "cannot commit the %s filter table: %s", o->family_name, o->strerror(e));
+                        oih_err(err, "cannot commit the %s filter table: %s (needs CAP_NET_ADMIN)",
+                                o->family_name, o->strerror(e));
+                else
+                        oih_err(err, "cannot commit the %s filter table: %s", o->family_name, o->strerror(e));
+                goto fail;
         }
+fail:
+        if (have_old)
+                table_free(old);
+        return -1;
 }
 
 int oih_commit(const struct oih_ruleset *rs, struct oih_error *err)
