@@ -1927,6 +1927,7 @@ struct block {
 
 struct mig {
         const char *name;
+        const char *end;                /* of the input, which need not end in NUL */
         const struct oih_migrate_opts *opts;
         FILE *diag;
         struct oih_error *err;
@@ -1962,7 +1963,7 @@ static void note_skipped(struct mig *m, unsigned line, const char *start, const 
         if (m->diag == NULL)
                 return;
         size_t n = 0;
-        while (start[n] && start[n] != '\n' && n < 200)
+        while (start + n < m->end && start[n] && start[n] != '\n' && n < 200)
                 n++;
         while (n > 0 && (start[n - 1] == '\r' || start[n - 1] == ' ' || start[n - 1] == '\t'))
                 n--;
@@ -3149,6 +3150,7 @@ int oih_migrate(const char *name, const char *buf, size_t len, const struct oih_
         struct mig m;
         memset(&m, 0, sizeof(m));
         m.name = name;
+        m.end = buf + len;
         m.opts = opts;
         m.diag = diag;
         m.err = err;
