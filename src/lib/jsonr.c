@@ -310,44 +310,41 @@ static int cmp_member(const void *a, const void *b)
         return strcmp((*(const struct jr_member *const *)a)->key, (*(const struct jr_member *const *)b)->key);
 }
 
-static int check_duplicates(struct parser *ps, const struct jr_member *m, size_t n, const char *at)
+/* Two equal keys: JSON parsers keep one of them silently, so a reader of the file and the
+ * program could see different policies. Reported at the later of the two. */
+static int check_duplicates(struct parser *ps, const struct jr_member *m, size_t n)
 {
-        char msg[160];
+        const struct jr_member *dup = NULL;
         if (n <= 16) {
-                for (size_t i = 1; i < n; i++)
-                        for (size_t j = 0; j < i; j++)
+                for (size_t i = 1; i < n && !dup; i++)
+                        for (size_t j = 0; j < i && !dup; j++)
                                 if (strcmp(m[i].key, m[j].key) == 0)
-                                        goto dup;
-                return 0;
-        }
-        const struct jr_member **idx = malloc(n * sizeof(*idx));
-        if (idx == NULL)
-                return fail(ps, at, "out of memory");
-        for (size_t i = 0; i < n; i++)
-                idx[i] = &m[i];
-        qsort(idx, n, sizeof(*idx), cmp_member);
-        for (size_t i = 1; i < n; i++) {
-                if (strcmp(idx[i]->key, idx[i - 1]->key) == 0) {
-                        snprintf(msg, sizeof(msg), "duplicate key \"%.64s\"", idx[i]->key);
-                        free(idx);
-                        return fail(ps, at, msg);
-                }
-        }
-        free(idx);
-        return 0;
-dup:
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = 0; j < i; j++)
-                        if (strcmp(m[i].key, m[j].key) == 0) {
-                                snprintf(msg, sizeof(msg), "duplicate key \"%.64s\"", m[i].key);
-                                return fail(ps, at, msg);
+                                        dup = &m[i];
+        } else {
+                const struct jr_member **idx = malloc(n * sizeof(*idx));
+                if (idx == NULL)
+                        return fail(ps, ps->p, "out of memory");
+                for (size_t i = 0; i < n; i++)
+                        idx[i] = &m[i];
+                qsort(idx, n, sizeof(*idx), cmp_member);
+                for (size_t i = 1; i < n; i++) {
+                        if (strcmp(idx[i]->key, idx[i - 1]->key) == 0) {
+                                const struct jr_member *later = idx[i]->at > idx[i - 1]->at ? idx[i] : idx[i - 1];
+                                if (!dup || later->at < dup->at)
+                                        dup = later;
                         }
-        return 0;
+                }
+                free(idx);
+        }
+        if (dup == NULL)
+                return 0;
+        char msg[160];
+        snprintf(msg, sizeof(msg), "duplicate key \"%.64s\" (a JSON reader keeps only one; write each key once)", dup->key);
+        return fail(ps, ps->start + dup->at, msg);
 }
 
 static int parse_object(struct parser *ps, struct jr_value *v)
 {
-        const char *open = ps->p;
         size_t base = ps->nmems;
         ps->p++;
         skip_ws(ps);
@@ -361,6 +358,7 @@ static int parse_object(struct parser *ps, struct jr_value *v)
                                 return fail(ps, ps->p, "unexpected end of file");
                         if (*ps->p != '"')
                                 return fail(ps, ps->p, "unexpected character");
+                        m.at = (uint32_t)(ps->p - ps->start);
                         if (parse_string(ps, &m.key, &m.value.len) < 0)
                                 return -1;
                         skip_ws(ps);
@@ -393,7 +391,7 @@ static int parse_object(struct parser *ps, struct jr_value *v)
                 }
         }
         size_t n = ps->nmems - base;
-        if (check_duplicates(ps, ps->mems + base, n, open) < 0)
+        if (check_duplicates(ps, ps->mems + base, n) < 0)
                 return -1;
         v->type = JR_OBJECT;
         v->len = (uint32_t)n;

@@ -27,6 +27,7 @@ struct jr_value {
 
 struct jr_member {
         const char *key;
+        uint32_t at;    /* byte offset of the key in the text, for messages */
         struct jr_value value;
 };
 

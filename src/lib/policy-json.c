@@ -80,17 +80,10 @@ static json_object *id_json(const struct oih_idrange *id)
 
 static json_object *rate_json(const struct oih_rule *r)
 {
-        /* the same unit choice as the renderer: the largest that gives a whole number */
-        static const struct {
-                const char *name;
-                uint32_t mult;
-        } units[] = { { "day", 864000000u }, { "hour", 36000000u }, { "minute", 600000u }, { "second", 10000u } };
-        unsigned i;
-        for (i = 1; i < 4; i++)
-                if (r->limit_avg > units[i].mult || units[i].mult / r->limit_avg < units[i].mult % r->limit_avg)
-                        break;
+        uint32_t n;
+        const struct oih_rate_unit *u = oih_rate_unit_for(r->limit_avg, &n);
         char buf[48];
-        snprintf(buf, sizeof(buf), "%u/%s", units[i - 1].mult / r->limit_avg, units[i - 1].name);
+        snprintf(buf, sizeof(buf), "%u/%s", n, u->name);
         json_object *o = json_object_new_object();
         json_object_object_add(o, "rate", json_object_new_string(buf));
         json_object_object_add(o, "burst", json_object_new_int64(r->limit_burst));

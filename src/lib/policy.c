@@ -554,15 +554,11 @@ static int f_gid_owner(struct rule_ctx *c, const char *path, const struct jr_val
         return parse_idrange(c->ps, path, v, &c->r->gid);
 }
 
+/* Abbreviations a rate may use besides the unit names of oih_rate_units. */
 static const struct {
-        const char *name;
-        uint32_t mult;
-} rate_units[] = {
-        { "second", XT_LIMIT_SCALE }, { "sec", XT_LIMIT_SCALE }, { "s", XT_LIMIT_SCALE },
-        { "minute", XT_LIMIT_SCALE * 60 }, { "min", XT_LIMIT_SCALE * 60 }, { "m", XT_LIMIT_SCALE * 60 },
-        { "hour", XT_LIMIT_SCALE * 3600 }, { "h", XT_LIMIT_SCALE * 3600 },
-        { "day", XT_LIMIT_SCALE * 86400 }, { "d", XT_LIMIT_SCALE * 86400 },
-};
+        const char *alias, *name;
+} rate_aliases[] = { { "sec", "second" }, { "s", "second" }, { "min", "minute" }, { "m", "minute" },
+                     { "h", "hour" }, { "d", "day" } };
 
 static int f_limit(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
@@ -592,10 +588,14 @@ static int f_limit(struct rule_ctx *c, const char *path, const struct jr_value *
         unsigned long n = strtoul(s, &end, 10);
         if (*s < '1' || *s > '9' || *end != '/' || errno || n > 10000)
                 return perr(ps, p, "rate \"%s\" is not N/second, N/minute, N/hour or N/day with N in 1-10000", s);
+        const char *unit = end + 1;
+        for (size_t i = 0; i < sizeof(rate_aliases) / sizeof(rate_aliases[0]); i++)
+                if (strcmp(unit, rate_aliases[i].alias) == 0)
+                        unit = rate_aliases[i].name;
         uint32_t mult = 0;
-        for (size_t i = 0; i < sizeof(rate_units) / sizeof(rate_units[0]); i++)
-                if (strcmp(end + 1, rate_units[i].name) == 0)
-                        mult = rate_units[i].mult;
+        for (size_t i = 0; i < sizeof(oih_rate_units) / sizeof(oih_rate_units[0]); i++)
+                if (strcmp(unit, oih_rate_units[i].name) == 0)
+                        mult = oih_rate_units[i].mult;
         if (mult == 0)
                 return perr(ps, p, "rate \"%s\": unknown unit (expected second, minute, hour or day)", s);
         c->r->limit_avg = mult / (uint32_t)n;
@@ -1393,7 +1393,9 @@ int oih_policy_parse(const char *name, const char *buf, size_t len, struct oih_p
         if (doc == NULL) {
                 unsigned line, col;
                 offset_to_line(buf, at, &line, &col);
-                return oih_err(err, "%s:%u:%u: invalid JSON: %s", name, line, col, why);
+                /* duplicate keys are valid JSON, but not a valid policy */
+                return oih_err(err, "%s:%u:%u: invalid %s: %s", name, line, col,
+                               strncmp(why, "duplicate key", 13) == 0 ? "policy" : "JSON", why);
         }
         const struct jr_value *root = jr_root(doc);
 

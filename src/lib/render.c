@@ -117,19 +117,9 @@ static void put_id(FILE *out, const char *opt, const struct oih_idrange *id)
 
 static void put_rate(FILE *out, uint32_t avg)
 {
-        /* The largest unit that still gives a whole number, as iptables-save chooses it. */
-        static const struct {
-                const char *name;
-                uint32_t mult;
-        } units[] = {
-                { "day", XT_LIMIT_SCALE * 86400 }, { "hour", XT_LIMIT_SCALE * 3600 },
-                { "min", XT_LIMIT_SCALE * 60 }, { "sec", XT_LIMIT_SCALE },
-        };
-        unsigned i;
-        for (i = 1; i < 4; i++)
-                if (avg > units[i].mult || units[i].mult / avg < units[i].mult % avg)
-                        break;
-        fprintf(out, " %u/%s", units[i - 1].mult / avg, units[i - 1].name);
+        uint32_t n;
+        const struct oih_rate_unit *u = oih_rate_unit_for(avg, &n);
+        fprintf(out, " %u/%s", n, u->save_name);
 }
 
 static int put_entry(const struct oih_entry *e, void *ctx)

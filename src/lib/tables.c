@@ -1,6 +1,7 @@
 #include "tables.h"
 
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
 #include <linux/netfilter_ipv6/ip6t_REJECT.h>
@@ -48,6 +49,21 @@ const struct oih_name oih_ct_states[] = {
         { "UNTRACKED", XT_CONNTRACK_STATE_UNTRACKED },
         { NULL, 0 },
 };
+
+const struct oih_rate_unit oih_rate_units[4] = {
+        { "day", "day", XT_LIMIT_SCALE * 86400 }, { "hour", "hour", XT_LIMIT_SCALE * 3600 },
+        { "min", "minute", XT_LIMIT_SCALE * 60 }, { "sec", "second", XT_LIMIT_SCALE },
+};
+
+const struct oih_rate_unit *oih_rate_unit_for(uint32_t avg, uint32_t *n)
+{
+        unsigned i;
+        for (i = 1; i < 4; i++)
+                if (avg > oih_rate_units[i].mult || oih_rate_units[i].mult / avg < oih_rate_units[i].mult % avg)
+                        break;
+        *n = oih_rate_units[i - 1].mult / avg;
+        return &oih_rate_units[i - 1];
+}
 
 const struct oih_name oih_log_levels[] = {
         { "emerg", 0 }, { "alert", 1 }, { "crit", 2 }, { "error", 3 }, { "warning", 4 },

@@ -20,6 +20,16 @@ extern const struct oih_name oih_tcp_flags[];
 extern const struct oih_name oih_ct_states[];
 extern const struct oih_name oih_log_levels[];
 
+/* Rate units, largest first: the name iptables-save prints, the one policies print, and the
+ * kernel's scaled period of one packet per unit. */
+struct oih_rate_unit {
+        const char *save_name, *name;
+        uint32_t mult;
+};
+extern const struct oih_rate_unit oih_rate_units[4];
+/* The unit iptables-save shows AVG in (the largest that gives a whole number); *N the count. */
+const struct oih_rate_unit *oih_rate_unit_for(uint32_t avg, uint32_t *n);
+
 struct oih_icmp_name {
         const char *name;
         uint8_t type, code_lo, code_hi;
