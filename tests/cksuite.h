@@ -8,3 +8,4 @@ Suite *render_suite(void);
 Suite *commit_suite(void);
 Suite *migrate_suite(void);
 Suite *hook_suite(void);
+Suite *faults_suite(void);

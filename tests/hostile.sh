@@ -1,0 +1,298 @@
+#!/bin/bash
+# Hostile input: policy files, policy names, OCI states, bundles and migration input that are
+# wrong on purpose. Each case must fail with a non-zero exit, print one error line that names
+# the input and the place in it, and leave the target namespace's tables exactly as they were.
+# The target namespace holds a known policy first, so "unchanged" means something.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+need_root
+for b in iptables-legacy-save ip6tables-legacy-save; do
+        command -v "$b" >/dev/null || { echo "# SKIP: $b missing"; exit 77; }
+done
+diag() { sed 's/^/# /' <<<"$*"; }
+
+ns=$(new_netns hostile)
+T_NETNS+=("$ns")
+W=$T_TMP
+P=$W/policies
+R=$W/rules
+mkdir -p "$P" "$R" "$W/bundle"
+chmod 755 "$R"
+
+cat >"$W/baseline.json" <<'EOF'
+{ "version": 1, "description": "hostile.sh: what must survive every refused input",
+  "policy": { "INPUT": "DROP", "OUTPUT": { "ipv4": "ACCEPT", "ipv6": "DROP" } },
+  "chains": ["keep"],
+  "rules": [ { "chain": "INPUT", "in_interface": "lo", "target": "keep" },
+             { "chain": "keep", "comment": "hostile.sh baseline", "target": "ACCEPT" } ] }
+EOF
+"$OIH_BIN" apply --netns "/run/netns/$ns" "$W/baseline.json" >/dev/null 2>&1
+tables() { save4 "$ns"; save6 "$ns"; }
+before=$(tables)
+grep -q 'hostile.sh baseline' <<<"$before" || { echo "not ok 1 - the baseline policy is in place"; exit 1; }
+
+# refused DESCRIPTION REGEX COMMAND...: a non-zero exit, exactly one error line (migrate's
+# "skipped line" notes aside) matching REGEX, and the namespace's tables unchanged. Every
+# COMMAND runs under `timeout` (124 and up count as failures: a FIFO must not block).
+refused() {
+        local d=$1 want=$2 out rc=0 lines after
+        shift 2
+        out=$("$@" 2>&1 >/dev/null) || rc=$?
+        out=$(grep -v '^skipped line' <<<"$out" || true)
+        lines=$(grep -c . <<<"$out" || true)
+        after=$(tables)
+        if [ "$rc" -eq 0 ] || [ "$rc" -ge 124 ]; then
+                not_ok "$d: exit status $rc"
+                diag "$out"
+        elif [ "$lines" -ne 1 ]; then
+                not_ok "$d: $lines error lines, want 1"
+                diag "$out"
+        elif ! grep -qE -- "$want" <<<"$out"; then
+                not_ok "$d: the error does not match /$want/"
+                diag "$out"
+        elif [ "$after" != "$before" ]; then
+                not_ok "$d: the namespace's tables changed"
+                diag "$(diff <(echo "$before") <(echo "$after"))"
+        else
+                ok "$d: refused ($out)"
+        fi
+}
+
+# --- policy files, through apply --------------------------------------------------------------
+pol() { cat >"$P/$1.json"; }   # NAME <<<JSON
+apply() { timeout 30 "$OIH_BIN" apply --netns "/run/netns/$ns" "$P/$1.json"; }
+# bad NAME DESCRIPTION REGEX: apply P/NAME.json is refused; REGEX follows "NAME.json" and ": ".
+bad() {
+        local name=$1 d=$2 want=$3
+        refused "policy file: $d" "^oci-iptables-hook: apply .*$name\\.json: .*$name\\.json:$want" apply "$name"
+}
+rule() { printf '{ "version": 1, "rules": [ %s ] }\n' "$1"; }
+
+printf 'this is not JSON\n' | pol not-json
+bad not-json "not JSON" '1:[0-9]+: invalid JSON'
+: | pol empty
+bad empty "empty file" '1:1: invalid JSON: unexpected end of file'
+printf '{ "version": 1, "rules": [ { "chain": "INPUT", "target": "DROP" } ] }\n}garbage\n' | pol trailing
+bad trailing "trailing garbage" '2:1: invalid JSON: unexpected'
+printf '{ "version": 1, "rules": [ { "chain": "INPUT", "target": "DROP",\n  "target": "ACCEPT" } ] }\n' | pol dupkey
+bad dupkey "duplicate key in a rule" '2:3: invalid policy: duplicate key "target"'
+printf '{ "version": 1, "policy": { "INPUT": "DROP" },\n  "policy": { "INPUT": "ACCEPT" } }\n' | pol duptop
+bad duptop "duplicate top-level key" '2:3: invalid policy: duplicate key "policy"'
+printf '{ "version": 1, "policy": { "INPUT": "DROP" }, "\\u0070olicy": { "INPUT": "ACCEPT" } }\n' | pol escaped-key
+bad escaped-key "a duplicate key spelled with escapes" '1:48: invalid policy: duplicate key "policy"'
+rule '{ "chain": "INPUT", "target": "DROP", "colour": "red" }' | pol unknown-key
+bad unknown-key "unknown key" ' rules\[0\]: unknown key "colour"'
+rule '{ "chain": "INPUT", "protocol": "tcp", "dport": true }' | pol wrong-type
+bad wrong-type "wrong type" ' rules\[0\]\.dport: .*boolean'
+printf '{ "version": 2 }\n' | pol version2
+bad version2 "version 2" ' version: unsupported version 2'
+{ printf '{ "version": 1, "description": '; head -c 10000 /dev/zero | tr '\0' '['; } | pol deep
+bad deep "nesting 10,000 deep" '1:[0-9]+: invalid JSON: nested deeper than 16 levels'
+{ printf '{ "version": 1, "rules": [] }'; head -c $((5 << 20)) /dev/zero | tr '\0' ' '; printf 'x\n'; } | pol five-mb
+bad five-mb "5 MB file with garbage at its end" '1:5242910: invalid JSON: unexpected'
+{ printf '{ "version": 1, "description": "'; head -c $((17 << 20)) /dev/zero | tr '\0' 'a'; printf '" }\n'; } | pol huge
+bad huge "17 MB file" ' file of [0-9]+ bytes is larger than the limit of 16777216'
+{ printf '{ "version": 1, "rules": [ {}'; for _ in $(seq 999); do printf ',{}'; done; } >"$P/million.json"
+# 1,000,000 rules: 999 x 1,000 more, written in blocks
+blk=$(for _ in $(seq 1000); do printf ',{}'; done)
+for _ in $(seq 999); do printf '%s' "$blk"; done >>"$P/million.json"
+printf ' ] }\n' >>"$P/million.json"
+bad million "1,000,000 rules" ' rules: 1000000 rules, more than the limit of 100000'
+printf '{ "version": 1, "description": "caf\xc3\x28" }\n' | pol bad-utf8
+bad bad-utf8 "invalid UTF-8" '1:36: invalid JSON: invalid UTF-8'
+printf '{ "version": 1, "description": "a\0b" }\n' | pol nul
+bad nul "NUL byte" ' not a JSON text \(it contains a NUL byte\)'
+rule '{ "chain": "INPUT", "source": "198.51.100.0/abc", "target": "DROP" }' | pol bad-cidr
+bad bad-cidr "bad CIDR" ' rules\[0\]\.source: mask "/abc" out of range 0-32'
+rule '{ "chain": "INPUT", "source": "198.51.100.300", "target": "DROP" }' | pol bad-addr
+bad bad-addr "bad address" ' rules\[0\]\.source: "198.51.100.300" is not an IPv4 or IPv6 address'
+rule '{ "chain": "INPUT", "source": "198.51.100.0/33", "target": "DROP" }' | pol mask33
+bad mask33 "mask /33" ' rules\[0\]\.source: mask "/33" out of range 0-32'
+rule '{ "chain": "INPUT", "destination": "2001:db8::/129", "target": "DROP" }' | pol mask129
+bad mask129 "mask /129" ' rules\[0\]\.destination: mask "/129" out of range 0-128'
+rule '{ "chain": "INPUT", "family": "ipv4", "source": "2001:db8::1", "target": "DROP" }' | pol v6-in-v4
+bad v6-in-v4 "IPv6 address in an IPv4-only rule" ' rules\[0\]: source: IPv6 address 2001:db8::1 in a rule that is IPv4 only'
+rule '{ "chain": "INPUT", "protocol": "tcp", "dport": 65536, "target": "DROP" }' | pol port65536
+bad port65536 "port 65536" ' rules\[0\]\.dport: port 65536 out of range 0-65535'
+rule '{ "chain": "INPUT", "protocol": "tcp", "dport": "2000:1000", "target": "DROP" }' | pol reversed
+bad reversed "reversed port range" ' rules\[0\]\.dport: .*2000.*1000'
+rule '{ "chain": "INPUT", "protocol": "tcp", "dport": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16], "target": "DROP" }' | pol slots16
+bad slots16 "16 multiport slots" ' rules\[0\]\.dport: .*15'
+rule '{ "chain": "INPUT", "target": "TARPIT" }' | pol unknown-target
+bad unknown-target "unknown target" ' rules\[0\]: target "TARPIT": no such chain'
+rule '{ "chain": "INPUT", "target": "nowhere" }' | pol missing-chain
+bad missing-chain "jump to a missing chain" ' rules\[0\]: target "nowhere": no such chain'
+printf '{ "version": 1, "chains": ["a", "b"], "rules": [ { "chain": "a", "target": "b" }, { "chain": "b", "target": "a" } ] }\n' | pol loop
+bad loop "chain loop" ' .*loop'
+printf '{ "version": 1, "chains": ["%s"] }\n' "$(printf 'c%.0s' $(seq 29))" | pol long-chain
+bad long-chain "chain name of 29 characters" ' chains\[0\]: .*28'
+rule "{ \"chain\": \"INPUT\", \"target\": \"LOG\", \"log_prefix\": \"$(printf 'p%.0s' $(seq 30))\" }" | pol log-prefix
+bad log-prefix "LOG prefix too long" ' rules\[0\]\.log_prefix: .*29'
+rule '{ "chain": "INPUT", "uid_owner": 1000, "target": "DROP" }' | pol owner-input
+bad owner-input "owner match outside OUTPUT" ' rules\[0\]: uid_owner/gid_owner only work in OUTPUT'
+addrs=$(for i in $(seq 0 1024); do printf ',"2001:db8::%x"' "$i"; done)
+rule "{ \"chain\": \"INPUT\", \"source\": [ ${addrs#,} ], \"target\": \"DROP\" }" | pol addrs1025
+bad addrs1025 "1,025 addresses in one list" ' rules\[0\]\.source: 1025 addresses, more than 1024'
+a4=$(for i in $(seq 0 511); do printf ',"198.51.%d.%d"' $((100 + i / 256)) $((i % 256)); done)
+rule "{ \"chain\": \"INPUT\", \"source\": [ ${a4#,} ], \"destination\": [ ${a4#,} ], \"target\": \"DROP\" }" | pol expands
+bad expands "lists expanding to 262,144 entries" ' rules: the address lists expand to more than 200000 IPv4 rules'
+
+ln -s "$P/not-json.json" "$P/symlink.json"
+refused "policy file: a symbolic link" "symlink\\.json: is a symbolic link" apply symlink
+mkdir "$P/directory.json"
+refused "policy file: a directory" "directory\\.json: (not a regular file|.*directory)" apply directory
+mkfifo "$P/fifo.json"
+refused "policy file: a FIFO (must not block)" "fifo\\.json: not a regular file" apply fifo
+refused "policy file: missing" "absent\\.json: cannot open: No such file" apply absent
+
+# --- the hook: policy names, policy files in a rules directory, the OCI state, the bundle -------
+echo '{"linux":{"namespaces":[{"type":"pid"},{"type":"network"}]}}' >"$W/bundle/config.json"
+good=$(rule '{ "chain": "INPUT", "comment": "hostile.sh: must never land", "target": "ACCEPT" }')
+for n in good world-writable; do echo "$good" >"$R/$n.json"; chmod 644 "$R/$n.json"; done
+chmod 666 "$R/world-writable.json"
+ln -s "$R/good.json" "$R/link.json"
+mkdir "$R/dir.json"
+mkfifo -m 644 "$R/fifo.json"
+printf '{ "version": 1, "rules": [ { "chain": "OUTPUT", ' >"$R/broken.json"
+mkdir -m 775 "$W/group-writable"
+echo "$good" >"$W/group-writable/good.json"
+chmod 644 "$W/group-writable/good.json"
+
+hook() { # STAGE [hook options]: the state on stdin
+        local stage=$1
+        shift
+        timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --stage "$stage" --rules-dir "$R" "$@"
+}
+# state POLICY-JSON-VALUE [PID]: a state as runc writes it, with the annotation's raw JSON value.
+state() {
+        printf '{"ociVersion":"1.0.2","id":"hostile","status":"creating","pid":%s,"bundle":"%s","annotations":{"oci-iptables-hook.policy":%s}}' \
+                "${2:-1}" "$W/bundle" "$1"
+}
+# name_refused DESCRIPTION JSON-VALUE REGEX
+name_refused() {
+        state "$2" >"$W/state"
+        local want="hostile: $3"
+        [ "${3:0:1}" = "|" ] && want=${3:1}     # the state itself refused: no id yet
+        refused "policy name: $1" "^oci-iptables-hook: $want" hook createContainer <"$W/state"
+}
+name_refused "empty" '""' 'empty policy name'
+name_refused '".."' '".."' 'invalid policy name ".."'
+name_refused '"../good"' '"../good"' 'invalid policy name "../good"'
+name_refused '"a/b" (a slash)' '"a/b"' 'invalid policy name "a/b"'
+name_refused "absolute path" '"/etc/passwd"' 'invalid policy name "/etc/passwd"'
+name_refused "hidden file" '".good"' 'invalid policy name ".good"'
+name_refused "NUL byte" '"good\u0000x"' '|\?: state: annotation oci-iptables-hook.policy contains a NUL byte'
+name_refused "newline (log forging)" '"good\nforged"' 'invalid policy name "good\?forged"'
+name_refused "200 bytes" "\"$(printf 'n%.0s' $(seq 200))\"" 'policy name longer than 128 bytes'
+name_refused "not a string" '42' '|\?: state: annotation oci-iptables-hook.policy is not a string'
+name_refused "unknown" '"nope"' 'policy "nope" not found: no nope.json in '
+name_refused "a symbolic link" '"link"' '.*link\.json is a symbolic link; refusing it'
+name_refused "a directory" '"dir"' 'refusing policy .*dir\.json: not a regular file'
+name_refused "a FIFO (must not block)" '"fifo"' 'refusing policy .*fifo\.json: not a regular file'
+name_refused "world-writable file" '"world-writable"' 'refusing policy .*world-writable\.json: it is writable by group or others'
+name_refused "malformed policy" '"broken"' '.*broken\.json:1:[0-9]+: invalid JSON'
+state '"good"' >"$W/state"
+refused "policy name: a group-writable rules directory" \
+        'refusing policy .*group-writable/good\.json: its directory is writable by group or others' \
+        timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$W/group-writable" <"$W/state"
+
+# state_refused DESCRIPTION REGEX [STAGE]: the state is on $W/state
+state_refused() {
+        refused "OCI state: $1" "^oci-iptables-hook: [^ ]+: $2" hook "${3:-createContainer}" <"$W/state"
+}
+echo 'not json at all' >"$W/state"
+state_refused "not JSON" 'state: invalid JSON at byte 1'
+state '"good"' | head -c 60 >"$W/state"
+state_refused "truncated" 'state: unexpected end of input'
+{ printf '{"id":"x","bundle":"/","pad":"'; head -c $((2 << 20)) /dev/zero | tr '\0' 'a'; printf '"}'; } >"$W/state"
+state_refused "2 MiB" 'the state on stdin is larger than 1048576 bytes'
+printf '[1, 2, 3]' >"$W/state"
+state_refused "an array" 'state: not a JSON object'
+printf '{"id":"x","bundle":"/b"}{"id":"y"}' >"$W/state"
+state_refused "two objects" 'state: invalid JSON at byte 24'
+printf '{"id":"x","bundle":"%s","annotations":{"oci-iptables-hook.policy":"good"}}\0' "$W/bundle" >"$W/state"
+state_refused "a NUL byte after the object" 'state: trailing data at byte'
+printf '{"bundle":"%s","annotations":{"oci-iptables-hook.policy":"good"}}' "$W/bundle" >"$W/state"
+state_refused 'no "id"' 'state: "id" is missing or not a printable string'
+printf '{"id":"evil\\nid","bundle":"%s"}' "$W/bundle" >"$W/state"
+state_refused '"id" with a newline' 'state: "id" is missing or not a printable string'
+printf '{"id":"x","annotations":{"oci-iptables-hook.policy":"good"}}' >"$W/state"
+state_refused 'no "bundle"' 'state: "bundle" is missing or not an absolute path'
+printf '{"id":"x","bundle":"relative/dir","annotations":{"oci-iptables-hook.policy":"good"}}' >"$W/state"
+state_refused 'relative "bundle"' 'state: "bundle" is missing or not an absolute path'
+printf '{"id":"x","bundle":"%s","pid":"1","annotations":{"oci-iptables-hook.policy":"good"}}' "$W/bundle" >"$W/state"
+state_refused '"pid" is a string' 'state: "pid" is not a process id'
+printf '{"id":"x","bundle":"%s","pid":-5,"annotations":{"oci-iptables-hook.policy":"good"}}' "$W/bundle" >"$W/state"
+state_refused '"pid" is negative' 'state: "pid" is not a process id'
+printf '{"id":"x","bundle":"%s","annotations":["good"]}' "$W/bundle" >"$W/state"
+state_refused '"annotations" is an array' 'state: "annotations" is not an object'
+printf '{"id":"x","bundle":"%s"}' "$W/bundle" >"$W/state"
+state_refused 'no annotations, no --default-policy' 'no annotation oci-iptables-hook.policy and no --default-policy'
+printf '{"id":"x","bundle":"%s","annotations":{"oci-iptables-hook.policy":"good"}}' "$W/bundle" >"$W/state"
+state_refused 'no "pid" at createRuntime' 'cannot apply policy "good": the state has no container pid \(needed at stage createRuntime\)' createRuntime
+printf '{"id":"x","bundle":"%s","pid":2147483647,"annotations":{"oci-iptables-hook.policy":"good"}}' "$W/bundle" >"$W/state"
+state_refused '"pid" of no process at createRuntime' 'cannot apply policy "good": cannot open network namespace /proc/2147483647/ns/net: No such file' createRuntime
+
+# bundle_refused DESCRIPTION REGEX: with $W/bundle/config.json as the test left it
+bundle_refused() {
+        state '"good"' >"$W/state"
+        refused "bundle: $1" "^oci-iptables-hook: hostile: $2" hook createContainer <"$W/state"
+}
+rm "$W/bundle/config.json"
+bundle_refused "no config.json" "cannot open $W/bundle/config.json: No such file"
+printf '{"linux":{"namespaces":[{"type":"network"}]}' >"$W/bundle/config.json"
+bundle_refused "truncated config.json" 'config.json: unexpected end of input'
+printf '{"linux":{"namespaces":{"type":"network"}}}' >"$W/bundle/config.json"
+bundle_refused "namespaces not an array" 'config.json: linux.namespaces is not an array'
+printf '{"linux":{"namespaces":[{"type":"network"},{"type":"network","path":"/x"}]}}' >"$W/bundle/config.json"
+bundle_refused "two network namespaces" 'config.json: two network namespaces'
+printf '{"linux":{"namespaces":[{"type":"pid"}]}}' >"$W/bundle/config.json"
+bundle_refused "no network namespace (--network host)" 'the container shares the host.s network namespace'
+printf '{"process":{"capabilities":{"ambient":["CAP_NET_ADMIN"]}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused "CAP_NET_ADMIN kept" 'the container keeps CAP_NET_ADMIN \(ambient set'
+printf '{"process":{"capabilities":{"bounding":"CAP_NET_ADMIN"}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused "capability set not an array" 'config.json: process.capabilities.bounding is not an array'
+rm "$W/bundle/config.json"
+mkfifo "$W/bundle/config.json"
+bundle_refused "config.json is a FIFO (must not block)" 'config.json: unexpected end of input'
+rm "$W/bundle/config.json"
+echo '{"linux":{"namespaces":[{"type":"pid"},{"type":"network"}]}}' >"$W/bundle/config.json"
+
+# The one dangerous stage: a pid in the hook's own (here: this script's) namespace. The policy
+# would only count packets, yet it must be refused before anything is read from the kernel.
+state '"good"' $$ >"$W/state"
+host_before=$(iptables-legacy-save -t filter | strip_save; ip6tables-legacy-save -t filter | strip_save)
+refused "createRuntime with a pid in the hook's own namespace" \
+        "^oci-iptables-hook: hostile: cannot apply policy \"good\": the container's network namespace is the hook's own" \
+        timeout 30 "$OIH_BIN" hook --stage createRuntime --rules-dir "$R" <"$W/state"
+host_after=$(iptables-legacy-save -t filter | strip_save; ip6tables-legacy-save -t filter | strip_save)
+check "the host's own tables are unchanged" test "$host_before" = "$host_after"
+
+# --- migration input ---------------------------------------------------------------------------
+if "$OIH_BIN" migrate --help >/dev/null 2>&1; then
+        mig() { cat >"$W/m-$1"; }
+        mig_refused() { # NAME DESCRIPTION REGEX
+                refused "migrate: $2" "^$W/m-$1:$3" timeout 30 "$OIH_BIN" migrate --family ipv4 "$W/m-$1"
+        }
+        printf 'iptables -P INPUT DROP\niptables -A INPUT -m comment --comment "oops -j ACCEPT\n' | mig quote.sh
+        mig_refused quote.sh "unterminated quote" '2: unterminated quote'
+        printf 'iptables -A INPUT -j ACCEPT\n\x01\x02\x00\xff junk\n' | mig junk.sh
+        mig_refused junk.sh "binary junk" '2: not a text file'
+        printf 'iptables -t nat -A POSTROUTING -j MASQUERADE\n' | mig nat.sh
+        mig_refused nat.sh "the nat table" '1: table "nat" is not supported'
+        printf 'iptables -A INPUT -m recent --set\n' | mig recent.sh
+        mig_refused recent.sh "an unknown match" '1: match "recent" is not supported'
+        printf 'iptables -A FORWARD -j MARK --set-mark 1\n' | mig mark.sh
+        mig_refused mark.sh "an unsupported target" '1: target "MARK" is not supported'
+        printf 'for p in 22 80; do\n  iptables -A INPUT -p tcp --dport $p -j ACCEPT\ndone\n' | mig loop.sh
+        mig_refused loop.sh "a shell loop" '[0-9]+: shell logic'
+        printf 'iptables -A INPUT -s db.example.com -j ACCEPT\n' | mig host.sh
+        mig_refused host.sh "a host name" '1: .*host name'
+        printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -j ACCEPT\n' | mig nocommit.save
+        mig_refused nocommit.save "a dump without COMMIT" '[0-9]+: .*COMMIT'
+else
+        echo "# skipped: migrate not built"
+fi
+
+check "after everything, the namespace still holds the baseline policy" test "$(tables)" = "$before"
+done_testing

@@ -1,0 +1,91 @@
+#!/bin/bash
+# The unit tests and the binary under valgrind's memcheck: no invalid access, no use of
+# uninitialised memory, no leak ("definitely" or "possibly" lost).
+#
+# check runs every test in a forked child. Valgrind follows fork (not exec): each child is
+# checked, leaks included, when it exits, and a child with an error exits 1, which check
+# reports as a failed test. So check-all runs as it always does, forking; that also keeps the
+# commit tests' unshare(CLONE_NEWNET) inside their child. The suites that never touch the
+# kernel run a second time with CK_FORK=no, so the runner's own process is checked too.
+# Programs the tests exec (iptables-legacy-save) are not traced.
+. "$(dirname "$0")/lib.sh"
+need_root
+OIH_BUILDDIR=${OIH_BUILDDIR:-$(dirname "$OIH_BIN")}
+if ! command -v valgrind >/dev/null; then
+        echo "# installing valgrind with apt-get"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null 2>&1 || true
+fi
+command -v valgrind >/dev/null || { echo "# SKIP: valgrind is missing and cannot be installed"; exit 77; }
+diag() { sed 's/^/# /' <<<"$*"; }
+
+vg=(valgrind -q --leak-check=full "--errors-for-leak-kinds=definite,possible" --error-exitcode=99
+    --log-file="$T_TMP/vg.%p.log")
+vg_reports() { cat "$T_TMP"/vg.*.log 2>/dev/null; }
+vg_reset() { rm -f "$T_TMP"/vg.*.log; }
+
+# under DESCRIPTION WANT-RC COMMAND...: COMMAND under memcheck exits WANT-RC and valgrind is silent.
+under() {
+        local d=$1 want=$2 rc=0
+        shift 2
+        vg_reset
+        "${vg[@]}" "$@" >"$T_TMP/out" 2>&1 || rc=$?
+        if [ -n "$(vg_reports)" ]; then
+                not_ok "$d: memcheck reports"
+                diag "$(vg_reports | head -40)"
+        elif [ "$rc" -ne "$want" ]; then
+                not_ok "$d: exit $rc, want $want"
+                diag "$(tail -5 "$T_TMP/out")"
+        else
+                ok "$d: memcheck clean"
+        fi
+}
+
+if [ -x "$OIH_BUILDDIR/tests/check-all" ]; then
+        under "check-all (every suite, forked)" 0 "$OIH_BUILDDIR/tests/check-all"
+        for s in policy render migrate hook; do
+                under "check-all, suite $s, CK_FORK=no" 0 env CK_FORK=no CK_RUN_SUITE=$s "$OIH_BUILDDIR/tests/check-all"
+        done
+else
+        echo "# check-all is not built (configure found no check): unit tests not run"
+fi
+
+# The binary on what users give it.
+ns=$(new_netns vg)
+T_NETNS+=("$ns")
+pols=("$OIH_SRCDIR"/rules/deny-all-allow-some.json "$OIH_SRCDIR"/rules/web-egress.json
+      "$OIH_SRCDIR"/tests/corpus/everything-at-once.json)
+bad=$T_TMP/bad.json
+printf '{ "version": 1, "rules": [ { "chain": "INPUT", "dport": 70000, "source": "1.2.3.4/40",\n "target": "nowhere" } ] }\n' >"$bad"
+under "check of good policies" 0 "$OIH_BIN" check "${pols[@]}"
+under "check of a policy with several errors" 1 "$OIH_BIN" check "$bad"
+under "show of everything-at-once" 0 "$OIH_BIN" show "${pols[2]}"
+for p in "${pols[@]}"; do
+        under "apply ${p##*/} (the child in the namespace too)" 0 "$OIH_BIN" apply --netns "/run/netns/$ns" "$p"
+        under "verify ${p##*/}" 0 "$OIH_BIN" verify "$p" --netns "/run/netns/$ns"
+done
+under "inspect --json" 0 "$OIH_BIN" inspect --netns "/run/netns/$ns" --json
+under "apply of a broken policy" 1 "$OIH_BIN" apply --netns "/run/netns/$ns" "$bad"
+under "apply refuses its own namespace" 1 "$OIH_BIN" apply --netns /proc/self/ns/net "${pols[0]}"
+
+mkdir -p "$T_TMP/rules" "$T_TMP/bundle"
+chmod 755 "$T_TMP/rules"
+cp "${pols[1]}" "$T_TMP/rules/web.json"
+echo '{"linux":{"namespaces":[{"type":"network"}]}}' >"$T_TMP/bundle/config.json"
+st() { printf '{"id":"vg","pid":1,"bundle":"%s","annotations":{"oci-iptables-hook.policy":"%s"}}' "$T_TMP/bundle" "$1"; }
+st web >"$T_TMP/state"
+under "hook, createContainer" 0 ip netns exec "$ns" "${vg[@]}" "$OIH_BIN" hook --rules-dir "$T_TMP/rules" <"$T_TMP/state"
+st nope >"$T_TMP/state"
+under "hook, unknown policy" 1 ip netns exec "$ns" "${vg[@]}" "$OIH_BIN" hook --rules-dir "$T_TMP/rules" <"$T_TMP/state"
+
+if "$OIH_BIN" migrate --help >/dev/null 2>&1; then
+        for f in 02-denyall-allowsome.sh 15-comments-quotes.sh 41-docker-host.save; do
+                [ -f "$OIH_SRCDIR/tests/migrate-corpus/$f" ] &&
+                        under "migrate $f" 0 "$OIH_BIN" migrate "$OIH_SRCDIR/tests/migrate-corpus/$f"
+        done
+        printf 'iptables -A INPUT -j ACCEPT\nx' >"$T_TMP/last-line.sh"
+        under "migrate, a skipped last line without newline" 0 "$OIH_BIN" migrate "$T_TMP/last-line.sh"
+        under "migrate of a nat rule (refused)" 1 "$OIH_BIN" migrate "$OIH_SRCDIR/tests/migrate-corpus/errors/nat-table.sh"
+else
+        echo "# skipped: migrate not built"
+fi
+done_testing
