@@ -22,49 +22,6 @@ static int usage(const char *msg, const char *arg)
         return EXIT_USAGE;
 }
 
-/* Reads all of FD, refusing more than the policy size limit (a bigger script is no script). */
-static int read_all(int fd, const char *name, char **ret, size_t *ret_len, struct oih_error *err)
-{
-        size_t cap = 65536, len = 0;
-        char *buf = malloc(cap);
-        if (buf == NULL)
-                return oih_err(err, "%s: out of memory", name);
-        for (;;) {
-                if (len == cap) {
-                        if (cap > OIH_MAX_FILE_SIZE) {
-                                free(buf);
-                                return oih_err(err, "%s: larger than the limit of %u bytes", name,
-                                               OIH_MAX_FILE_SIZE);
-                        }
-                        char *nb = realloc(buf, cap * 2);
-                        if (nb == NULL) {
-                                free(buf);
-                                return oih_err(err, "%s: out of memory", name);
-                        }
-                        buf = nb;
-                        cap *= 2;
-                }
-                ssize_t n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        int e = errno;
-                        free(buf);
-                        return oih_err_errno(err, e, "%s: cannot read", name);
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (len > OIH_MAX_FILE_SIZE) {
-                free(buf);
-                return oih_err(err, "%s: larger than the limit of %u bytes", name, OIH_MAX_FILE_SIZE);
-        }
-        *ret = buf;
-        *ret_len = len;
-        return 0;
-}
-
 int cmd_migrate(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -118,7 +75,8 @@ int cmd_migrate(int argc, char **argv)
         }
         char *buf = NULL;
         size_t len = 0;
-        int r = read_all(fd, name, &buf, &len, &err);
+        /* a script larger than the policy size limit is no script */
+        int r = oih_read_bounded(fd, OIH_MAX_FILE_SIZE, name, &buf, &len, &err);
         if (fd != STDIN_FILENO)
                 close(fd);
         if (r == 0)

@@ -133,7 +133,7 @@ rc=0; timeout 20 "$OIH_BIN" migrate --lenient "$T_TMP/junk2" > /dev/null 2>&1 ||
 check "binary junk without NUL bytes: no crash" [ $rc -le 1 ]
 head -c $((17 << 20)) /dev/zero | tr '\0' '#' > "$T_TMP/big"
 rc=0; "$OIH_BIN" migrate "$T_TMP/big" > /dev/null 2> "$T_TMP/err" || rc=$?
-check "input over 16 MiB is refused" grep -q 'larger than the limit' "$T_TMP/err"
+check "input over 16 MiB is refused" grep -q 'is larger than 16777216 bytes' "$T_TMP/err"
 check "input over 16 MiB: exit 1" [ $rc -eq 1 ]
 
 done_testing

@@ -52,8 +52,3 @@ int oih_policy_name_check(const char *name, struct oih_error *err);
  * Returns the open file descriptor; *RET_PATH (malloc'ed) names it for messages. */
 int oih_policy_open(const char *const *dirs, size_t ndirs, const char *name, char **ret_path,
                     struct oih_error *err);
-
-/* Reads FD to its end; more than MAX bytes is an error naming WHAT. The buffer is
- * NUL-terminated. */
-int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len,
-                     struct oih_error *err);

@@ -4,6 +4,12 @@
 #include "error.h"
 #include "policy.h"
 
+/* io.c: */
+/* Reads FD to its end; more than MAX bytes is an error naming WHAT. The buffer is
+ * NUL-terminated. */
+int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len,
+                     struct oih_error *err);
+
 /* render.c: the iptables-restore text that builds the same table as the policy, exactly as
  * iptables-legacy-save prints it (without counters and comment lines). */
 int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include "jsonr.h"
+#include "oih.h"
 #include <limits.h>
 #include <linux/netfilter/xt_limit.h>
 #include <stdlib.h>
@@ -1433,37 +1434,11 @@ int oih_policy_load_fd(int fd, const char *name, struct oih_policy **ret, struct
         if ((uint64_t)st.st_size > OIH_MAX_FILE_SIZE)
                 return oih_err(err, "%s: file of %lld bytes is larger than the limit of %u", name,
                                (long long)st.st_size, OIH_MAX_FILE_SIZE);
-        size_t cap = (size_t)st.st_size + 1, len = 0;
-        char *buf = malloc(cap);
-        if (buf == NULL)
-                return oih_err(err, "%s: out of memory", name);
-        for (;;) {
-                if (len == cap) {
-                        /* The file grew while we read it: still bounded. */
-                        if (cap > OIH_MAX_FILE_SIZE) {
-                                free(buf);
-                                return oih_err(err, "%s: file is larger than the limit of %u", name, OIH_MAX_FILE_SIZE);
-                        }
-                        char *nb = realloc(buf, cap * 2);
-                        if (nb == NULL) {
-                                free(buf);
-                                return oih_err(err, "%s: out of memory", name);
-                        }
-                        buf = nb;
-                        cap *= 2;
-                }
-                ssize_t k = read(fd, buf + len, cap - len);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        int e = errno;
-                        free(buf);
-                        return oih_err_errno(err, e, "%s: cannot read", name);
-                }
-                if (k == 0)
-                        break;
-                len += (size_t)k;
-        }
+        char *buf;
+        size_t len;
+        /* bounded again while reading: the file may grow after fstat */
+        if (oih_read_bounded(fd, OIH_MAX_FILE_SIZE, name, &buf, &len, err) < 0)
+                return -1;
         int r = oih_policy_parse(name, buf, len, ret, err);
         free(buf);
         return r;
