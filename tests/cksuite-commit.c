@@ -11,63 +11,6 @@
 #include "cksuite.h"
 #include "oih.h"
 
-static struct oih_policy *parse(const char *json)
-{
-        struct oih_error err;
-        struct oih_policy *p = NULL;
-        oih_error_init(&err);
-        ck_assert_msg(oih_policy_parse("t.json", json, strlen(json), &p, &err) == 0, "%s", oih_error_first(&err));
-        return p;
-}
-
-static char *render(const struct oih_policy *p, enum oih_family f)
-{
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&buf, &len);
-        oih_render(p, f, out);
-        fclose(out);
-        return buf;
-}
-
-/* The namespace's table as iptables-legacy-save prints it, counters and comments stripped. */
-static char *saved(enum oih_family f)
-{
-        FILE *in = popen(f == OIH_IPV4 ? "iptables-legacy-save -t filter" : "ip6tables-legacy-save -t filter", "r");
-        ck_assert_ptr_nonnull(in);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&buf, &len);
-        char line[4096];
-        while (fgets(line, sizeof(line), in)) {
-                if (line[0] == '#')
-                        continue;
-                char *c = strstr(line, " [");
-                if (line[0] == ':' && c)
-                        strcpy(c, " [0:0]\n");
-                fputs(line, out);
-        }
-        pclose(in);
-        fclose(out);
-        return buf;
-}
-
-/* The namespace's FAMILY table is exactly WANT (both strings are freed: LeakSanitizer and
- * valgrind run these tests too). */
-static void assert_saved(enum oih_family f, char *want)
-{
-        char *got = saved(f);
-        ck_assert_str_eq(got, want);
-        free(got);
-        free(want);
-}
-
-static void own_netns(void)
-{
-        if (unshare(CLONE_NEWNET) < 0)
-                ck_abort_msg("unshare(CLONE_NEWNET): %s (the commit tests need root)", strerror(errno));
-}
-
 static void commit_ok(const struct oih_policy *p)
 {
         struct oih_ruleset *rs = NULL;
@@ -93,10 +36,10 @@ static int fail_ipv6(enum oih_family f)
 
 START_TEST(test_ipv6_failure_puts_ipv4_back)
 {
-        own_netns();
-        struct oih_policy *a = parse(policy_a), *b = parse(policy_b);
+        ck_own_netns();
+        struct oih_policy *a = ck_parse(policy_a), *b = ck_parse(policy_b);
         commit_ok(a);
-        assert_saved(OIH_IPV4, render(a, OIH_IPV4));
+        ck_assert_saved(OIH_IPV4, ck_render(a, OIH_IPV4));
 
         struct oih_ruleset *rs = NULL;
         struct oih_error err;
@@ -108,13 +51,13 @@ START_TEST(test_ipv6_failure_puts_ipv4_back)
         ck_assert_str_eq(oih_error_first(&err), "cannot commit the IPv6 filter table: Input/output error");
         ck_assert_str_eq(err.msg[1], "the IPv4 table was put back as it was");
         /* neither family is left with half of policy b */
-        assert_saved(OIH_IPV4, render(a, OIH_IPV4));
-        assert_saved(OIH_IPV6, render(a, OIH_IPV6));
+        ck_assert_saved(OIH_IPV4, ck_render(a, OIH_IPV4));
+        ck_assert_saved(OIH_IPV6, ck_render(a, OIH_IPV6));
 
         /* and without the fault, b goes in whole */
         ck_assert_int_eq(oih_commit(rs, &err), 0);
-        assert_saved(OIH_IPV4, render(b, OIH_IPV4));
-        assert_saved(OIH_IPV6, render(b, OIH_IPV6));
+        ck_assert_saved(OIH_IPV4, ck_render(b, OIH_IPV4));
+        ck_assert_saved(OIH_IPV6, ck_render(b, OIH_IPV6));
         oih_ruleset_free(rs);
         oih_policy_free(a);
         oih_policy_free(b);
@@ -123,20 +66,20 @@ END_TEST
 
 START_TEST(test_commit_is_idempotent)
 {
-        own_netns();
-        struct oih_policy *a = parse(policy_a);
+        ck_own_netns();
+        struct oih_policy *a = ck_parse(policy_a);
         commit_ok(a);
         commit_ok(a);
         commit_ok(a);
-        assert_saved(OIH_IPV4, render(a, OIH_IPV4));
-        assert_saved(OIH_IPV6, render(a, OIH_IPV6));
+        ck_assert_saved(OIH_IPV4, ck_render(a, OIH_IPV4));
+        ck_assert_saved(OIH_IPV6, ck_render(a, OIH_IPV6));
         oih_policy_free(a);
 }
 END_TEST
 
 START_TEST(test_lists_expand_sources_outer)
 {
-        struct oih_policy *p = parse("{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", "
+        struct oih_policy *p = ck_parse("{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", "
                                      "\"source\": [\"192.0.2.1\", \"192.0.2.2\"], "
                                      "\"destination\": [\"198.51.100.1\", \"198.51.100.2\"]}]}");
         struct oih_ruleset *rs = NULL;
@@ -145,7 +88,7 @@ START_TEST(test_lists_expand_sources_outer)
         ck_assert_int_eq(oih_compile(p, &rs, &err), 0);
         ck_assert_uint_eq(oih_ruleset_count(rs, OIH_IPV4), 4);
         ck_assert_uint_eq(oih_ruleset_count(rs, OIH_IPV6), 0);
-        char *text = render(p, OIH_IPV4);
+        char *text = ck_render(p, OIH_IPV4);
         ck_assert_str_eq(text,
                          "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
                          "-A FORWARD -s 192.0.2.1/32 -d 198.51.100.1/32\n"

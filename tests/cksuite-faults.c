@@ -19,12 +19,6 @@
 #include "oih.h"
 
 
-static void own_netns(void)
-{
-        if (unshare(CLONE_NEWNET) < 0)
-                ck_abort_msg("unshare(CLONE_NEWNET): %s (the fault tests need root)", strerror(errno));
-}
-
 static struct oih_ruleset *compile(const char *json, struct oih_policy **ret_p)
 {
         struct oih_error err;
@@ -37,42 +31,9 @@ static struct oih_ruleset *compile(const char *json, struct oih_policy **ret_p)
         return rs;
 }
 
-static char *render(const struct oih_policy *p, enum oih_family f)
-{
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&buf, &len);
-        ck_assert_ptr_nonnull(out);
-        oih_render(p, f, out);
-        fclose(out);
-        return buf;
-}
-
-/* The namespace's table as iptables-legacy-save prints it, counters and comments stripped. */
-static char *saved(enum oih_family f)
-{
-        FILE *in = popen(f == OIH_IPV4 ? "iptables-legacy-save -t filter" : "ip6tables-legacy-save -t filter", "r");
-        ck_assert_ptr_nonnull(in);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&buf, &len);
-        char line[4096];
-        while (fgets(line, sizeof(line), in)) {
-                if (line[0] == '#')
-                        continue;
-                char *c = strstr(line, " [");
-                if (line[0] == ':' && c)
-                        strcpy(c, " [0:0]\n");
-                fputs(line, out);
-        }
-        pclose(in);
-        fclose(out);
-        return buf;
-}
-
 static void assert_table_is(enum oih_family f, const struct oih_policy *p)
 {
-        char *want = render(p, f), *got = saved(f);
+        char *want = ck_render(p, f), *got = ck_saved(f);
         ck_assert_str_eq(got, want);
         free(want);
         free(got);
@@ -106,7 +67,7 @@ static int intrude(enum oih_family f)
 
 START_TEST(test_eagain_is_retried)
 {
-        own_netns();
+        ck_own_netns();
         struct oih_policy *a;
         struct oih_ruleset *rs = compile(policy_a, &a);
         struct oih_error err;
@@ -127,7 +88,7 @@ END_TEST
 
 START_TEST(test_eagain_gives_up_after_five_tries)
 {
-        own_netns();
+        ck_own_netns();
         struct oih_policy *a, *b;
         struct oih_ruleset *rsb = compile(policy_b, &b), *rsa = compile(policy_a, &a);
         struct oih_error err;
@@ -142,7 +103,7 @@ START_TEST(test_eagain_gives_up_after_five_tries)
         ck_assert_str_eq(oih_error_first(&err), "cannot commit the IPv4 filter table: Resource temporarily unavailable");
         ck_assert_int_eq(err.errnum, EAGAIN);
         /* nothing of policy a: IPv4 is b plus what the intruders added, IPv6 is b */
-        char *got = saved(OIH_IPV4);
+        char *got = ck_saved(OIH_IPV4);
         ck_assert_ptr_null(strstr(got, "-A a "));
         ck_assert_ptr_nonnull(strstr(got, ":INPUT DROP"));
         ck_assert_ptr_nonnull(strstr(got, "-A b -p udp -j DROP"));
@@ -177,7 +138,7 @@ static void no_ipv6_kernel(void)
 
 START_TEST(test_no_ipv6_table_puts_ipv4_back)
 {
-        own_netns();
+        ck_own_netns();
         struct oih_policy *a, *b;
         struct oih_ruleset *rsa = compile(policy_a, &a), *rsb = compile(policy_b, &b);
         struct oih_error err;
@@ -210,7 +171,7 @@ static int fail_ipv4(enum oih_family f)
 
 START_TEST(test_ipv4_failure_changes_nothing)
 {
-        own_netns();
+        ck_own_netns();
         struct oih_policy *a, *b;
         struct oih_ruleset *rsa = compile(policy_a, &a), *rsb = compile(policy_b, &b);
         struct oih_error err;

@@ -3,6 +3,15 @@
 
 #include <check.h>
 
+#include "oih.h"
+
+/* cklib.c: for the suites that work against the kernel, each test in a child of its own. */
+struct oih_policy *ck_parse(const char *json);
+char *ck_render(const struct oih_policy *p, enum oih_family f);         /* show's text */
+char *ck_saved(enum oih_family f);      /* iptables-legacy-save, counters and comments stripped */
+void ck_assert_saved(enum oih_family f, char *want);    /* frees WANT */
+void ck_own_netns(void);                /* unshare(CLONE_NEWNET) or fail */
+
 Suite *policy_suite(void);
 Suite *render_suite(void);
 Suite *commit_suite(void);

@@ -1,0 +1,64 @@
+/* Helpers the kernel-facing suites share. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cksuite.h"
+
+struct oih_policy *ck_parse(const char *json)
+{
+        struct oih_error err;
+        struct oih_policy *p = NULL;
+        oih_error_init(&err);
+        ck_assert_msg(oih_policy_parse("t.json", json, strlen(json), &p, &err) == 0, "%s", oih_error_first(&err));
+        return p;
+}
+
+char *ck_render(const struct oih_policy *p, enum oih_family f)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        ck_assert_ptr_nonnull(out);
+        oih_render(p, f, out);
+        fclose(out);
+        return buf;
+}
+
+char *ck_saved(enum oih_family f)
+{
+        FILE *in = popen(f == OIH_IPV4 ? "iptables-legacy-save -t filter" : "ip6tables-legacy-save -t filter", "r");
+        ck_assert_ptr_nonnull(in);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        char line[4096];
+        while (fgets(line, sizeof(line), in)) {
+                if (line[0] == '#')
+                        continue;
+                char *c = strstr(line, " [");
+                if (line[0] == ':' && c)
+                        strcpy(c, " [0:0]\n");
+                fputs(line, out);
+        }
+        pclose(in);
+        fclose(out);
+        return buf;
+}
+
+void ck_assert_saved(enum oih_family f, char *want)
+{
+        char *got = ck_saved(f);
+        ck_assert_str_eq(got, want);
+        free(got);
+        free(want);
+}
+
+void ck_own_netns(void)
+{
+        if (unshare(CLONE_NEWNET) < 0)
+                ck_abort_msg("unshare(CLONE_NEWNET): %s (the kernel tests need root)", strerror(errno));
+}
