@@ -95,11 +95,9 @@ eagain=$(cat "$W"/strace.* 2>/dev/null | grep -c 'EAGAIN' || true)
 einval=$(cat "$W"/strace.* 2>/dev/null | grep -c 'EINVAL' || true)
 diag "40 applies against a concurrent iptables-legacy: $applied applied, $refusals refused after 5 tries, $eagain commits answered EAGAIN, $einval EINVAL"
 check "a concurrent iptables user: every apply ends with exactly its policy or a clear EAGAIN error" test "$bad" = 0
-if [ "${trace[0]}" = strace ]; then
-        check "the retry path ran (some commits were answered EAGAIN)" test "$eagain" -gt 0
-else
-        echo "# strace is not installed: how often EAGAIN came back is not counted"
-fi
+# Whether the race produced an EAGAIN this time depends on timing, so it is reported, not
+# asserted: tests/cksuite-faults.c forces one deterministically and checks the retry.
+[ "${trace[0]}" = strace ] || echo "# strace is not installed: how often EAGAIN came back is not counted"
 
 # --- 2. SIGKILL at random points ------------------------------------------------------------------
 ns=$(new_netns kill)

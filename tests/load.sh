@@ -67,7 +67,10 @@ P=$(mktemp -d /tmp/oih-load.XXXXXX)
 chmod 755 "$P"
 cleanup_podman() {
         podman rm -af -t 0 >/dev/null 2>&1 || true
-        rm -rf "$P"
+        # podman can leave shm mounts inside its storage: unmount them before removing it
+        awk -v p="$P" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r |
+                xargs -r -n1 umount -l 2>/dev/null || true
+        rm -rf "$P" 2>/dev/null || true
 }
 trap 'cleanup_podman; t_cleanup' EXIT
 mkdir -p "$P"/{hooks,bin,tmp,networks}

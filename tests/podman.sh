@@ -260,6 +260,12 @@ else
         not_ok "the firewalled container cannot replace its tables"; diag "$out"
 fi
 check "after the attempt, its rules are still allow-8080" rules_are "$(pid_of oih-fw-$$)" allow-8080
+check "inspect --container prints what show prints" \
+        cmp -s <("$OIH_BIN" inspect --container oih-fw-$$) <("$OIH_BIN" show "$W/rules/allow-8080.json")
+check "verify --container passes for the container's own policy" \
+        "$OIH_BIN" verify "$W/rules/allow-8080.json" --container oih-fw-$$
+check_fails "verify --container fails for another policy" \
+        "$OIH_BIN" verify "$W/rules/deny-out.json" --container oih-fw-$$
 
 # --- rootful: two containers at once, each with its own policy -------------------------------
 podman run -d --name oih-a-$$ --network none --annotation oci-iptables-hook.policy=allow-8080 \
@@ -377,6 +383,14 @@ if out=$(ru podman run -d --name oih-rplain-$$ --network "$SLIRP" --rootfs "$RRO
         check_fails "rootless slirp4netns: port $port2 is not reached" rreaches oih-rfw-$$ "$port2"
         check "rootless slirp4netns: the rules (IPv4 and IPv6) are what \`show\` prints" \
                 rules_are "$(rpid oih-rfw-$$)" rootless-allow
+        # the user reads its own container's rules from inside its user namespace
+        check "rootless: inspect --container (in podman unshare) prints what show prints" \
+                cmp -s <(ru podman unshare "$W/bin/oci-iptables-hook" inspect --container oih-rfw-$$) \
+                <("$OIH_BIN" show "$W/rules/rootless-allow.json")
+        check "rootless: verify --container passes for the container's own policy" \
+                ru podman unshare "$W/bin/oci-iptables-hook" verify "$W/rules/rootless-allow.json" --container oih-rfw-$$
+        check_fails "rootless: verify --container fails for another policy" \
+                ru podman unshare "$W/bin/oci-iptables-hook" verify "$W/rules/deny-out.json" --container oih-rfw-$$
         out=$(ru podman exec oih-rfw-$$ /bin/try-replace 2>&1) && rc=0 || rc=$?
         if [ "$rc" -eq 0 ] && [ "$out" = $'ipv4: EPERM\nipv6: EPERM' ]; then
                 ok "rootless: the container cannot replace its tables (EPERM)"
