@@ -300,7 +300,8 @@ static int parse_array(struct parser *ps, struct jr_value *v)
         v->items = arena_alloc(ps->doc, n * sizeof(*v->items) + 1);
         if (v->items == NULL)
                 return fail(ps, ps->p, "out of memory");
-        memcpy(v->items, ps->vals + base, n * sizeof(*v->items));
+        if (n > 0) /* an empty array may come before any element was stacked */
+                memcpy(v->items, ps->vals + base, n * sizeof(*v->items));
         ps->nvals = base;
         return 0;
 }
@@ -391,14 +392,15 @@ static int parse_object(struct parser *ps, struct jr_value *v)
                 }
         }
         size_t n = ps->nmems - base;
-        if (check_duplicates(ps, ps->mems + base, n) < 0)
+        if (n > 0 && check_duplicates(ps, ps->mems + base, n) < 0)
                 return -1;
         v->type = JR_OBJECT;
         v->len = (uint32_t)n;
         v->members = arena_alloc(ps->doc, n * sizeof(*v->members) + 1);
         if (v->members == NULL)
                 return fail(ps, ps->p, "out of memory");
-        memcpy(v->members, ps->mems + base, n * sizeof(*v->members));
+        if (n > 0)
+                memcpy(v->members, ps->mems + base, n * sizeof(*v->members));
         ps->nmems = base;
         return 0;
 }
