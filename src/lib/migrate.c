@@ -1221,6 +1221,8 @@ static int parse_reject(struct icmd *c, const char *s)
                 { "icmp6-adm-prohibited", "adm-prohibited", "admin-prohibited", OIH_IPV6 },
                 { "icmp6-addr-unreachable", "addr-unreach", "addr-unreachable", OIH_IPV6 },
                 { "icmp6-port-unreachable", "port-unreach", "port-unreachable", OIH_IPV6 },
+                { "icmp6-policy-fail", "policy-fail", NULL, OIH_IPV6 },
+                { "icmp6-reject-route", "reject-route", NULL, OIH_IPV6 },
         };
         for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
                 if (t[i].fam >= 0 && t[i].fam != c->family)
@@ -1231,9 +1233,7 @@ static int parse_reject(struct icmd *c, const char *s)
                         return set_field(c, F_REJECT, json_object_new_string(t[i].name), "--reject-with");
                 }
         }
-        static const char *const known[] = { "icmp6-policy-fail", "icmp6-reject-route",
-                                             "icmp6-not-neighbor", "not-neighbor",
-                                             "policy-fail", "reject-route" };
+        static const char *const known[] = { "icmp6-not-neighbor", "not-neighbor" };
         for (size_t i = 0; i < ARRAY_SIZE(known); i++)
                 if (c->family == OIH_IPV6 && strcasecmp(s, known[i]) == 0)
                         return fail(c, "--reject-with %s is not supported by the policy format", s);
