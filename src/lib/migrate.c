@@ -1958,13 +1958,20 @@ __attribute__((format(printf, 3, 4))) static void line_err(struct mig *m, unsign
         }
 }
 
+/* The length of the line at START, for quoting it: the input need not end in NUL. */
+static size_t line_length(const struct mig *m, const char *start)
+{
+        size_t n = 0;
+        while (start + n < m->end && start[n] && start[n] != '\n' && n < 200)
+                n++;
+        return n;
+}
+
 static void note_skipped(struct mig *m, unsigned line, const char *start, const char *why)
 {
         if (m->diag == NULL)
                 return;
-        size_t n = 0;
-        while (start + n < m->end && start[n] && start[n] != '\n' && n < 200)
-                n++;
+        size_t n = line_length(m, start);
         while (n > 0 && (start[n - 1] == '\r' || start[n - 1] == ' ' || start[n - 1] == '\t'))
                 n--;
         if (why)
@@ -2574,10 +2581,10 @@ static void finish_block(struct mig *m, const char *first_start)
                          "migrate does not run the shell; write the commands out", b->what, b->first, b->last);
         else if (m->diag && b->first == b->last)
                 fprintf(m->diag, "skipped line %u (%s without iptables commands): %.*s\n", b->first,
-                        b->what, (int)strcspn(first_start, "\n"), first_start);
+                        b->what, (int)line_length(m, first_start), first_start);
         else if (m->diag)
                 fprintf(m->diag, "skipped lines %u-%u (%s without iptables commands): %.*s\n", b->first,
-                        b->last, b->what, (int)strcspn(first_start, "\n"), first_start);
+                        b->last, b->what, (int)line_length(m, first_start), first_start);
         memset(b, 0, sizeof(*b));
 }
 
@@ -2833,9 +2840,9 @@ static void run_script(struct mig *m, const char *buf, size_t len)
                 }
                 if (tl.n == 0) {
                         const char *s = tl.start;
-                        while (*s == ' ' || *s == '\t')
+                        while (s < m->end && (*s == ' ' || *s == '\t'))
                                 s++;
-                        if (*s == '#')
+                        if (s < m->end && *s == '#')
                                 note_skipped(m, tl.first, tl.start, NULL);
                         continue;
                 }
