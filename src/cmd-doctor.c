@@ -224,36 +224,16 @@ static void check_rules_dir(const char *dir)
 
 static void check_podman(void)
 {
-        int fd[2];
-        if (pipe(fd) < 0)
-                return;
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-                dup2(fd[1], STDOUT_FILENO);
-                int devnull = open("/dev/null", O_WRONLY);
-                if (devnull >= 0)
-                        dup2(devnull, STDERR_FILENO);
-                close(fd[0]);
-                close(fd[1]);
-                execlp("podman", "podman", "info", "--format", "{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}", (char *)NULL);
-                _exit(127);
-        }
-        close(fd[1]);
-        char buf[512] = "";
-        ssize_t k = pid > 0 ? read(fd[0], buf, sizeof(buf) - 1) : -1;
-        buf[k > 0 ? k : 0] = '\0';
+        char *const argv[] = { "podman", "info", "--format", "{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}", NULL };
+        char buf[512];
+        int status = run_capture(argv, buf, sizeof(buf));
         buf[strcspn(buf, "\n")] = '\0';
-        close(fd[0]);
-        int status = 1;
-        if (pid > 0)
-                waitpid(pid, &status, 0);
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && buf[0]) {
+        if (status == 0 && buf[0]) {
                 char detail[600];
                 snprintf(detail, sizeof(detail), "runtime %s", buf);
                 report(true, "podman", detail, NULL);
         } else {
-                report(false, "podman", WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "not installed" : "podman info failed",
+                report(false, "podman", status == 127 ? "not installed" : "podman info failed",
                        "install podman with runc or crun");
         }
 }

@@ -1,6 +1,7 @@
 /* inspect and verify: read the live filter tables of a namespace back and print them with the
  * same renderer as `show`, or compare them with what a policy builds. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,34 +12,62 @@
 #include "cmd.h"
 #include "oih.h"
 
+int run_capture(char *const argv[], char *out, size_t size)
+{
+        int fd[2];
+        if (pipe(fd) < 0)
+                return -1;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(fd[0]);
+                close(fd[1]);
+                return -1;
+        }
+        if (pid == 0) {
+                dup2(fd[1], STDOUT_FILENO);
+                int devnull = open("/dev/null", O_WRONLY);
+                if (devnull >= 0)
+                        dup2(devnull, STDERR_FILENO);
+                close(fd[0]);
+                close(fd[1]);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        close(fd[1]);
+        /* Read to the end: closing early would kill a program still writing (SIGPIPE). */
+        size_t len = 0;
+        char sink[256];
+        for (;;) {
+                ssize_t k = len + 1 < size ? read(fd[0], out + len, size - 1 - len) : read(fd[0], sink, sizeof(sink));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                if (len + 1 < size)
+                        len += (size_t)k;
+        }
+        out[len] = '\0';
+        close(fd[0]);
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* The pid of a podman container, asked of podman itself (no shell in between). */
 static long container_pid(const char *name, struct oih_error *err)
 {
         if (name[0] == '\0' || name[0] == '-' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name))
                 return oih_err(err, "invalid container name \"%s\"", name);
-        int fd[2];
-        if (pipe(fd) < 0)
-                return oih_err_errno(err, errno, "pipe");
-        pid_t pid = fork();
-        if (pid < 0)
-                return oih_err_errno(err, errno, "fork");
-        if (pid == 0) {
-                dup2(fd[1], STDOUT_FILENO);
-                close(fd[0]);
-                close(fd[1]);
-                execlp("podman", "podman", "container", "inspect", "--format", "{{.State.Pid}}", name, (char *)NULL);
-                _exit(127);
-        }
-        close(fd[1]);
-        char buf[64] = "";
-        ssize_t k = read(fd[0], buf, sizeof(buf) - 1);
-        close(fd[0]);
-        int status;
-        waitpid(pid, &status, 0);
-        long p = k > 0 ? strtol(buf, NULL, 10) : 0;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || p <= 0)
-                return oih_err(err, "cannot find the pid of container \"%s\" (is it running? podman inspect %s)", name,
-                               WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "could not run" : "said no");
+        char *const argv[] = { "podman", "container", "inspect", "--format", "{{.State.Pid}}", (char *)name, NULL };
+        char buf[64];
+        int status = run_capture(argv, buf, sizeof(buf));
+        long p = strtol(buf, NULL, 10);
+        if (status != 0 || p <= 0)
+                return oih_err(err, "cannot find the pid of container \"%s\" (%s)", name,
+                               status == 127 ? "podman could not be run" : status == 0 ? "is it running?" : "podman container inspect said no");
         return p;
 }
 
