@@ -1,7 +1,9 @@
 #!/bin/bash
 # Benchmarks (issue 6): apply time, hook overhead and memory of oci-iptables-hook against
-# iptables-legacy-restore and one iptables-legacy process per rule. Prints a table and writes
-# docs/benchmarks.md (between its bench:begin/bench:end markers) and docs/benchmarks.png.
+# iptables-legacy-restore and one iptables-legacy process per rule; where apply's time goes
+# against the kernel's own replace time; podman run without a hook, with a hook that is
+# /bin/true and with ours. Prints a table and writes docs/benchmarks.md (between its
+# bench:begin/bench:end markers) and docs/benchmarks.png.
 #
 #   scripts/bench.sh [--bin PATH] [--counts "10 100 ..."] [--mixes "ipv4 mixed"] [--runs N]
 #                    [--podman-runs N] [--no-podman] [--out DIR]
@@ -24,7 +26,7 @@ OUT=$top/docs
 # no larger rule count is tried with that method.
 PER_RULE_LIMIT=60
 
-usage() { sed -n '5,7p' "$0" | sed 's/^# \{0,3\}//' >&2; exit 2; }
+usage() { sed -n '8,9p' "$0" | sed 's/^# \{0,3\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
         case $1 in
         --bin) BIN=$2; shift 2 ;;
@@ -88,10 +90,18 @@ trap 'exit 130' INT TERM
 gcc -O2 -static -o "$W/bench-run" "$top/scripts/bench-run.c" 2>/dev/null ||
         gcc -O2 -o "$W/bench-run" "$top/scripts/bench-run.c"
 RUN=$W/bench-run
+# strace stops the traced process only at the traced calls with --seccomp-bpf (strace >= 5.3),
+# so that the other system calls of the apply are not slowed down.
+STRACE_OPTS=()
+strace --seccomp-bpf -f -o /dev/null true 2>/dev/null && STRACE_OPTS=(--seccomp-bpf)
 GEN=$top/scripts/bench-gen.py
 
 fresh_ns() { NS_SEQ=$((NS_SEQ + 1)); NS=$NSP-$NS_SEQ; ip netns add "$NS"; }
 drop_ns() { ip netns del "$NS"; }
+# spread: the interquartile range of the values, in % of their median (nearest-rank quartiles).
+spread() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) {print "-"; exit}
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%.1f\n", (v[int((3 * NR + 3) / 4)] - v[int((NR + 3) / 4)]) / m * 100}'; }
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 rules_in_ns() {
         { ip netns exec "$NS" iptables-legacy-save -t filter; ip netns exec "$NS" ip6tables-legacy-save -t filter; } |
@@ -102,8 +112,14 @@ rules_in_ns() {
 m_apply() { # N MIX
         local out
         fresh_ns
-        out=$("$RUN" -- "$BIN" apply --netns "/run/netns/$NS" "$W/p-$1-$2.json" 2>"$W/apply.err")
+        out=$("$RUN" -- "$BIN" apply --timings --netns "/run/netns/$NS" "$W/p-$1-$2.json" 2>"$W/apply.err")
         [ "${out##* }" = 0 ] || { echo "bench.sh: apply failed: $(cat "$W/apply.err")" >&2; exit 1; }
+        # Where the time went: "N MIX PARSE COMPILE COMMIT TOTAL OTHER" (ms): the phases the binary
+        # timed itself, and OTHER, the rest of the wall time: exec, loading libraries, exit.
+        sed -n "s/.*timings: parse \([0-9.]*\) ms, compile \([0-9.]*\) ms, commit \([0-9.]*\) ms, total \([0-9.]*\) ms.*/\1 \2 \3 \4/p" \
+                "$W/apply.err" | awk -v n="$1" -v m="$2" -v w="${out%% *}" \
+                '{printf "%s %s %s %s %s %s %.3f\n", n, m, $1, $2, $3, $4, w - $4; k++} END {exit !k}' >>"$W/phases.dat" ||
+                { echo "bench.sh: apply --timings printed no timings: $(cat "$W/apply.err")" >&2; exit 1; }
         if [ -z "${checked[$1-$2]:-}" ]; then
                 # Once per policy: the namespace holds the rules show prints (tests/oracle.sh
                 # checks that byte for byte; here the count is enough to catch a broken run).
@@ -149,17 +165,28 @@ m_per_rule() { # N MIX
 
 m_kernel() { # N MIX: the replace system calls of our apply, both families together
         fresh_ns
-        strace -f -T -e trace=setsockopt -o "$W/strace.out" "$BIN" apply --netns "/run/netns/$NS" \
-                "$W/p-$1-$2.json" 2>/dev/null
+        strace "${STRACE_OPTS[@]}" -f -ttt -T -e trace=getsockopt,setsockopt -o "$W/strace.out" \
+                "$BIN" apply --netns "/run/netns/$NS" "$W/p-$1-$2.json" 2>/dev/null
         drop_ns
-        awk -v n="$1" -v m="$2" '/SET_REPLACE/ {gsub(/.*</, ""); gsub(/>.*/, ""); s += $0; k++}
-                END {if (k == 0) exit 1; printf "%s %s %.3f 0\n", n, m, s * 1000}' \
-                "$W/strace.out" >>"$W/kernel.dat"
+        # kernel.dat: the IPT_SO_SET_REPLACE calls alone. span.dat: libiptc's whole session, from
+        # its first read of a table (GET_INFO) to the end of its last write (ADD_COUNTERS): the
+        # kernel plus libiptc building the tables, without parsing, compiling or the fork.
+        awk -v n="$1" -v m="$2" -v k="$W/kernel.dat" -v sp="$W/span.dat" '
+                { d = $NF; if (d !~ /^<[0-9.]+>$/) next; gsub(/[<>]/, "", d) }
+                /getsockopt/ && first == "" { first = $2 }
+                /setsockopt/ { last = $2 + d }
+                /SET_REPLACE/ { s += d; c++ }
+                END {
+                        if (c == 0 || first == "") exit 1
+                        printf "%s %s %.3f 0\n", n, m, s * 1000 >>k
+                        printf "%s %s %.3f\n", n, m, (last - first) * 1000 >>sp
+                }' "$W/strace.out"
 }
 
 # --- rule counts ------------------------------------------------------------------------------
 declare -A checked per_rule_stopped
 : >"$W/apply.dat"; : >"$W/restore.dat"; : >"$W/per-rule.dat"; : >"$W/kernel.dat"
+: >"$W/phases.dat"; : >"$W/span.dat"
 stopped_notes=()
 SECONDS=0
 for n in $COUNTS; do
@@ -204,52 +231,89 @@ for ((r = 0; r < 20; r++)); do
         echo "10 mixed ${out% *}" >>"$W/hook.dat"
 done
 
-# --- podman run with and without the hook -----------------------------------------------------
+# --- podman run: without a hook, with a hook that does nothing, with ours ----------------------
+# The do-nothing hook (/bin/true, the same `when` and stage as ours) measures what runc charges
+# for running any hook at all: when that alone passes the 3% target, no hook can meet it.
 podman_line=
 if [ "$PODMAN" = 1 ]; then
-        echo "# podman run --rm /bin/true, with the hook and without: $PODMAN_RUNS runs each, interleaved" >&2
-        mkdir -p "$W/pm/hooks" "$W/pm/tmp" "$W/pm/networks"
-        cat >"$W/pm/containers.conf" <<EOF
+        echo "# podman run --rm /bin/true: no hook, a /bin/true hook, our hook: $PODMAN_RUNS runs each, interleaved" >&2
+        mkdir -p "$W/pm/hooks" "$W/pm/hooks-true" "$W/pm/hooks-false" "$W/pm/tmp" "$W/pm/networks"
+        cat >"$W/pm/containers.conf" <<EOC
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 [engine]
 runtime = "runc"
-hooks_dir = ["$W/pm/hooks"]
 tmp_dir = "$W/pm/tmp"
 events_logger = "file"
 events_logfile_path = "$W/pm/events.log"
 [network]
 network_config_dir = "$W/pm/networks"
-EOF
+EOC
         printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' "$W/pm/storage" "$W/pm/run" \
                 >"$W/pm/storage.conf"
         export CONTAINERS_CONF=$W/pm/containers.conf CONTAINERS_STORAGE_CONF=$W/pm/storage.conf
         sed -e "s|@BINDIR@|$(dirname "$BIN")|g" -e "s|@RULESDIR@|$W/rules|g" \
                 "$top/hooks/oci-iptables-hook.json.in" >"$W/pm/hooks/oci-iptables-hook.json"
+        # The same hook file with another program: the same `when` and stages by construction.
+        for prog in true false; do
+                python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"] = {"path": sys.argv[2], "args": [sys.argv[3]]}
+json.dump(h, sys.stdout, indent=2)' "$W/pm/hooks/oci-iptables-hook.json" "/bin/$prog" $prog \
+                        >"$W/pm/hooks-$prog/oci-iptables-hook.json"
+        done
         "$top/scripts/mkrootfs.sh" "$W/pm/rootfs" --image localhost/oih-bench
-        prun() { timeout 60 podman run --rm --network none "$@" localhost/oih-bench /bin/true; }
-        # The hook must really run: an unknown policy has to stop the container.
-        if prun --annotation oci-iptables-hook.policy=no-such-policy >/dev/null 2>&1; then
+        # Each arm names its hooks directory; the one without a hook uses ours, unmatched.
+        prun() { # HOOKS_DIR [PODMAN RUN ARGS]...
+                local d=$1; shift
+                timeout 60 podman --hooks-dir "$d" run --rm --network none "$@" localhost/oih-bench /bin/true
+        }
+        # Both hooks must really run: an unknown policy has to stop the container, and so must
+        # the /bin/false twin of the /bin/true hook.
+        if prun "$W/pm/hooks" --annotation oci-iptables-hook.policy=no-such-policy >/dev/null 2>&1; then
                 echo "bench.sh: podman started a container with an unknown policy: the hook is not run" >&2
                 exit 1
         fi
-        prun >/dev/null; prun --annotation oci-iptables-hook.policy=bench10 >/dev/null
-        : >"$W/podman-with.dat"; : >"$W/podman-without.dat"
+        if prun "$W/pm/hooks-false" --annotation oci-iptables-hook.policy=bench10 >/dev/null 2>&1; then
+                echo "bench.sh: podman started a container whose hook is /bin/false: hooks are not run" >&2
+                exit 1
+        fi
+        arm() { # ARM: sets hd (its hooks directory) and ann (its podman run arguments)
+                hd=$W/pm/hooks ann=(--annotation oci-iptables-hook.policy=bench10)
+                case $1 in
+                none) ann=() ;;
+                true) hd=$W/pm/hooks-true ;;
+                esac
+        }
+        arms=(none true ours)
+        for a in "${arms[@]}"; do
+                arm "$a"
+                prun "$hd" "${ann[@]+"${ann[@]}"}" >/dev/null
+                : >"$W/podman-$a.dat"
+        done
         for ((r = 0; r < PODMAN_RUNS; r++)); do
-                order=(without with)
-                [ $((r % 2)) = 1 ] && order=(with without)
-                for which in "${order[@]}"; do
-                        args=(--rm --network none)
-                        [ "$which" = with ] && args+=(--annotation oci-iptables-hook.policy=bench10)
-                        out=$("$RUN" -- timeout 60 podman run "${args[@]}" localhost/oih-bench /bin/true)
-                        [ "${out##* }" = 0 ] || { echo "bench.sh: podman run failed" >&2; exit 1; }
-                        echo "${out% * *}" >>"$W/podman-$which.dat"
+                # Rotate the order, so that no arm always runs right after another.
+                for ((k = 0; k < ${#arms[@]}; k++)); do
+                        a=${arms[(k + r) % ${#arms[@]}]}
+                        arm "$a"
+                        out=$("$RUN" -- timeout 60 podman --hooks-dir "$hd" run --rm --network none \
+                                "${ann[@]+"${ann[@]}"}" localhost/oih-bench /bin/true)
+                        [ "${out##* }" = 0 ] || { echo "bench.sh: podman run failed ($a)" >&2; exit 1; }
+                        echo "${out% * *}" >>"$W/podman-$a.dat"
                 done
         done
-        pw=$(median <"$W/podman-with.dat")
-        po=$(median <"$W/podman-without.dat")
-        podman_line=$(awk -v w="$pw" -v o="$po" -v n="$PODMAN_RUNS" 'BEGIN {
-                printf "podman run --rm --network none busybox /bin/true, median of %d runs each: without the hook %.1f ms, with the hook and a 10-rule policy %.1f ms, ratio %.3f (%+.1f%%)", n, o, w, w / o, (w / o - 1) * 100}')
+        pn=$(median <"$W/podman-none.dat")
+        pt=$(median <"$W/podman-true.dat")
+        pw=$(median <"$W/podman-ours.dat")
+        sn=$(spread <"$W/podman-none.dat"); st=$(spread <"$W/podman-true.dat"); sw=$(spread <"$W/podman-ours.dat")
+        podman_line=$(awk -v n="$PODMAN_RUNS" -v o="$pn" -v t="$pt" -v w="$pw" 'BEGIN {
+                printf "`podman run --rm --network none` of a busybox image with `/bin/true`, runc, median of %d runs of each, interleaved (ms):\n\n", n
+                printf "| without a hook | with a hook that is `/bin/true` | with our hook and a 10-rule policy | /bin/true hook / without | our hook / without | our hook / /bin/true hook |\n"
+                printf "|---:|---:|---:|---:|---:|---:|\n"
+                printf "| %.1f | %.1f | %.1f | %.3f (%+.1f%%) | %.3f (%+.1f%%) | %.3f (%+.1f%%) |", o, t, w,
+                        t / o, (t / o - 1) * 100, w / o, (w / o - 1) * 100, w / t, (w / t - 1) * 100}')
+        podman_line+=$'\n\n'"Run-to-run spread of each arm (interquartile range, in % of its median): without a hook $sn%,"
+        podman_line+=" with the /bin/true hook $st%, with ours $sw%. A difference smaller than that is not resolved."
 fi
 bench_seconds=$SECONDS
 
@@ -280,6 +344,26 @@ for n in $COUNTS; do
         done
 done
 
+# Where apply's time goes, against the kernel's floor: the phases apply --timings prints
+# (medians of the same runs as the table), and libiptc's session as strace saw it.
+breakdown=$W/breakdown.md
+{
+        echo "| rules | mix | our apply (ms) | start and exit | parse | compile | commit | of which libiptc + kernel | of which kernel replace | 2x kernel | libiptc + kernel / kernel |"
+        echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >"$breakdown"
+: >"$W/breakdown.dat"
+for n in $COUNTS; do
+        for mix in $MIXES; do
+                a=$(col apply "$n" "$mix" 3); k=$(col kernel "$n" "$mix" 3); sp=$(col span "$n" "$mix" 3)
+                pp=$(col phases "$n" "$mix" 3); pc=$(col phases "$n" "$mix" 4); pm=$(col phases "$n" "$mix" 5)
+                po=$(col phases "$n" "$mix" 7)
+                echo "$n $mix $a $pp $pc $pm $sp $k $po" >>"$W/breakdown.dat"
+                awk -v n="$n" -v m="$mix" -v a="$a" -v po="$po" -v pp="$pp" -v pc="$pc" -v pm="$pm" -v sp="$sp" -v k="$k" 'BEGIN {
+                        printf "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n",
+                                n, m, a, po, pp, pc, pm, sp, k, 2 * k, (k > 0 ? sp / k : 0)}' >>"$breakdown"
+        done
+done
+
 hook_ms=$(awk '{print $3}' "$W/hook.dat" | median)
 hook_rss=$(awk '{print $4}' "$W/hook.dat" | median | awk '{printf "%d", $1}')
 
@@ -295,14 +379,40 @@ for mix in $MIXES; do
         read -r _ _ a rs _ k _ _ <<<"$row"
         target "$(awk -v a="$a" -v r="$rs" 'BEGIN {print (a <= r / 2) ? 1 : 0}')" \
                 "10,000 rules ($mix): our apply $a ms <= half of iptables-legacy-restore's $rs ms"
+        read -r _ _ _ pp pc pm sp _ _ <<<"$(awk -v m="$mix" '$1 == 10000 && $2 == m' "$W/breakdown.dat")"
+        # The fixed cost of any apply process (exec, libraries, exit), from the smallest policy.
+        fixed=$(awk -v m="$mix" '$2 == m {print $9; exit}' "$W/breakdown.dat")
+        # When libiptc and the kernel, with a process around them, take more than 2x the kernel
+        # before a byte of the policy is read, no parser can make up for it: say so, with numbers.
+        why=$(awk -v a="$a" -v k="$k" -v pp="$pp" -v pc="$pc" -v pm="$pm" -v sp="$sp" -v f="$fixed" 'BEGIN {
+                if (a <= 2 * k) exit
+                if (sp > 2 * k)
+                        printf ": out of reach while libiptc does the commit: libiptc + kernel alone (no parsing, no fork) take %.1f ms, %.2fx the kernel", sp, sp / k
+                else if (sp + f > 2 * k)
+                        printf ": out of reach while libiptc does the commit: libiptc + kernel alone take %.1f ms (%.2fx the kernel), and starting and ending the process %.1f ms (measured with the smallest policy): %.1f ms before the policy is read", sp, sp / k, f, sp + f
+                else
+                        printf ": parse %.1f ms, compile %.1f ms, commit %.1f ms (of which libiptc + kernel %.1f ms); %.1f ms of the budget is left for parsing and compiling", pp, pc, pm, sp, 2 * k - sp - f}')
         target "$(awk -v a="$a" -v k="$k" 'BEGIN {print (a <= 2 * k) ? 1 : 0}')" \
-                "10,000 rules ($mix): our apply $a ms <= 2x the kernel's replace time $k ms"
+                "10,000 rules ($mix): our apply $a ms <= 2x the kernel's replace time $k ms$why"
 done
 target "$(awk -v h="$hook_ms" 'BEGIN {print (h < 5) ? 1 : 0}')" \
         "the hook process with a 10-rule policy: $hook_ms ms < 5 ms (peak RSS $hook_rss KiB)"
 if [ -n "$podman_line" ]; then
-        target "$(awk -v w="$pw" -v o="$po" 'BEGIN {print (w <= o * 1.03) ? 1 : 0}')" \
-                "podman run with the hook within 3% of without: $(awk -v w="$pw" -v o="$po" 'BEGIN {printf "%+.1f%%", (w / o - 1) * 100}')"
+        # runc's share: a hook that does nothing costs this much; when it alone passes 3%, so must
+        # every hook, ours included.
+        why=$(awk -v w="$pw" -v o="$pn" -v t="$pt" 'BEGIN {
+                if (w <= o * 1.03) exit
+                if (t > o * 1.03)
+                        printf ": out of reach for any hook run by runc: a hook that is /bin/true already costs %+.1f%% (%+.1f ms); ours against that one: %+.1f%% (%+.1f ms)", (t / o - 1) * 100, t - o, (w / t - 1) * 100, w - t
+                else
+                        printf ": a hook that is /bin/true costs %+.1f%% (%+.1f ms); ours against that one: %+.1f%% (%+.1f ms)", (t / o - 1) * 100, t - o, (w / t - 1) * 100, w - t}')
+        # On a busy machine the arms' own spread can exceed the differences: say when it does.
+        noise=$(awk -v w="$pw" -v o="$pn" -v sn="$sn" 'BEGIN {
+                d = (w / o - 1) * 100; d = d < 0 ? -d : d
+                if (d < sn)
+                        printf "; NOT RESOLVED by this run: the runs without a hook alone spread %s%% (interquartile range), more than this difference", sn}')
+        target "$(awk -v w="$pw" -v o="$pn" 'BEGIN {print (w <= o * 1.03) ? 1 : 0}')" \
+                "podman run with our hook within 3% of without: $(awk -v w="$pw" -v o="$pn" 'BEGIN {printf "%+.1f%% (%.1f ms against %.1f ms)", (w / o - 1) * 100, w, o}')$why$noise"
 fi
 r10=$(awk '$1 == 10 {print $7}' "$plot" | sort -g | tail -1)
 target "$(awk -v r="$r10" 'BEGIN {print (r < 4096) ? 1 : 0}')" "peak RSS of apply with 10 rules: $r10 KiB < 4096 KiB"
@@ -337,11 +447,21 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
         echo
         cat "$table"
         echo
+        echo "Where apply's time goes (\`apply --timings\`, medians of the same runs; ms): parse reads and"
+        echo "checks the policy, compile builds the kernel entries, commit forks a child into the namespace"
+        echo "that hands them to libiptc, which replaces the tables; \"start and exit\" is the rest of the"
+        echo "wall time (exec, loading libraries, exit). \"libiptc + kernel\" is libiptc's session inside the"
+        echo "child as \`strace --seccomp-bpf -f -T -ttt\` sees it (the run that times the kernel), from its first"
+        echo "read of a table to the end of its last write; \"kernel replace\" is the \`IPT_SO_SET_REPLACE\` calls"
+        echo "within it. Each column is a median of its own, so the columns do not add up exactly."
+        echo
+        cat "$breakdown"
+        echo
         for note in "${stopped_notes[@]+"${stopped_notes[@]}"}"; do echo "$note"; echo; done
         echo "The hook process alone (\`oci-iptables-hook hook\`, createContainer, 10-rule policy, into a fresh"
         echo "namespace), median of 20 runs: $hook_ms ms, peak RSS $hook_rss KiB."
         echo
-        [ -n "$podman_line" ] && { echo "$podman_line."; echo; }
+        [ -n "$podman_line" ] && { echo "$podman_line"; echo; }
         echo "Targets (issue 6):"
         echo
         cat "$targets"

@@ -1,7 +1,8 @@
 #!/bin/bash
-# A small run of scripts/bench.sh (10 and 100 rules, one run, no podman), so that the benchmark
-# cannot rot: it must finish, measure every method and write its report. Timings are not
-# asserted (shared machines are too noisy for that); the full run is `make bench`.
+# A small run of scripts/bench.sh (10 and 100 rules, one run; one podman run of each arm when
+# podman, runc and busybox are installed), so that the benchmark cannot rot: it must finish,
+# measure every method and write its report. Timings are not asserted (shared machines are too
+# noisy for that); the full run is `make bench`.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -14,8 +15,15 @@ fi
 
 out=$T_TMP/out
 log=$T_TMP/log
+# bench.sh would install podman when missing: the smoke run installs nothing.
+podman=(--no-podman)
+if command -v podman >/dev/null && command -v runc >/dev/null && command -v busybox >/dev/null; then
+        podman=(--podman-runs 1)
+else
+        echo "# podman, runc or busybox is not installed: the podman part is not run"
+fi
 # In the background, to know its pid: bench.sh names its namespaces oihb<pid>-N.
-"$OIH_SRCDIR/scripts/bench.sh" --bin "$OIH_BIN" --counts "10 100" --runs 1 --no-podman \
+"$OIH_SRCDIR/scripts/bench.sh" --bin "$OIH_BIN" --counts "10 100" --runs 1 "${podman[@]}" \
         --out "$out" >"$log" 2>&1 &
 pid=$!
 # A watchdog bounds the run; killed, it takes its sleep with it.
@@ -34,6 +42,22 @@ for n in 10 100; do
                 check "the table has a measured row for $n rules, $mix" row "$n" "$mix"
         done
 done
+# The breakdown: | rules | mix | apply | start and exit | parse | compile | commit | libiptc + kernel | kernel |
+# 2x kernel | ratio |, all numbers, under its own header.
+breakdown() { awk '/of which libiptc \+ kernel/ {on = 1} on && /^$/ {exit} on' "$log"; }
+for n in 10 100; do
+        for mix in ipv4 mixed; do
+                check "the breakdown has a measured row for $n rules, $mix" \
+                        grep -qE "^\| $n \| $mix( \| [0-9.]+){9} \|$" <(breakdown)
+        done
+done
+if [ "${podman[0]}" != --no-podman ]; then
+        check "podman was timed without a hook, with a /bin/true hook and with ours" \
+                grep -qE '^\| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \([-+][0-9.]+%\) \| [0-9.]+ \([-+][0-9.]+%\) \| [0-9.]+ \([-+][0-9.]+%\) \|$' "$log"
+        check "the spread of the podman runs is reported" \
+                grep -qE '^Run-to-run spread of each arm .*: without a hook [0-9.]+%,' "$log"
+        check "the report judges the podman target" grep -q '^- \(met\|MISSED\): podman run with our hook' "$log"
+fi
 check "the hook process was timed" grep -qE "median of 20 runs: [0-9.]+ ms, peak RSS [0-9]+ KiB" "$log"
 check "the report lists the targets" grep -q '^- \(met\|MISSED\): the hook process' "$log"
 check "docs/benchmarks.md is written with the table" grep -q '^| 100 | mixed |' "$out/benchmarks.md"
