@@ -263,16 +263,23 @@ int cmd_doctor(int argc, char **argv)
                         return EXIT_USAGE;
                 }
         }
-        if (nhooks == 0) {
-                hooksdirs[nhooks++] = HOOKSDIR;
-                if (strcmp(HOOKSDIR, "/usr/share/containers/oci/hooks.d") != 0)
-                        hooksdirs[nhooks++] = "/usr/share/containers/oci/hooks.d";
+        bool default_dirs = nhooks == 0;
+        if (default_dirs) {
+                /* where podman and CRI-O look unless their configuration says otherwise */
+                hooksdirs[nhooks++] = "/usr/share/containers/oci/hooks.d";
                 hooksdirs[nhooks++] = "/etc/containers/oci/hooks.d";
         }
         failures = 0;
         check_kernel(OIH_IPV4);
         check_kernel(OIH_IPV6);
         check_hooks_dirs(hooksdirs, nhooks, &rd);
+        if (default_dirs && strcmp(HOOKSDIR, hooksdirs[0]) != 0 && strcmp(HOOKSDIR, hooksdirs[1]) != 0) {
+                char path[4096];
+                snprintf(path, sizeof(path), "%s/oci-iptables-hook.json", HOOKSDIR);
+                if (access(path, F_OK) == 0)
+                        report(false, "hooks.d", "make install put the hook in " HOOKSDIR ", which podman does not read",
+                               "configure --prefix=/usr (or --with-hooks-dir=/usr/share/containers/oci/hooks.d), or add it to hooks_dir in containers.conf");
+        }
         if (rd.n == 0)
                 add_rulesdir(&rd, SYSCONFDIR "/oci-iptables-hook/rules");
         for (size_t i = 0; i < rd.n; i++) {
