@@ -238,20 +238,8 @@ podman_line=
 if [ "$PODMAN" = 1 ]; then
         echo "# podman run --rm /bin/true: no hook, a /bin/true hook, our hook: $PODMAN_RUNS runs each, interleaved" >&2
         mkdir -p "$W/pm/hooks" "$W/pm/hooks-true" "$W/pm/hooks-false" "$W/pm/tmp" "$W/pm/networks"
-        cat >"$W/pm/containers.conf" <<EOC
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-tmp_dir = "$W/pm/tmp"
-events_logger = "file"
-events_logfile_path = "$W/pm/events.log"
-[network]
-network_config_dir = "$W/pm/networks"
-EOC
-        printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' "$W/pm/storage" "$W/pm/run" \
-                >"$W/pm/storage.conf"
-        export CONTAINERS_CONF=$W/pm/containers.conf CONTAINERS_STORAGE_CONF=$W/pm/storage.conf
+        . "$top/scripts/podman-sandbox.sh"
+        podman_sandbox "$W/pm"
         sed -e "s|@BINDIR@|$(dirname "$BIN")|g" -e "s|@RULESDIR@|$W/rules|g" \
                 "$top/hooks/oci-iptables-hook.json.in" >"$W/pm/hooks/oci-iptables-hook.json"
         # The same hook file with another program: the same `when` and stages by construction.

@@ -54,29 +54,15 @@ fi
 # --- podman, confined to a temporary directory -----------------------------------------------
 W=$(mktemp -d /tmp/oih-demo.XXXXXX)
 NET=oih-demo-$$
+. "$top/scripts/podman-sandbox.sh"
 cleanup() {
         set +e
-        podman rm -af -t 0 >/dev/null 2>&1
         podman network rm -f "$NET" >/dev/null 2>&1
-        rm -rf "$W"
+        podman_sandbox_remove "$W"
 }
 trap cleanup EXIT
 mkdir -p "$W"/{hooks,rules,networks,tmp}
-cat >"$W/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-hooks_dir = ["$W/hooks"]
-tmp_dir = "$W/tmp"
-events_logger = "file"
-events_logfile_path = "$W/events.log"
-[network]
-network_config_dir = "$W/networks"
-EOF
-printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' "$W/storage" "$W/run" \
-        >"$W/storage.conf"
-export CONTAINERS_CONF=$W/containers.conf CONTAINERS_STORAGE_CONF=$W/storage.conf
+podman_sandbox "$W" "$W/hooks"
 
 sed -e "s|@BINDIR@|$(dirname "$bin")|g" -e "s|@RULESDIR@|$W/rules|g" \
         "$top/hooks/oci-iptables-hook.json.in" >"$W/hooks/oci-iptables-hook.json"

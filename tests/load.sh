@@ -65,29 +65,11 @@ if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -
 fi
 P=$(mktemp -d /tmp/oih-load.XXXXXX)
 chmod 755 "$P"
-cleanup_podman() {
-        podman rm -af -t 0 >/dev/null 2>&1 || true
-        # podman can leave shm mounts inside its storage: unmount them before removing it
-        awk -v p="$P" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r |
-                xargs -r -n1 umount -l 2>/dev/null || true
-        rm -rf "$P" 2>/dev/null || true
-}
+. "$OIH_SRCDIR/scripts/podman-sandbox.sh"
+cleanup_podman() { podman_sandbox_remove "$P"; }
 trap 'cleanup_podman; t_cleanup' EXIT
 mkdir -p "$P"/{hooks,bin,tmp,networks}
-cat >"$P/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-hooks_dir = ["$P/hooks"]
-tmp_dir = "$P/tmp"
-events_logger = "file"
-events_logfile_path = "$P/events.log"
-[network]
-network_config_dir = "$P/networks"
-EOF
-printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$P" "$P" >"$P/storage.conf"
-export CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf
+podman_sandbox "$P" "$P/hooks"
 install -m 755 "$OIH_BIN" "$P/bin/oci-iptables-hook"
 sed -e "s|@BINDIR@|$P/bin|g" -e "s|@RULESDIR@|$W/rules|g" \
         "$OIH_SRCDIR/hooks/oci-iptables-hook.json.in" >"$P/hooks/oci-iptables-hook.json"

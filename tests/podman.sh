@@ -67,25 +67,8 @@ trap cleanup EXIT
 
 # --- setup: podman confined to $W ------------------------------------------------------------
 mkdir -p "$W"/{hooks,rules,networks,bin,tmp}
-cat >"$W/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-hooks_dir = ["$W/hooks"]
-tmp_dir = "$W/tmp"
-events_logger = "file"
-events_logfile_path = "$W/events.log"
-[network]
-network_config_dir = "$W/networks"
-EOF
-cat >"$W/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-graphroot = "$W/storage"
-runroot = "$W/run"
-EOF
-export CONTAINERS_CONF=$W/containers.conf CONTAINERS_STORAGE_CONF=$W/storage.conf
+. "$OIH_SRCDIR/scripts/podman-sandbox.sh"
+podman_sandbox "$W" "$W/hooks"
 
 # The hook runs from a copy every user can reach (rootless podman runs it as the test user).
 install -m 755 "$OIH_BIN" "$W/bin/oci-iptables-hook"

@@ -1,0 +1,33 @@
+# Source this: podman confined to one directory, so that the demo, the tests and the benchmark
+# never touch the machine's own containers, images or networks. The settings are the ones this
+# kind of machine needs (runc, explicit ulimits; see MACHINE-NOTES in the project's notes).
+#
+#   podman_sandbox DIR [HOOKS_DIR]   write DIR/containers.conf and DIR/storage.conf (vfs storage in
+#                                    DIR), point CONTAINERS_CONF and CONTAINERS_STORAGE_CONF at them;
+#                                    HOOKS_DIR, if given, is podman's hooks_dir
+#   podman_sandbox_remove DIR        remove every container of the sandbox, then DIR itself
+
+podman_sandbox() {
+        local dir=$1 hooks=${2:-}
+        mkdir -p "$dir/tmp" "$dir/networks"
+        {
+                printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
+                printf '[engine]\nruntime = "runc"\n'
+                [ -n "$hooks" ] && printf 'hooks_dir = ["%s"]\n' "$hooks"
+                printf 'tmp_dir = "%s/tmp"\nevents_logger = "file"\nevents_logfile_path = "%s/events.log"\n' "$dir" "$dir"
+                printf '[network]\nnetwork_config_dir = "%s/networks"\n' "$dir"
+        } >"$dir/containers.conf"
+        printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$dir" "$dir" \
+                >"$dir/storage.conf"
+        export CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf
+}
+
+podman_sandbox_remove() {
+        local dir=$1
+        podman pod rm -af -t 0 >/dev/null 2>&1 || true
+        podman rm -af -t 0 >/dev/null 2>&1 || true
+        # podman can leave shm mounts inside its storage: unmount them before removing it
+        awk -v p="$dir/" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r |
+                xargs -r -n1 umount -l 2>/dev/null || true
+        rm -rf "$dir" 2>/dev/null || true
+}
