@@ -4,6 +4,7 @@
  * runtime then does not start the container. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,8 +154,17 @@ static int commit(const struct options *o, const struct oih_state *st, const str
         /* createContainer runs inside the container's namespaces already. The state's pid names
          * a process of the container's pid namespace (runc: 1, crun: 0), which /proc, still the
          * host's at this point, resolves to a host process: it must not be used. */
-        if (o->stage == OIH_STAGE_CREATE_CONTAINER)
+        if (o->stage == OIH_STAGE_CREATE_CONTAINER) {
+                /* config.json may join a namespace by path (--network ns:PATH): never the host's */
+                int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+                int initial = self >= 0 && oih_netns_is_initial(self);
+                if (self >= 0)
+                        close(self);
+                if (initial)
+                        return oih_err(err, "the container's network namespace is the host's (the machine's "
+                                            "initial one); refusing to firewall the host");
                 return oih_commit(rs, err);
+        }
 
         /* createRuntime and prestart run in the host's namespaces. */
         if (st->pid <= 0)
@@ -164,9 +174,9 @@ static int commit(const struct options *o, const struct oih_state *st, const str
         if (fd < 0)
                 return -1;
         int r = oih_netns_is_own(fd, err);
-        if (r == 1)
-                r = oih_err(err, "the container's network namespace is the hook's own; refusing "
-                                 "to firewall the host");
+        if (r == 1 || (r == 0 && oih_netns_is_initial(fd)))
+                r = oih_err(err, "the container's network namespace is the %s; refusing "
+                                 "to firewall the host", r == 1 ? "hook's own" : "host's (the machine's initial one)");
         if (r == 0)
                 r = oih_commit_in_netns(rs, fd, err);
         close(fd);

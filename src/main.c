@@ -170,9 +170,10 @@ static int cmd_apply(int argc, char **argv)
         int own = oih_netns_is_own(fd, &err);
         if (own < 0)
                 goto out;
-        if (own && !allow_own) {
-                oih_err(&err, "%s is this process's own network namespace: refusing to change its firewall "
-                        "(give --allow-own-netns if that is really meant)", netns ? netns : pidarg);
+        if ((own || oih_netns_is_initial(fd)) && !allow_own) {
+                oih_err(&err, "%s is %s network namespace: refusing to change its firewall "
+                        "(give --allow-own-netns if that is really meant)", netns ? netns : pidarg,
+                        own ? "this process's own" : "the machine's initial (the host's)");
                 goto out;
         }
         if (oih_commit_in_netns(rs, fd, &err) < 0)

@@ -60,6 +60,12 @@ check "an unknown namespace is an error" err_is "oci-iptables-hook: apply $good:
 run "$bin" apply --netns /proc/self/ns/net "$good"
 check "apply refuses the caller's own network namespace" [ "$(rc)" = 1 ]
 check "and says so" grep -q "is this process's own network namespace: refusing to change its firewall" "$T_TMP/err"
+# The host's namespace named from elsewhere is refused too. The policy is an empty one, the
+# same as a fresh table, so that even a broken guard would change nothing.
+echo '{"version": 1}' > "$T_TMP/empty.json"
+run unshare -n "$bin" apply --netns /proc/2/ns/net "$T_TMP/empty.json"
+check "apply refuses the machine's initial (host's) network namespace named from another one" \
+        grep -q "is the machine's initial (the host's) network namespace: refusing" "$T_TMP/err"
 run "$bin" apply --pid $$ "$good"
 check "apply --pid of a process in the caller's namespace is refused too" grep -q "own network namespace" "$T_TMP/err"
 run "$bin" apply --netns "/run/netns/$ns" "$good"

@@ -293,6 +293,8 @@ refused "--privileged" 'CAP_NET_ADMIN' --network none --privileged \
         --annotation oci-iptables-hook.policy=count-only
 refused "--network host" 'network host' --network host \
         --annotation oci-iptables-hook.policy=count-only
+refused "--network ns: joining the host's namespace by path" "network namespace is the host's" \
+        --network ns:/proc/self/ns/net --annotation oci-iptables-hook.policy=count-only
 
 host_after=$(host_rules)
 if [ "$host_before" = "$host_after" ]; then

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -457,6 +458,23 @@ int oih_netns_open_pid(long pid, struct oih_error *err)
         char path[64];
         snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
         return oih_netns_open_path(path, err);
+}
+
+int oih_netns_is_initial(int fd)
+{
+        /* Kernel threads live in the machine's initial network namespace, and kthreadd is always
+         * PID 2 of the initial PID namespace. Where /proc is that one (the host's, as it still is
+         * for createContainer hooks), its namespace names the host's. */
+        char comm[32] = "";
+        FILE *f = fopen("/proc/2/comm", "re");
+        if (f == NULL)
+                return 0;
+        bool kthreadd = fgets(comm, sizeof(comm), f) && strcmp(comm, "kthreadd\n") == 0;
+        fclose(f);
+        struct stat a, b;
+        if (!kthreadd || fstat(fd, &a) < 0 || stat("/proc/2/ns/net", &b) < 0)
+                return 0;
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 int oih_netns_is_own(int fd, struct oih_error *err)

@@ -54,6 +54,9 @@ unsigned oih_diff_lines(const char *a, const char *b, const char *label_a, const
 /* Opens a network namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a pid. */
 int oih_netns_open_path(const char *path, struct oih_error *err);
 int oih_netns_open_pid(long pid, struct oih_error *err);
+/* 1 when FD is the machine's initial network namespace (the host's), as far as /proc shows;
+ * 0 when it is not or cannot be told. */
+int oih_netns_is_initial(int fd);
 /* 1 when FD is the caller's own network namespace, 0 when not, < 0 on error. */
 int oih_netns_is_own(int fd, struct oih_error *err);
 /* Runs oih_commit inside the namespace FD, in a child process: the caller never changes
