@@ -67,7 +67,7 @@ P=$(mktemp -d /tmp/oih-load.XXXXXX)
 chmod 755 "$P"
 . "$OIH_SRCDIR/scripts/podman-sandbox.sh"
 cleanup_podman() { podman_sandbox_remove "$P"; }
-trap 'cleanup_podman; t_cleanup' EXIT
+trap 'cleanup_podman || true; t_cleanup' EXIT
 mkdir -p "$P"/{hooks,bin,tmp,networks}
 podman_sandbox "$P" "$P/hooks"
 install -m 755 "$OIH_BIN" "$P/bin/oci-iptables-hook"
