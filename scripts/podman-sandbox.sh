@@ -29,5 +29,11 @@ podman_sandbox_remove() {
         # podman can leave shm mounts inside its storage: unmount them before removing it
         awk -v p="$dir/" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r |
                 xargs -r -n1 umount -l 2>/dev/null || true
-        rm -rf "$dir" 2>/dev/null || true
+        # podman's cleanup processes may still write there for a moment after rm returns
+        local _
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+                rm -rf "$dir" 2>/dev/null || true
+                [ -e "$dir" ] || break
+                sleep 0.3
+        done
 }
