@@ -26,11 +26,17 @@ podman_sandbox_remove() {
         local dir=$1
         podman pod rm -af -t 0 >/dev/null 2>&1 || true
         podman rm -af -t 0 >/dev/null 2>&1 || true
+        # conmon runs podman's cleanup of each container after it exits: wait for those, or they
+        # would create the storage again after it is removed
+        local _
+        for _ in $(seq 50); do
+                pgrep -f -- "$dir/" >/dev/null 2>&1 || break
+                sleep 0.2
+        done
         # podman can leave shm mounts inside its storage: unmount them before removing it
         awk -v p="$dir/" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r |
                 xargs -r -n1 umount -l 2>/dev/null || true
-        # podman's cleanup processes may still write there for a moment after rm returns
-        local _
+        # and should one still write there for a moment, remove it again
         for _ in 1 2 3 4 5 6 7 8 9 10; do
                 rm -rf "$dir" 2>/dev/null || true
                 [ -e "$dir" ] || break
