@@ -8,6 +8,15 @@
 
 #include "cksuite.h"
 
+/* Two policies that share nothing: a second commit must replace the first whole. */
+const char ck_policy_a[] =
+        "{\"version\": 1, \"policy\": {\"OUTPUT\": \"DROP\"}, \"chains\": [\"a\"], \"rules\": ["
+        "{\"chain\": \"OUTPUT\", \"protocol\": \"tcp\", \"dport\": 443, \"target\": \"a\"},"
+        "{\"chain\": \"a\", \"destination\": [\"192.0.2.1\", \"2001:db8::1\"], \"target\": \"ACCEPT\"}]}";
+const char ck_policy_b[] =
+        "{\"version\": 1, \"policy\": {\"INPUT\": \"DROP\"}, \"chains\": [\"b\"], \"rules\": ["
+        "{\"chain\": \"INPUT\", \"target\": \"b\"}, {\"chain\": \"b\", \"protocol\": \"udp\", \"target\": \"DROP\"}]}";
+
 struct oih_policy *ck_parse(const char *json)
 {
         struct oih_error err;

@@ -21,14 +21,6 @@ static void commit_ok(const struct oih_policy *p)
         oih_ruleset_free(rs);
 }
 
-static const char policy_a[] =
-        "{\"version\": 1, \"policy\": {\"OUTPUT\": \"DROP\"}, \"chains\": [\"a\"], \"rules\": ["
-        "{\"chain\": \"OUTPUT\", \"protocol\": \"tcp\", \"dport\": 443, \"target\": \"a\"},"
-        "{\"chain\": \"a\", \"destination\": [\"192.0.2.1\", \"2001:db8::1\"], \"target\": \"ACCEPT\"}]}";
-static const char policy_b[] =
-        "{\"version\": 1, \"policy\": {\"INPUT\": \"DROP\"}, \"chains\": [\"b\"], \"rules\": ["
-        "{\"chain\": \"INPUT\", \"target\": \"b\"}, {\"chain\": \"b\", \"protocol\": \"udp\", \"target\": \"DROP\"}]}";
-
 static int fail_ipv6(enum oih_family f)
 {
         return f == OIH_IPV6 ? -1 : 0;
@@ -37,7 +29,7 @@ static int fail_ipv6(enum oih_family f)
 START_TEST(test_ipv6_failure_puts_ipv4_back)
 {
         ck_own_netns();
-        struct oih_policy *a = ck_parse(policy_a), *b = ck_parse(policy_b);
+        struct oih_policy *a = ck_parse(ck_policy_a), *b = ck_parse(ck_policy_b);
         commit_ok(a);
         ck_assert_saved(OIH_IPV4, ck_render(a, OIH_IPV4));
 
@@ -67,7 +59,7 @@ END_TEST
 START_TEST(test_commit_is_idempotent)
 {
         ck_own_netns();
-        struct oih_policy *a = ck_parse(policy_a);
+        struct oih_policy *a = ck_parse(ck_policy_a);
         commit_ok(a);
         commit_ok(a);
         commit_ok(a);

@@ -6,6 +6,7 @@
 #include "oih.h"
 
 /* cklib.c: for the suites that work against the kernel, each test in a child of its own. */
+extern const char ck_policy_a[], ck_policy_b[];
 struct oih_policy *ck_parse(const char *json);
 char *ck_render(const struct oih_policy *p, enum oih_family f);         /* show's text */
 char *ck_saved(enum oih_family f);      /* iptables-legacy-save, counters and comments stripped */
