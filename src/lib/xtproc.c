@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The libxtables worker (xt.h): a forked child per address family (P1). The child sends one
+ * record on a pipe: a header, its error messages, then the output of the worker function.
+ * Its stdout and stderr go to a second pipe. The parent reads both within limits of time
+ * and size, then reaps the child: a child that dies, hangs or floods is an error. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xt.h"
+
+int oih_xt_timeout_ms = 60000;
+size_t oih_xt_max_output = 256u << 20;
+#define MAX_STDERR (64u << 10)
+#define MAX_STDERR_LINES 4
+
+struct header {
+        int32_t rc;
+        uint32_t nmsg;
+        uint64_t len;
+};
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+        while (len > 0) {
+                ssize_t k = write(fd, p, len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return -1;
+                p += k;
+                len -= (size_t)k;
+        }
+        return 0;
+}
+
+static void __attribute__((noreturn)) child(int res, int out, enum oih_family family, enum oih_xt_probe probe,
+                                            oih_xt_fn fn, void *ctx)
+{
+        /* Whatever libxtables or an extension prints outside oih_xt_render is a warning. */
+        if (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
+                _exit(126);
+        struct oih_error err;
+        oih_error_init(&err);
+        char *data = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&data, &len);
+        int r = mem == NULL ? oih_err(&err, "cannot start the libxtables worker: out of memory")
+                            : oih_xt_init(family, probe, &err);
+        if (r == 0)
+                r = fn(ctx, mem, &err);
+        if (mem != NULL && fclose(mem) != 0 && r == 0)
+                r = oih_err(&err, "the libxtables worker ran out of memory");
+        fflush(stdout);
+        fflush(stderr);
+        struct header h = {r < 0 ? -1 : 0, (uint32_t)err.n, r < 0 ? 0 : len};
+        bool ok = write_all(res, &h, sizeof(h)) == 0;
+        for (int i = 0; ok && i < err.n; i++)
+                ok = write_all(res, err.msg[i], strnlen(err.msg[i], OIH_ERR_LEN - 1) + 1) == 0;
+        if (ok && r == 0)
+                ok = write_all(res, data, len) == 0;
+        _exit(ok ? 0 : 125);
+}
+
+struct sink {
+        int fd;
+        char *buf;
+        size_t len, cap, max;
+        bool over;
+};
+
+/* Reads what is there; past MAX the bytes are counted as "over" and dropped. */
+static int drain(struct sink *s)
+{
+        char tmp[65536];
+        ssize_t k = read(s->fd, tmp, sizeof(tmp));
+        if (k < 0)
+                return errno == EINTR || errno == EAGAIN ? 1 : -errno;
+        if (k == 0)
+                return 0;
+        size_t n = (size_t)k;
+        if (s->len + n > s->max) {
+                s->over = true;
+                n = s->max - s->len;
+        }
+        if (s->len + n + 1 > s->cap) {
+                size_t cap = s->cap ? s->cap : 65536;
+                while (cap < s->len + n + 1)
+                        cap *= 2;
+                char *b = realloc(s->buf, cap);
+                if (b == NULL)
+                        return -ENOMEM;
+                s->buf = b;
+                s->cap = cap;
+        }
+        memcpy(s->buf + s->len, tmp, n);
+        s->len += n;
+        s->buf[s->len] = '\0';
+        return 1;
+}
+
+static long now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The worker's last stderr lines, as messages after the main one. */
+static void add_stderr(const struct sink *s, struct oih_error *err)
+{
+        if (s->len == 0)
+                return;
+        const char *end = s->buf + s->len, *p = end;
+        int lines = 0;
+        while (p > s->buf && lines <= MAX_STDERR_LINES)
+                if (*--p == '\n' && p + 1 < end)
+                        lines++;
+        if (*p == '\n')
+                p++;
+        while (p < end) {
+                size_t n = strcspn(p, "\n");
+                if (n > 0)
+                        oih_err(err, "worker stderr: %.*s", (int)n, p);
+                p += n + 1;
+        }
+}
+
+int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
+               struct oih_xt_out *ret, struct oih_error *err)
+{
+        const char *fname = family == OIH_IPV4 ? "IPv4" : "IPv6";
+        memset(ret, 0, sizeof(*ret));
+        int res[2], out[2];
+        if (pipe2(res, O_CLOEXEC) < 0)
+                return oih_err_errno(err, errno, "pipe");
+        if (pipe2(out, O_CLOEXEC) < 0) {
+                int e = errno;
+                close(res[0]);
+                close(res[1]);
+                return oih_err_errno(err, e, "pipe");
+        }
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(res[0]);
+                close(res[1]);
+                close(out[0]);
+                close(out[1]);
+                return oih_err_errno(err, e, "fork");
+        }
+        if (pid == 0) {
+                close(res[0]);
+                close(out[0]);
+                child(res[1], out[1], family, probe, fn, ctx);
+        }
+        close(res[1]);
+        close(out[1]);
+        struct sink s[2] = {
+                {res[0], NULL, 0, 0, oih_xt_max_output + sizeof(struct header) + OIH_ERR_MAX * OIH_ERR_LEN, false},
+                {out[0], NULL, 0, 0, MAX_STDERR, false},
+        };
+        const char *why = NULL;
+        int e = 0;
+        long deadline = now_ms() + oih_xt_timeout_ms;
+        int open = 2;
+        while (open > 0 && why == NULL) {
+                struct pollfd p[2] = {{s[0].fd, POLLIN, 0}, {s[1].fd, POLLIN, 0}};
+                long left = deadline - now_ms();
+                if (left <= 0) {
+                        why = "did not finish in time";
+                        break;
+                }
+                int k = poll(p, 2, (int)(left > 1000 ? 1000 : left));
+                if (k < 0 && errno != EINTR) {
+                        e = errno;
+                        why = "cannot be read";
+                }
+                for (int i = 0; k > 0 && i < 2 && why == NULL; i++) {
+                        if (s[i].fd < 0 || p[i].revents == 0)
+                                continue;
+                        int d = drain(&s[i]);
+                        if (d < 0) {
+                                e = -d;
+                                why = "cannot be read";
+                        } else if (d == 0) {
+                                close(s[i].fd);
+                                s[i].fd = -1;
+                                p[i].fd = -1;
+                                open--;
+                        } else if (i == 0 && s[0].over) {
+                                why = "sent more output than allowed";
+                        }
+                }
+                p[0].fd = s[0].fd;
+                p[1].fd = s[1].fd;
+        }
+        if (why != NULL)
+                kill(pid, SIGKILL);
+        for (int i = 0; i < 2; i++)
+                if (s[i].fd >= 0)
+                        close(s[i].fd);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        status = -1;
+                        break;
+                }
+
+        int rc = -1;
+        struct header h;
+        if (why != NULL) {
+                if (e != 0)
+                        oih_err_errno(err, e, "the %s libxtables worker %s", fname, why);
+                else
+                        oih_err(err, "the %s libxtables worker %s", fname, why);
+        } else if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0
+                   || s[0].len < sizeof(h)) {
+                if (status != -1 && WIFSIGNALED(status))
+                        oih_err(err, "the %s libxtables worker was killed by signal %d (%s)", fname,
+                                WTERMSIG(status), strsignal(WTERMSIG(status)));
+                else if (status != -1 && WIFEXITED(status))
+                        oih_err(err, "the %s libxtables worker exited with status %d", fname,
+                                WEXITSTATUS(status));
+                else
+                        oih_err(err, "the %s libxtables worker failed", fname);
+        } else {
+                memcpy(&h, s[0].buf, sizeof(h));
+                const char *p = s[0].buf + sizeof(h), *end = s[0].buf + s[0].len;
+                for (uint32_t i = 0; i < h.nmsg && p < end; i++) {
+                        oih_err(err, "%s", p);
+                        p += strnlen(p, (size_t)(end - p)) + 1;
+                }
+                if (h.rc == 0 && p <= end && (uint64_t)(end - p) == h.len) {
+                        ret->len = (size_t)h.len;
+                        ret->data = malloc(ret->len + 1);
+                        ret->warnings = strdup(s[1].len > 0 ? s[1].buf : "");
+                        if (ret->data == NULL || ret->warnings == NULL) {
+                                oih_xt_out_free(ret);
+                                oih_err_errno(err, ENOMEM, "the %s libxtables worker", fname);
+                        } else {
+                                memcpy(ret->data, p, ret->len);
+                                ret->data[ret->len] = '\0';
+                                rc = 0;
+                        }
+                } else if (h.rc == 0) {
+                        oih_err(err, "the %s libxtables worker sent a truncated answer", fname);
+                }
+        }
+        if (rc < 0)
+                add_stderr(&s[1], err);
+        free(s[0].buf);
+        free(s[1].buf);
+        return rc;
+}
+
+void oih_xt_out_free(struct oih_xt_out *o)
+{
+        free(o->data);
+        free(o->warnings);
+        o->data = NULL;
+        o->warnings = NULL;
+        o->len = 0;
+}
+
+int oih_xt_libdir_trusted(const char *dir, struct oih_error *err)
+{
+        struct stat st;
+        if (stat(dir, &st) < 0)
+                return oih_err_errno(err, errno, "extension directory %s", dir);
+        if (!S_ISDIR(st.st_mode))
+                return oih_err(err, "extension directory %s is not a directory", dir);
+        uid_t overflow = 65534;
+        FILE *f = fopen("/proc/sys/kernel/overflowuid", "re");
+        if (f != NULL) {
+                unsigned u;
+                if (fscanf(f, "%u", &u) == 1)
+                        overflow = u;
+                fclose(f);
+        }
+        if (st.st_uid != 0 && st.st_uid != overflow)
+                return oih_err(err, "refusing extension directory %s: owned by uid %u, not root", dir,
+                               (unsigned)st.st_uid);
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return oih_err(err, "refusing extension directory %s: writable by group or others", dir);
+        return 0;
+}
