@@ -645,8 +645,10 @@ static bool parse_words(const struct oih_xt_in *in, struct oih_xt_rule *r)
                 bang = -1;
                 invert = false;
         }
+        cs.cur = bang;
         if (invert)
                 xtables_error(PARAMETER_PROBLEM, "nothing appropriate following !");
+        cs.cur = -1;
         return true;
 }
 
@@ -661,6 +663,7 @@ static int first_word(int who)
 static void finish(const struct oih_xt_in *in, struct oih_xt_rule *r)
 {
         bool rule_cmd = r->command == 0 || strchr("AIDR", r->command) != NULL;
+        cs.cur = first_word(OIH_XT_TARGET);
         if (strcmp(r->table, "nat") == 0
             && (strcmp(cs.jumpto, "DROP") == 0 || (r->command == 'P' && strcmp(r->arg, "DROP") == 0)))
                 xtables_error(PARAMETER_PROBLEM, "The \"nat\" table is not intended for filtering, "

@@ -324,9 +324,10 @@ int main(int argc, char **argv)
                         char type;
                         int no, skip;
                         size_t len;
-                        if (sscanf(p, "%c %d %zu\n%n", &type, &no, &len, &skip) != 3)
+                        /* not "\n" in the format: it would eat payload bytes that look blank */
+                        if (sscanf(p, "%c %d %zu%n", &type, &no, &len, &skip) != 3 || p[skip] != '\n')
                                 break;
-                        p += skip;
+                        p += skip + 1;
                         const struct line *l = NULL;
                         for (int i = 0; i < f.n; i++)
                                 if (f.lines[i].no == no)
