@@ -19,3 +19,4 @@ Suite *commit_suite(void);
 Suite *migrate_suite(void);
 Suite *hook_suite(void);
 Suite *faults_suite(void);
+Suite *xt_suite(void);

@@ -698,9 +698,10 @@ static void finish(const struct oih_xt_in *in, struct oih_xt_rule *r)
         fam->addrs(cs.shost != NULL ? cs.shost : fam->any, &cs.sa, &cs.sm, &cs.ns);
         cs.cur = cs.dhost != NULL ? cs.dword : -1;
         fam->addrs(cs.dhost != NULL ? cs.dhost : fam->any, &cs.da, &cs.dm, &cs.nd);
-        cs.cur = -1;
+        cs.cur = cs.invflags & IPT_INV_SRCIP ? cs.sword : cs.invflags & IPT_INV_DSTIP ? cs.dword : -1;
         if ((cs.ns > 1 || cs.nd > 1) && (cs.invflags & (IPT_INV_SRCIP | IPT_INV_DSTIP)))
                 xtables_error(PARAMETER_PROBLEM, "! not allowed with multiple source or destination IP addresses");
+        cs.cur = -1;
         if (r->command == 'R' && (cs.ns != 1 || cs.nd != 1))
                 xtables_error(PARAMETER_PROBLEM, "Replacement rule does not specify a unique address");
         if ((size_t)cs.ns * cs.nd > MAX_ENTRIES)
