@@ -159,6 +159,9 @@ refused() {
 refused --network none --annotation oci-iptables-hook.policy=no-such-policy
 refused --network none --annotation oci-iptables-hook.policy=../../etc/passwd
 refused --network none --cap-add NET_ADMIN --annotation oci-iptables-hook.policy=deny-all
+# NET_RAW sends frames no iptables chain sees; the sandbox's default capabilities leave it out
+refused --network none --cap-add NET_RAW --annotation oci-iptables-hook.policy=deny-all
+refused --network none --annotation oci-iptables-hook.policy=
 # demo-count only counts packets: harmless even if it ever landed on the host.
 refused --network host --annotation oci-iptables-hook.policy=demo-count
 

@@ -82,4 +82,7 @@ To use the hook without --hooks-dir, add to ~/.config/containers/containers.conf
 
 A container that fails to start with "oci-iptables-hook: ..." was refused by the hook: the
 message says why. Check a policy with: $bindir/oci-iptables-hook check $rules/NAME.json
+The hook refuses a container that keeps CAP_NET_RAW, which podman 4.3 gives by default unless
+containers.conf sets default_capabilities without it: \`$bindir/oci-iptables-hook doctor\`
+shows which capabilities your podman gives; otherwise add --cap-drop NET_RAW.
 EOF

@@ -1,6 +1,7 @@
 # Source this: podman confined to one directory, so that the demo, the tests and the benchmark
 # never touch the machine's own containers, images or networks. The settings are the ones this
-# kind of machine needs (runc, explicit ulimits; see MACHINE-NOTES in the project's notes).
+# kind of machine needs (runc, explicit ulimits; see MACHINE-NOTES in the project's notes), and
+# the default capabilities without NET_RAW (docs/security.md).
 #
 #   podman_sandbox DIR [HOOKS_DIR]   write DIR/containers.conf and DIR/storage.conf (vfs storage in
 #                                    DIR), point CONTAINERS_CONF and CONTAINERS_STORAGE_CONF at them;
@@ -12,6 +13,10 @@ podman_sandbox() {
         mkdir -p "$dir/tmp" "$dir/networks"
         {
                 printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
+                # podman 4.3's compiled-in list without NET_RAW, MKNOD and AUDIT_WRITE, as Debian's
+                # containers.conf has it: the hook refuses a container with NET_RAW
+                printf 'default_capabilities = [%s]\n' "$(printf '"%s", ' CHOWN DAC_OVERRIDE FOWNER FSETID \
+                        KILL NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID SYS_CHROOT | sed 's/, $//')"
                 printf '[engine]\nruntime = "runc"\n'
                 [ -n "$hooks" ] && printf 'hooks_dir = ["%s"]\n' "$hooks"
                 printf 'tmp_dir = "%s/tmp"\nevents_logger = "file"\nevents_logfile_path = "%s/events.log"\n' "$dir" "$dir"

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <json-c/json.h>
+#include <ctype.h>
+#include <regex.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "hook.h"
+#include "jsonr.h"
 #include "oih.h"
 
 #ifndef HOOKSDIR
@@ -83,58 +86,149 @@ static void add_rulesdir(struct rulesdirs *rd, const char *d)
                 rd->v[rd->n++] = strdup(d);
 }
 
+#define DIR_FILE_MAX (1u << 20) /* a hooks.d file or a containers.conf is a few hundred bytes */
+
+/* Reads PATH, found by name in a directory, without blocking: a FIFO (which would block podman
+ * and us), a device or a directory named *.json is not read. Returns -ENOENT when PATH does not
+ * exist, -1 with *WHY set when it cannot be read. */
+static int read_dir_file(const char *path, char **ret_buf, size_t *ret_len, const char **why)
+{
+        static char msg[OIH_ERR_LEN];
+        struct stat st;
+        if (stat(path, &st) < 0 && errno == ENOENT)
+                return -ENOENT;
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        *why = "not a regular file (a FIFO, a device or a directory): skipped; podman cannot read it "
+               "either, and a FIFO blocks it";
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                struct oih_error err;
+                oih_error_init(&err);
+                int r = oih_read_bounded(fd, DIR_FILE_MAX, path, ret_buf, ret_len, &err);
+                close(fd);
+                if (r == 0)
+                        return 0;
+                snprintf(msg, sizeof(msg), "%s", oih_error_first(&err));
+                *why = msg;
+                return -1;
+        }
+        if (fd < 0) {
+                snprintf(msg, sizeof(msg), "cannot open it: %s", strerror(errno));
+                *why = msg;
+        } else {
+                close(fd);
+        }
+        return -1;
+}
+
+static const struct jr_value *get_typed(const struct jr_value *o, const char *key, enum jr_type t)
+{
+        const struct jr_value *v = jr_get(o, key);
+        return v != NULL && v->type == t ? v : NULL;
+}
+
+/* Would podman's "when" run the hook for an annotation whose value is empty? podman matches
+ * values with Go's unanchored regexp; POSIX ERE agrees on the patterns seen in hooks.d files. */
+static const char *when_misses_empty(const struct jr_value *root)
+{
+        static char msg[512];
+        const struct jr_value *when = get_typed(root, "when", JR_OBJECT), *ann, *always;
+        if (when == NULL)
+                return NULL;
+        if ((always = get_typed(when, "always", JR_BOOL)) != NULL && always->b)
+                return NULL;
+        if ((ann = get_typed(when, "annotations", JR_OBJECT)) == NULL)
+                return NULL;
+        for (uint32_t i = 0; i < ann->len; i++) {
+                const struct jr_value *v = &ann->members[i].value;
+                regex_t re;
+                if (v->type != JR_STRING || regcomp(&re, v->s, REG_EXTENDED | REG_NOSUB) != 0)
+                        continue;
+                int miss = regexec(&re, "", 0, NULL, 0) != 0;
+                regfree(&re);
+                if (miss) {
+                        snprintf(msg, sizeof(msg), "\"when\" matches the annotation's value with \"%.64s\", "
+                                 "which an empty value does not match: podman then starts the container "
+                                 "unfiltered (--annotation oci-iptables-hook.policy=)", v->s);
+                        return msg;
+                }
+        }
+        return NULL;
+}
+
 /* One hooks.d file: is it ours, and would podman run it? */
 static bool check_hook_file(const char *path, struct rulesdirs *rd)
 {
-        json_object *root = json_object_from_file(path);
-        json_object *hook, *hpath, *args, *stages, *when, *version;
-        if (root == NULL)
+        char what[4200], detail[4200];
+        char *buf;
+        size_t len;
+        const char *why;
+        snprintf(what, sizeof(what), "hooks.d file %s", path);
+        int r = read_dir_file(path, &buf, &len, &why);
+        if (r == -ENOENT)
                 return false;
-        if (!json_object_object_get_ex(root, "hook", &hook) || !json_object_object_get_ex(hook, "path", &hpath) ||
-            !json_object_is_type(hpath, json_type_string)) {
-                json_object_put(root);
+        if (r < 0) {
+                report(false, what, why, "remove it, or replace it with the hooks.d file");
                 return false;
         }
-        const char *bin = json_object_get_string(hpath);
+        char jerr[160];
+        size_t at;
+        struct jr_doc *doc = jr_parse(buf, len, 32, &at, jerr, sizeof(jerr));
+        if (doc == NULL) {
+                /* someone else's broken file is not ours to judge */
+                if (memmem(buf, len, "oci-iptables-hook", 17) != NULL) {
+                        snprintf(detail, sizeof(detail), "not valid JSON at byte %zu: %s", at, jerr);
+                        report(false, what, detail, "podman cannot read it; reinstall the hooks.d file");
+                }
+                free(buf);
+                return false;
+        }
+        free(buf);
+        const struct jr_value *root = jr_root(doc), *hook, *hpath, *args, *stages, *version;
+        if ((hook = get_typed(root, "hook", JR_OBJECT)) == NULL ||
+            (hpath = get_typed(hook, "path", JR_STRING)) == NULL) {
+                jr_free(doc);
+                return false;
+        }
+        const char *bin = hpath->s;
         const char *base = strrchr(bin, '/');
         if (strcmp(base ? base + 1 : bin, "oci-iptables-hook") != 0) {
-                json_object_put(root);
+                jr_free(doc);
                 return false;
         }
-        char what[4200], detail[4200];
-        snprintf(what, sizeof(what), "hooks.d file %s", path);
-        bool ok = true;
         const char *problem = NULL, *fix = NULL;
-        if (!json_object_object_get_ex(root, "version", &version) || strcmp(json_object_get_string(version), "1.0.0") != 0) {
+        bool create_container = false;
+        if ((stages = get_typed(root, "stages", JR_ARRAY)) != NULL)
+                for (uint32_t i = 0; i < stages->len; i++)
+                        create_container |= stages->items[i].type == JR_STRING &&
+                                            strcmp(stages->items[i].s, "createContainer") == 0;
+        if ((version = get_typed(root, "version", JR_STRING)) == NULL || strcmp(version->s, "1.0.0") != 0) {
                 problem = "\"version\" is not \"1.0.0\"";
                 fix = "podman ignores it; reinstall the hooks.d file";
         } else if (bin[0] != '/' || access(bin, X_OK) != 0) {
                 snprintf(detail, sizeof(detail), "hook.path %s is not an executable file: podman silently skips this hook and containers start unfiltered", bin);
                 problem = detail;
                 fix = "install the binary there (make install) or correct hook.path";
-        } else if (!json_object_object_get_ex(root, "stages", &stages) || !json_object_is_type(stages, json_type_array) ||
-                   !strstr(json_object_to_json_string(stages), "\"createContainer\"")) {
+        } else if (!create_container) {
                 problem = "\"stages\" does not name createContainer";
                 fix = "use \"stages\": [\"createContainer\"]: prestart and createRuntime run in the host's namespaces";
-        } else if (!json_object_object_get_ex(root, "when", &when)) {
+        } else if (jr_get(root, "when") == NULL) {
                 problem = "no \"when\": podman never runs it";
-                fix = "add \"when\": {\"annotations\": {\"^oci-iptables-hook\\\\.policy$\": \".+\"}}";
+                fix = "add \"when\": {\"annotations\": {\"^oci-iptables-hook\\\\.policy$\": \".*\"}}";
+        } else if ((problem = when_misses_empty(root)) != NULL) {
+                fix = "match the value with \".*\", as hooks/oci-iptables-hook.json.in does";
         }
         if (problem) {
                 report(false, what, problem, fix);
-                ok = false;
         } else {
                 snprintf(detail, sizeof(detail), "runs %s", bin);
                 report(true, what, detail, NULL);
         }
-        if (json_object_object_get_ex(hook, "args", &args) && json_object_is_type(args, json_type_array)) {
-                size_t n = json_object_array_length(args);
-                for (size_t i = 0; i + 1 < n; i++)
-                        if (strcmp(json_object_get_string(json_object_array_get_idx(args, i)), "--rules-dir") == 0)
-                                add_rulesdir(rd, json_object_get_string(json_object_array_get_idx(args, i + 1)));
-        }
-        json_object_put(root);
-        (void)ok;
+        if ((args = get_typed(hook, "args", JR_ARRAY)) != NULL)
+                for (uint32_t i = 0; i + 1 < args->len; i++)
+                        if (args->items[i].type == JR_STRING && args->items[i + 1].type == JR_STRING &&
+                            strcmp(args->items[i].s, "--rules-dir") == 0)
+                                add_rulesdir(rd, args->items[i + 1].s);
+        jr_free(doc);
         return true;
 }
 
@@ -238,6 +332,199 @@ static void check_podman(void)
         }
 }
 
+/* podman 4.3's compiled-in default_capabilities (containers/common), used when no
+ * containers.conf sets them. */
+static const char *const podman43_caps[] = {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+        "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+};
+
+#define MAX_CAPS 64
+
+struct caplist {
+        char v[MAX_CAPS][32];
+        size_t n;
+};
+
+/* default_capabilities of the [containers] table of a containers.conf, if it sets them. As much
+ * TOML as that needs: tables, comments, an array of strings over one or more lines. */
+static bool toml_default_caps(const char *text, struct caplist *ret)
+{
+        bool in_containers = false;
+        for (const char *line = text; line != NULL && *line != '\0';) {
+                const char *eol = strchr(line, '\n'), *p = line + strspn(line, " \t");
+                const char *next = eol ? eol + 1 : NULL;
+                if (*p == '[') {
+                        const char *q = p + 1 + strspn(p + 1, " \t");
+                        in_containers = strncmp(q, "containers", 10) == 0 &&
+                                        q[10 + strspn(q + 10, " \t")] == ']';
+                } else if (in_containers && strncmp(p, "default_capabilities", 20) == 0 &&
+                           p[20 + strspn(p + 20, " \t")] == '=') {
+                        p = strchr(p, '=') + 1;
+                        p += strspn(p, " \t");
+                        if (*p != '[')
+                                return false;
+                        ret->n = 0;
+                        for (p++; *p != '\0' && *p != ']';) {
+                                if (*p == '#') {
+                                        p += strcspn(p, "\n");
+                                } else if (*p == '"' || *p == '\'') {
+                                        const char *end = strchr(p + 1, *p);
+                                        if (end == NULL)
+                                                return false;
+                                        size_t n = (size_t)(end - p - 1);
+                                        const char *name = p + 1;
+                                        if (n > 4 && strncasecmp(name, "CAP_", 4) == 0)
+                                                name += 4, n -= 4;
+                                        if (ret->n < MAX_CAPS && n < sizeof(ret->v[0])) {
+                                                for (size_t i = 0; i < n; i++)
+                                                        ret->v[ret->n][i] = (char)toupper((unsigned char)name[i]);
+                                                ret->v[ret->n++][n] = '\0';
+                                        }
+                                        p = end + 1;
+                                } else {
+                                        p++;
+                                }
+                        }
+                        return *p == ']';
+                }
+                line = next;
+        }
+        return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+#define MAX_CONFS 64
+#define CONF_PATH_MAX 4096
+
+struct conflist {
+        char v[MAX_CONFS][CONF_PATH_MAX];
+        size_t n;
+};
+
+static void add_conf(struct conflist *c, const char *dir, const char *name)
+{
+        if (c->n < MAX_CONFS)
+                snprintf(c->v[c->n++], CONF_PATH_MAX, "%s%s%s", dir, name ? "/" : "", name ? name : "");
+}
+
+/* DIR/ *.conf in alphanumeric order, as podman reads a containers.conf.d. */
+static void add_conf_dir(struct conflist *c, const char *dir)
+{
+        DIR *d = opendir(dir);
+        if (d == NULL)
+                return;
+        char *names[MAX_CONFS];
+        size_t n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL && n < MAX_CONFS) {
+                size_t len = strlen(de->d_name);
+                if (len > 5 && strcmp(de->d_name + len - 5, ".conf") == 0 && (names[n] = strdup(de->d_name)))
+                        n++;
+        }
+        closedir(d);
+        qsort(names, n, sizeof(names[0]), cmp_str);
+        for (size_t i = 0; i < n; i++) {
+                add_conf(c, dir, names[i]);
+                free(names[i]);
+        }
+}
+
+/* The containers.conf files podman reads, in order (containers.conf(5)); a later one's
+ * setting replaces an earlier one's. */
+static void containers_confs(struct conflist *c)
+{
+        const char *env = getenv("CONTAINERS_CONF");
+        c->n = 0;
+        if (env != NULL && env[0] != '\0') {
+                add_conf(c, env, NULL);
+                return;
+        }
+        add_conf(c, "/usr/share/containers/containers.conf", NULL);
+        add_conf(c, "/etc/containers/containers.conf", NULL);
+        add_conf_dir(c, "/etc/containers/containers.conf.d");
+        if (geteuid() != 0) {
+                const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+                char user[CONF_PATH_MAX - 64];
+                if (xdg != NULL && xdg[0] == '/')
+                        snprintf(user, sizeof(user), "%s/containers/containers.conf", xdg);
+                else
+                        snprintf(user, sizeof(user), "%s/.config/containers/containers.conf", home ? home : "");
+                add_conf(c, user, NULL);
+                char userd[CONF_PATH_MAX];
+                snprintf(userd, sizeof(userd), "%s.d", user);
+                add_conf_dir(c, userd);
+        }
+}
+
+/* The capabilities podman gives a container unless told otherwise: does the hook accept them? */
+static void check_podman_caps(void)
+{
+        static struct conflist confs;
+        struct caplist caps = { .n = 0 };
+        const char *from = NULL;
+        containers_confs(&confs);
+        for (size_t i = 0; i < confs.n; i++) {
+                char *buf;
+                size_t len;
+                const char *why;
+                int r = read_dir_file(confs.v[i], &buf, &len, &why);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0) {
+                        char what[CONF_PATH_MAX + 32];
+                        snprintf(what, sizeof(what), "containers.conf %s", confs.v[i]);
+                        report(false, what, why, "remove it, or make it a regular file");
+                        continue;
+                }
+                if (memchr(buf, '\0', len) == NULL && toml_default_caps(buf, &caps))
+                        from = confs.v[i];
+                free(buf);
+        }
+        if (from == NULL) {
+                caps.n = 0;
+                for (size_t i = 0; i < sizeof(podman43_caps) / sizeof(podman43_caps[0]); i++)
+                        snprintf(caps.v[caps.n++], sizeof(caps.v[0]), "%s", podman43_caps[i]);
+        }
+        char detail[CONF_PATH_MAX + 2048];
+        size_t used = 0;
+        for (size_t i = 0; i < caps.n; i++)
+                used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s%s", i ? ", " : "", caps.v[i]);
+        if (from != NULL)
+                snprintf(detail + used, sizeof(detail) - used, "%s(default_capabilities in %s)",
+                         caps.n ? " " : "none ", from);
+        else
+                snprintf(detail + used, sizeof(detail) - used,
+                         " (podman 4.3's compiled-in list: no containers.conf sets default_capabilities)");
+
+        /* what the hook says of a default container (a PID namespace of its own) */
+        struct oih_netcfg cfg = { .netns = true };
+        for (size_t i = 0; i < caps.n; i++) {
+                int k = oih_cap_lookup(caps.v[i]);
+                if (k >= 0)
+                        cfg.caps[OIH_SET_BOUNDING] |= OIH_CAPBIT(k);
+        }
+        struct oih_error err;
+        oih_error_init(&err);
+        if (oih_netcfg_check(&cfg, 0, &err) == 0) {
+                report(true, "podman default capabilities", detail, NULL);
+                return;
+        }
+        char msg[sizeof(detail) + OIH_ERR_LEN + 128], fix[CONF_PATH_MAX + 256];
+        snprintf(msg, sizeof(msg), "%s: a container started with these is refused unless its policy lists "
+                 "them in allow_capabilities: %s", detail, oih_error_first(&err));
+        const char *conf = getenv("CONTAINERS_CONF");
+        snprintf(fix, sizeof(fix), "set default_capabilities in the [containers] table of %s without them, as "
+                 "Debian's /usr/share/containers/containers.conf does",
+                 conf && conf[0] ? conf : geteuid() == 0 ? "/etc/containers/containers.conf"
+                                                         : "~/.config/containers/containers.conf");
+        report(false, "podman default capabilities", msg, fix);
+}
+
 int cmd_doctor(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -286,8 +573,10 @@ int cmd_doctor(int argc, char **argv)
                 check_rules_dir(rd.v[i]);
                 free(rd.v[i]);
         }
-        if (podman)
+        if (podman) {
                 check_podman();
+                check_podman_caps();
+        }
         printf("%s\n", failures ? "doctor: something above would stop the hook from running or holding" : "doctor: all good");
         return failures ? EXIT_FAIL : EXIT_OK;
 }

@@ -23,15 +23,20 @@
 #endif
 #define DEFAULT_RULES_DIR SYSCONFDIR "/oci-iptables-hook/rules"
 #define MAX_RULES_DIRS 16
+#define MAX_SELECTABLE 64
 
 static const char usage[] =
         "usage: oci-iptables-hook hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
+        "                              [--selectable NAME]...\n"
         "Reads an OCI state on stdin and applies the policy named by the annotation\n"
         OIH_ANNOTATION " to the container's network namespace.\n"
         "  --rules-dir DIR        look for NAME.json here; repeatable, first match wins\n"
         "                         (default " DEFAULT_RULES_DIR ")\n"
         "  --stage STAGE          createContainer (default), createRuntime or prestart\n"
-        "  --default-policy NAME  policy for containers without the annotation (enforcing mode)\n";
+        "  --default-policy NAME  policy for containers without the annotation (enforcing mode)\n"
+        "  --selectable NAME      a policy the annotation may select besides the default;\n"
+        "                         repeatable. With --default-policy or --selectable, an\n"
+        "                         annotation naming any other policy is refused\n";
 
 static double ms_since(const struct timespec *t0)
 {
@@ -72,6 +77,8 @@ struct options {
         size_t ndirs;
         enum oih_stage stage;
         const char *default_policy;
+        const char *selectable[MAX_SELECTABLE];
+        size_t nselectable;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -80,6 +87,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                 { "rules-dir", required_argument, NULL, 'r' },
                 { "stage", required_argument, NULL, 's' },
                 { "default-policy", required_argument, NULL, 'd' },
+                { "selectable", required_argument, NULL, 'S' },
                 { "help", no_argument, NULL, 'h' },
                 { 0 },
         };
@@ -111,6 +119,19 @@ static int parse_options(int argc, char **argv, struct options *o)
                         }
                         o->default_policy = optarg;
                         break;
+                case 'S':
+                        if (oih_policy_name_check(optarg, &err) < 0) {
+                                fprintf(stderr, "oci-iptables-hook: hook: --selectable: %s\n",
+                                        oih_error_first(&err));
+                                return -1;
+                        }
+                        if (o->nselectable == MAX_SELECTABLE) {
+                                fprintf(stderr, "oci-iptables-hook: hook: at most %d --selectable\n",
+                                        MAX_SELECTABLE);
+                                return -1;
+                        }
+                        o->selectable[o->nselectable++] = optarg;
+                        break;
                 case 'h':
                         fputs(usage, stdout);
                         exit(EXIT_OK);
@@ -129,8 +150,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         return 0;
 }
 
+/* *RET_ALLOW: the capabilities the policy accepts (allow_capabilities). */
 static int load_policy(const struct options *o, const char *name, struct oih_ruleset **ret,
-                       struct oih_error *err)
+                       unsigned *ret_allow, struct oih_error *err)
 {
         struct oih_policy *p;
         char *path;
@@ -142,6 +164,7 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
         free(path);
         if (r < 0)
                 return -1;
+        *ret_allow = p->allow_caps;
         r = oih_compile(p, ret, err);
         oih_policy_free(p);
         return r;
@@ -203,14 +226,16 @@ int cmd_hook(int argc, char **argv)
                 refuse("?", &err);
                 goto out;
         }
-        const char *name = st.policy ? st.policy : o.default_policy;
-        if (name == NULL) {
-                oih_err(&err, "no annotation %s and no --default-policy", OIH_ANNOTATION);
+        const char *name;
+        unsigned allow_caps = 0;
+        if (oih_policy_choose(st.policy, o.default_policy, o.selectable, o.nselectable, &name, &err) < 0)
                 goto refused;
-        }
-        if (oih_config_load(st.bundle, &cfg, &err) < 0 || oih_netcfg_check(&cfg, &err) < 0)
+        if (oih_config_load(st.bundle, &cfg, &err) < 0)
                 goto refused;
-        if (load_policy(&o, name, &rs, &err) < 0)
+        if (load_policy(&o, name, &rs, &allow_caps, &err) < 0)
+                goto refused;
+        /* after the policy: it may accept capabilities that are refused otherwise */
+        if (oih_netcfg_check(&cfg, allow_caps, &err) < 0)
                 goto refused;
         if (commit(&o, &st, rs, &err) < 0) {
                 oih_error_prefix(&err, "cannot apply policy \"%s\"", name);

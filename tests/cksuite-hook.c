@@ -12,6 +12,8 @@
 #include "cksuite.h"
 #include "hook.h"
 
+#define NSETS 5
+
 static struct oih_error err;
 
 static void setup(void)
@@ -116,8 +118,8 @@ START_TEST(config_own_netns)
                          0);
         ck_assert(c.netns);
         ck_assert_ptr_null(c.netns_path);
-        ck_assert_ptr_null(c.net_admin);
-        ck_assert_int_eq(oih_netcfg_check(&c, &err), 0);
+        ck_assert(!c.pidns_shared);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
         oih_netcfg_clear(&c);
 }
 END_TEST
@@ -131,7 +133,7 @@ START_TEST(config_joined_netns)
                          0);
         ck_assert(c.netns);
         ck_assert_str_eq(c.netns_path, "/run/netns/netns-1");
-        ck_assert_int_eq(oih_netcfg_check(&c, &err), 0);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
         oih_netcfg_clear(&c);
 }
 END_TEST
@@ -143,30 +145,257 @@ START_TEST(config_host_network_refused)
                                       "{\"type\":\"mount\"}]}}", &c),
                          0);
         ck_assert(!c.netns);
-        ck_assert_int_lt(oih_netcfg_check(&c, &err), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
         ck_assert_err_has("--network host");
         oih_netcfg_clear(&c);
         oih_error_init(&err);
         ck_assert_int_eq(parse_config("{\"process\":{}}", &c), 0);
-        ck_assert_int_lt(oih_netcfg_check(&c, &err), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
 }
 END_TEST
 
 static const char *const cap_sets[] = { "bounding", "effective", "inheritable", "permitted",
                                         "ambient" };
 
-START_TEST(config_net_admin_refused)
+/* The capabilities refused in every set, whatever the namespaces (docs/security.md). */
+static const char *const refused_caps[] = { "NET_ADMIN", "NET_RAW", "SYS_ADMIN", "SYS_MODULE",
+                                            "SYS_RAWIO", "DAC_READ_SEARCH", "BPF" };
+
+static int parse_caps(const char *set, const char *caps, const char *namespaces, struct oih_netcfg *c)
 {
-        char json[512];
+        char json[1024];
+        snprintf(json, sizeof(json), "{\"process\":{\"capabilities\":{\"%s\":[%s]}},"
+                 "\"linux\":{\"namespaces\":[%s]}}", set, caps, namespaces);
+        return parse_config(json, c);
+}
+
+#define OWN_NS "{\"type\":\"pid\"},{\"type\":\"network\"}"
+
+START_TEST(config_cap_refused_in_every_set)
+{
+        const char *cap = refused_caps[_i / NSETS], *set = cap_sets[_i % NSETS];
+        char caps[128], want[128];
         struct oih_netcfg c;
-        snprintf(json, sizeof(json), "{\"process\":{\"capabilities\":{\"%s\":[\"CAP_CHOWN\","
-                 "\"CAP_NET_ADMIN\"]}},\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
-                 cap_sets[_i]);
-        ck_assert_int_eq(parse_config(json, &c), 0);
-        ck_assert_str_eq(c.net_admin, cap_sets[_i]);
-        ck_assert_int_lt(oih_netcfg_check(&c, &err), 0);
-        ck_assert_err_has("CAP_NET_ADMIN");
+        snprintf(caps, sizeof(caps), "\"CAP_CHOWN\",\"CAP_%s\"", cap);
+        ck_assert_int_eq(parse_caps(set, caps, OWN_NS, &c), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
+        snprintf(want, sizeof(want), "container has CAP_%s (%s set): ", cap, set);
+        ck_assert_err_has(want);
+        snprintf(want, sizeof(want), "; start it with --cap-drop %s", cap);
+        ck_assert_err_has(want);
         oih_netcfg_clear(&c);
+}
+END_TEST
+
+/* The message a user of podman 4.3 with its compiled-in default capabilities sees. */
+START_TEST(config_podman_defaults)
+{
+        static const char podman43[] = "\"CAP_AUDIT_WRITE\",\"CAP_CHOWN\",\"CAP_DAC_OVERRIDE\",\"CAP_FOWNER\","
+                                       "\"CAP_FSETID\",\"CAP_KILL\",\"CAP_MKNOD\",\"CAP_NET_BIND_SERVICE\","
+                                       "\"CAP_NET_RAW\",\"CAP_SETFCAP\",\"CAP_SETGID\",\"CAP_SETPCAP\","
+                                       "\"CAP_SETUID\",\"CAP_SYS_CHROOT\"";
+        static const char debian[] = "\"CAP_CHOWN\",\"CAP_DAC_OVERRIDE\",\"CAP_FOWNER\",\"CAP_FSETID\","
+                                     "\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\",\"CAP_SETFCAP\",\"CAP_SETGID\","
+                                     "\"CAP_SETPCAP\",\"CAP_SETUID\",\"CAP_SYS_CHROOT\"";
+        struct oih_netcfg c;
+        ck_assert_int_eq(parse_caps("bounding", podman43, OWN_NS, &c), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
+        ck_assert_str_eq(oih_error_first(&err),
+                         "container has CAP_NET_RAW (bounding set): it can send packets no iptables rule "
+                         "sees (AF_PACKET); start it with --cap-drop NET_RAW (and without --privileged)");
+        oih_netcfg_clear(&c);
+        ck_assert_int_eq(parse_caps("bounding", debian, OWN_NS, &c), 0);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
+        oih_netcfg_clear(&c);
+}
+END_TEST
+
+/* runc knows only "CAP_NET_RAW"; other spellings are refused anyway (fail closed). */
+START_TEST(config_cap_spellings)
+{
+        static const char *const spellings[] = { "\"cap_net_raw\"", "\"NET_RAW\"", "\"Cap_Net_Raw\"",
+                                                  "\"CAP_NET_R\\u0041W\"" };
+        struct oih_netcfg c;
+        for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+                oih_error_init(&err);
+                ck_assert_int_eq(parse_caps("effective", spellings[i], OWN_NS, &c), 0);
+                ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
+                ck_assert_err_has("CAP_NET_RAW (effective set)");
+                oih_netcfg_clear(&c);
+        }
+}
+END_TEST
+
+/* SYS_PTRACE only matters when another network namespace's processes are in reach. */
+START_TEST(config_ptrace_needs_shared_pidns)
+{
+        static const char *const shared[] = { "{\"type\":\"network\"}",
+                                              "{\"type\":\"pid\",\"path\":\"/proc/42/ns/pid\"},{\"type\":\"network\"}" };
+        struct oih_netcfg c;
+        ck_assert_int_eq(parse_caps("bounding", "\"CAP_SYS_PTRACE\"", OWN_NS, &c), 0);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
+        oih_netcfg_clear(&c);
+        ck_assert_int_eq(parse_caps("bounding", "\"CAP_SYS_PTRACE\"", "{\"type\":\"pid\",\"path\":\"\"},"
+                                    "{\"type\":\"network\"}", &c), 0);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
+        oih_netcfg_clear(&c);
+        for (size_t i = 0; i < 2; i++) {
+                ck_assert_int_eq(parse_caps("permitted", "\"CAP_SYS_PTRACE\"", shared[i], &c), 0);
+                ck_assert(c.pidns_shared);
+                ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
+                ck_assert_err_has("container has CAP_SYS_PTRACE (permitted set): it shares a PID namespace");
+                ck_assert_err_has("--cap-drop SYS_PTRACE or with a PID namespace of its own");
+                oih_netcfg_clear(&c);
+        }
+        /* without SYS_PTRACE, a shared PID namespace alone is not refused */
+        ck_assert_int_eq(parse_caps("bounding", "\"CAP_KILL\"", shared[0], &c), 0);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
+        oih_netcfg_clear(&c);
+}
+END_TEST
+
+/* PERFMON alone reads performance counters; with BPF it attaches programs to the kernel. */
+START_TEST(config_perfmon_with_bpf)
+{
+        struct oih_netcfg c;
+        ck_assert_int_eq(parse_caps("bounding", "\"CAP_PERFMON\"", OWN_NS, &c), 0);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
+        oih_netcfg_clear(&c);
+        ck_assert_int_eq(parse_caps("effective", "\"CAP_PERFMON\",\"CAP_BPF\"", OWN_NS, &c), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
+        ck_assert_err_has("CAP_BPF (effective set)");
+        oih_error_init(&err);
+        ck_assert_int_lt(oih_netcfg_check(&c, OIH_CAPBIT(OIH_CAP_BPF), &err), 0);
+        ck_assert_err_has("CAP_PERFMON (effective set): with CAP_BPF");
+        ck_assert_int_eq(oih_netcfg_check(&c, OIH_CAPBIT(OIH_CAP_BPF) | OIH_CAPBIT(OIH_CAP_PERFMON), &err), 0);
+        oih_netcfg_clear(&c);
+}
+END_TEST
+
+/* A policy's allow_capabilities lets exactly the named ones through. */
+START_TEST(config_allowed_caps)
+{
+        struct oih_netcfg c;
+        ck_assert_int_eq(parse_caps("bounding", "\"CAP_NET_RAW\",\"CAP_SYS_ADMIN\"", OWN_NS, &c), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, OIH_CAPBIT(OIH_CAP_NET_RAW), &err), 0);
+        ck_assert_err_has("CAP_SYS_ADMIN (bounding set)");
+        ck_assert_int_eq(oih_netcfg_check(&c, OIH_CAPBIT(OIH_CAP_NET_RAW) | OIH_CAPBIT(OIH_CAP_SYS_ADMIN), &err), 0);
+        oih_netcfg_clear(&c);
+        ck_assert_int_eq(oih_cap_lookup("NET_RAW"), OIH_CAP_NET_RAW);
+        ck_assert_int_eq(oih_cap_lookup("CAP_NET_RAW"), OIH_CAP_NET_RAW);
+        ck_assert_int_eq(oih_cap_lookup("net_raw"), -1);
+        ck_assert_int_eq(oih_cap_lookup("CHOWN"), -1);
+}
+END_TEST
+
+/* runc reads config.json with Go's encoding/json: a key that equals a field ignoring case (and
+ * with 'ſ' for 's') is that field, and a repeated key is merged over the first. Each of these
+ * gives the container CAP_NET_ADMIN, or a network or PID namespace, that the hook would not see. */
+static const struct {
+        const char *json, *error;
+} runc_reads_otherwise[] = {
+        { "{\"process\":{},\"Process\":{\"capabilities\":{\"bounding\":[\"CAP_NET_ADMIN\"]}},"
+          "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "config.json: (top level): key \"Process\" differs from \"process\" only by case" },
+        { "{\"process\":{\"Capabilities\":{\"bounding\":[\"CAP_NET_ADMIN\"]}},"
+          "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "config.json: process: key \"Capabilities\" differs from \"capabilities\"" },
+        { "{\"process\":{\"capabilities\":{\"BOUNDING\":[\"CAP_NET_ADMIN\"]}},"
+          "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "config.json: process.capabilities: key \"BOUNDING\" differs from \"bounding\"" },
+        { "{\"process\":{\"capabilities\":{\"bounding\":[],\"bounding\":[\"CAP_NET_ADMIN\"]}},"
+          "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "config.json: byte 42: duplicate key \"bounding\" (a JSON reader keeps only one" },
+        { "{\"process\":{},\"process\":{\"capabilities\":{\"ambient\":[\"CAP_NET_ADMIN\"]}},"
+          "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "duplicate key \"process\"" },
+        { "{\"proce\xc5\xbfs\":{\"capabilities\":{\"bounding\":[\"CAP_NET_ADMIN\"]}},"
+          "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "key \"proce\xc5\xbfs\" differs from \"process\" only by case" },
+        { "{\"proce\\u017fs\":{\"capabilities\":{\"bounding\":[\"CAP_NET_ADMIN\"]}},"
+          "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "differs from \"process\" only by case" },
+        { "{\"linux\":{\"namespaces\":[{\"type\":\"network\"}]},\"Linux\":{\"namespaces\":[]}}",
+          "key \"Linux\" differs from \"linux\"" },
+        { "{\"linux\":{\"namespaces\":[{\"type\":\"network\"}],\"NameSpaces\":[]}}",
+          "config.json: linux: key \"NameSpaces\" differs from \"namespaces\"" },
+        { "{\"linux\":{\"namespaces\":[{\"type\":\"network\",\"Type\":\"pid\"}]}}",
+          "config.json: linux.namespaces[0]: key \"Type\" differs from \"type\"" },
+        { "{\"linux\":{\"namespaces\":[{\"type\":\"network\",\"PATH\":\"/proc/1/ns/net\"}]}}",
+          "config.json: linux.namespaces[0]: key \"PATH\" differs from \"path\"" },
+        { "{\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"\",\"path\":\"/proc/1/ns/net\"}]}}",
+          "duplicate key \"path\"" },
+        { "{\"linux\":{\"namespaces\":[{\"type\":\"network\"},{\"type\":\"pid\"},{\"type\":\"pid\",\"path\":\"/x\"}]}}",
+          "config.json: two pid namespaces" },
+        { "{\"linux\":{\"namespaces\":[{\"type\":null}]}}",
+          "config.json: linux.namespaces[0].type is not a string" },
+        { "{\"linux\":{\"namespaces\":[\"network\"]}}", "config.json: linux.namespaces[0] is not an object" },
+        { "{\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",7]}},"
+          "\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "config.json: process.capabilities.bounding[1] is not a string" },
+        { "{\"process\":[],\"linux\":{\"namespaces\":[{\"type\":\"network\"}]}}",
+          "config.json: process is not an object" },
+};
+
+START_TEST(config_read_as_runc_reads_it)
+{
+        struct oih_netcfg c = { .netns_path = NULL };
+        ck_assert_int_lt(parse_config(runc_reads_otherwise[_i].json, &c), 0);
+        ck_assert_err_has(runc_reads_otherwise[_i].error);
+        ck_assert_ptr_null(c.netns_path);
+}
+END_TEST
+
+/* What is not a field the hook reads keeps its case; null is Go's "absent". */
+START_TEST(config_other_keys_and_nulls)
+{
+        struct oih_netcfg c;
+        ck_assert_int_eq(parse_config("{\"Hostname\":\"x\",\"process\":{\"Env\":[],\"capabilities\":null},"
+                                      "\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":null},"
+                                      "{\"type\":\"pid\"}],\"UIDMappings\":[]}}", &c),
+                         0);
+        ck_assert(c.netns);
+        ck_assert_ptr_null(c.netns_path);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
+        oih_netcfg_clear(&c);
+        ck_assert_int_eq(parse_config("{\"process\":null,\"linux\":null}", &c), 0);
+        ck_assert(!c.netns);
+        oih_netcfg_clear(&c);
+}
+END_TEST
+
+static const struct {
+        const char *json, *error;
+} states_read_otherwise[] = {
+        { "{\"id\":\"c\",\"bundle\":\"/b\",\"Annotations\":{\"oci-iptables-hook.policy\":\"open\"}}",
+          "state: (top level): key \"Annotations\" differs from \"annotations\" only by case" },
+        { "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":{\"oci-iptables-hook.policy\":\"deny\","
+          "\"oci-iptables-hook.policy\":\"open\"}}",
+          "duplicate key \"oci-iptables-hook.policy\"" },
+        { "{\"id\":\"c\",\"bundle\":\"/b\",\"BUNDLE\":\"/other\"}", "key \"BUNDLE\" differs from \"bundle\"" },
+        { "{\"id\":\"c\",\"Id\":\"d\",\"bundle\":\"/b\"}", "key \"Id\" differs from \"id\"" },
+        { "{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":{\"oci-iptables-hook.policy\":\"a\\u0000b\"}}",
+          "state: invalid JSON at byte" },
+};
+
+START_TEST(state_read_as_runc_writes_it)
+{
+        struct oih_state st = { .id = (char *)"untouched" };
+        ck_assert_int_lt(parse_state(states_read_otherwise[_i].json, &st), 0);
+        ck_assert_err_has(states_read_otherwise[_i].error);
+        ck_assert_str_eq(st.id, "untouched");
+}
+END_TEST
+
+/* Annotations are a map: keys are taken as written, as podman and runc take them. */
+START_TEST(state_annotation_keys_exact)
+{
+        struct oih_state st;
+        ck_assert_int_eq(parse_state("{\"id\":\"c\",\"bundle\":\"/b\",\"annotations\":"
+                                     "{\"OCI-IPTABLES-HOOK.POLICY\":\"x\"}}", &st),
+                         0);
+        ck_assert_ptr_null(st.policy);
+        oih_state_clear(&st);
 }
 END_TEST
 
@@ -376,6 +605,49 @@ START_TEST(stage_names)
 }
 END_TEST
 
+/* Which policy a container gets: an annotation, possibly an image's, must not replace an
+ * enforced default with a policy the administrator did not list. */
+START_TEST(choose_policy)
+{
+        static const char *const sel[] = { "web-egress", "loopback-only" };
+        const char *name = NULL;
+        /* opt-in mode: the annotation names any policy */
+        ck_assert_int_eq(oih_policy_choose("established-only", NULL, NULL, 0, &name, &err), 0);
+        ck_assert_str_eq(name, "established-only");
+        ck_assert_int_lt(oih_policy_choose(NULL, NULL, NULL, 0, &name, &err), 0);
+        ck_assert_err_has("no annotation oci-iptables-hook.policy and no --default-policy");
+        oih_error_init(&err);
+        /* enforcing mode: the default, and only the listed ones */
+        ck_assert_int_eq(oih_policy_choose(NULL, "deny-all", sel, 2, &name, &err), 0);
+        ck_assert_str_eq(name, "deny-all");
+        ck_assert_int_eq(oih_policy_choose("deny-all", "deny-all", NULL, 0, &name, &err), 0);
+        ck_assert_str_eq(name, "deny-all");
+        ck_assert_int_eq(oih_policy_choose("loopback-only", "deny-all", sel, 2, &name, &err), 0);
+        ck_assert_str_eq(name, "loopback-only");
+        name = NULL;
+        ck_assert_int_lt(oih_policy_choose("established-only", "deny-all", NULL, 0, &name, &err), 0);
+        ck_assert_ptr_null(name);
+        ck_assert_str_eq(oih_error_first(&err),
+                         "annotation oci-iptables-hook.policy=established-only names a policy that is not "
+                         "selectable here (an image's annotations count too); it may name only deny-all "
+                         "(the default): add --selectable established-only to the hooks.d file to allow it");
+        oih_error_init(&err);
+        ck_assert_int_lt(oih_policy_choose("established-only", "deny-all", sel, 2, &name, &err), 0);
+        ck_assert_err_has("it may name only deny-all (the default), web-egress, loopback-only:");
+        /* a list without a default limits the annotation too */
+        oih_error_init(&err);
+        ck_assert_int_lt(oih_policy_choose("deny-all", NULL, sel, 2, &name, &err), 0);
+        ck_assert_err_has("it may name only web-egress, loopback-only:");
+        /* an empty or malformed name is refused as such, before any list */
+        oih_error_init(&err);
+        ck_assert_int_lt(oih_policy_choose("", "deny-all", NULL, 0, &name, &err), 0);
+        ck_assert_err_has("empty policy name");
+        oih_error_init(&err);
+        ck_assert_int_lt(oih_policy_choose("deny-all\n", NULL, NULL, 0, &name, &err), 0);
+        ck_assert_err_has("invalid policy name");
+}
+END_TEST
+
 #define NELEM(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 Suite *hook_suite(void)
@@ -388,6 +660,7 @@ Suite *hook_suite(void)
         tcase_add_loop_test(tc, state_refused, 0, NELEM(bad_states));
         tcase_add_test(tc, state_size_bounded);
         tcase_add_test(tc, stage_names);
+        tcase_add_test(tc, choose_policy);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("config");
@@ -395,7 +668,16 @@ Suite *hook_suite(void)
         tcase_add_test(tc, config_own_netns);
         tcase_add_test(tc, config_joined_netns);
         tcase_add_test(tc, config_host_network_refused);
-        tcase_add_loop_test(tc, config_net_admin_refused, 0, NELEM(cap_sets));
+        tcase_add_loop_test(tc, config_cap_refused_in_every_set, 0, NELEM(refused_caps) * NSETS);
+        tcase_add_test(tc, config_podman_defaults);
+        tcase_add_test(tc, config_cap_spellings);
+        tcase_add_test(tc, config_ptrace_needs_shared_pidns);
+        tcase_add_test(tc, config_perfmon_with_bpf);
+        tcase_add_test(tc, config_allowed_caps);
+        tcase_add_loop_test(tc, config_read_as_runc_reads_it, 0, NELEM(runc_reads_otherwise));
+        tcase_add_test(tc, config_other_keys_and_nulls);
+        tcase_add_loop_test(tc, state_read_as_runc_writes_it, 0, NELEM(states_read_otherwise));
+        tcase_add_test(tc, state_annotation_keys_exact);
         tcase_add_test(tc, config_malformed);
         suite_add_tcase(s, tc);
 

@@ -221,6 +221,42 @@ START_TEST(test_limits_on_rule_count)
 }
 END_TEST
 
+/* allow_capabilities: the capabilities the hook would refuse that this policy accepts. */
+START_TEST(test_allow_capabilities)
+{
+        static const struct {
+                const char *json, *error;
+        } refused[] = {
+                { "{\"version\": 1, \"allow_capabilities\": \"NET_RAW\"}",
+                  "t.json: allow_capabilities: expected an array of capability names, got a string" },
+                { "{\"version\": 1, \"allow_capabilities\": [\"CHOWN\"]}",
+                  "t.json: allow_capabilities[0]: \"CHOWN\" is not a capability the hook refuses (NET_ADMIN, "
+                  "NET_RAW, SYS_ADMIN, SYS_MODULE, SYS_RAWIO, DAC_READ_SEARCH, BPF, PERFMON, SYS_PTRACE)" },
+                { "{\"version\": 1, \"allow_capabilities\": [\"net_raw\"]}",
+                  "t.json: allow_capabilities[0]: \"net_raw\" is not a capability the hook refuses (NET_ADMIN, "
+                  "NET_RAW, SYS_ADMIN, SYS_MODULE, SYS_RAWIO, DAC_READ_SEARCH, BPF, PERFMON, SYS_PTRACE)" },
+                { "{\"version\": 1, \"allow_capabilities\": [\"NET_RAW\", \"CAP_NET_RAW\"]}",
+                  "t.json: allow_capabilities[1]: NET_RAW is listed twice" },
+                { "{\"version\": 1, \"allow_capabilities\": [1]}",
+                  "t.json: allow_capabilities[0]: expected a string, got a number" },
+        };
+        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+                struct oih_error err;
+                struct oih_policy *p = NULL;
+                oih_error_init(&err);
+                ck_assert_int_lt(oih_policy_parse("t.json", refused[i].json, strlen(refused[i].json), &p, &err), 0);
+                ck_assert_str_eq(oih_error_first(&err), refused[i].error);
+        }
+        struct oih_policy *p = parse_ok("{\"version\": 1, \"allow_capabilities\": [\"NET_RAW\", \"CAP_SYS_PTRACE\"]}");
+        /* bits of hook.h's enum oih_cap: NET_RAW is 1, SYS_PTRACE 8 */
+        ck_assert_uint_eq(p->allow_caps, (1u << 1) | (1u << 8));
+        oih_policy_free(p);
+        p = parse_ok("{\"version\": 1}");
+        ck_assert_uint_eq(p->allow_caps, 0);
+        oih_policy_free(p);
+}
+END_TEST
+
 Suite *policy_suite(void)
 {
         Suite *s = suite_create("policy");
@@ -228,6 +264,7 @@ Suite *policy_suite(void)
         tcase_add_loop_test(tc, test_bad_policy_message, 0, sizeof(bad) / sizeof(bad[0]));
         tcase_add_test(tc, test_all_errors_are_collected);
         tcase_add_test(tc, test_limits_on_rule_count);
+        tcase_add_test(tc, test_allow_capabilities);
         suite_add_tcase(s, tc);
         tc = tcase_create("model");
         tcase_add_test(tc, test_family_missing_inherits_other);

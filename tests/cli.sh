@@ -18,6 +18,14 @@ run "$bin" frobnicate
 check "an unknown command exits 2" [ "$(rc)" = 2 ]
 check "and says which" err_is "oci-iptables-hook: unknown command 'frobnicate'"
 
+run "$bin" hook --selectable ../rules/x --default-policy deny-all </dev/null
+check "hook --selectable with a bad name exits 2" [ "$(rc)" = 2 ]
+check "and says why" err_is 'oci-iptables-hook: hook: --selectable: invalid policy name "../rules/x": only A-Z a-z 0-9 _ . - are allowed'
+run "$bin" hook $(for i in $(seq 65); do printf -- '--selectable p%d ' "$i"; done) </dev/null
+check "hook takes at most 64 --selectable" err_is "oci-iptables-hook: hook: at most 64 --selectable"
+run "$bin" hook --help
+check "hook --help documents --selectable" grep -q -- '--selectable NAME' "$T_TMP/out"
+
 run "$bin" check $(shipped_policies)
 check "check passes every shipped policy" [ "$(rc)" = 0 ]
 printf '{"version": 1, "rules": [\n  {"chain": "INPUT", "protocol": "tcp", "dport": 70000},\n  {"chain": "INPUT", "source": "192.0.2.0/33"}\n]}\n' > "$T_TMP/bad.json"

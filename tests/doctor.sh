@@ -11,10 +11,16 @@ chmod 0644 "$rules"/*.json
 hookfile() {
         cat > "$hooks/oci-iptables-hook.json" <<JSON
 {"version": "1.0.0", "hook": {"path": "$1", "args": ["oci-iptables-hook", "hook", "--rules-dir", "$rules"]},
- "when": {"annotations": {"^oci-iptables-hook\\\\.policy\$": ".+"}}, "stages": ["createContainer"]}
+ "when": {"annotations": {"^oci-iptables-hook\\\\.policy\$": ".*"}}, "stages": ["createContainer"]}
 JSON
 }
-doctor() { "$OIH_BIN" doctor --hooks-dir "$hooks" "$@" > "$T_TMP/out" 2>&1; }
+# podman reads only $CONTAINERS_CONF when it is set: doctor must read the same file
+conf() { { printf '[containers]\n'; [ -n "$1" ] && printf 'default_capabilities = [\n  %s\n]\n' "$1"
+           printf '[engine]\nruntime = "runc"\n'; } > "$T_TMP/containers.conf"; }
+export CONTAINERS_CONF=$T_TMP/containers.conf
+conf '"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"'
+# every doctor run is bounded: a FIFO must not block it
+doctor() { timeout 60 "$OIH_BIN" doctor --hooks-dir "$hooks" "$@" > "$T_TMP/out" 2>&1; }
 
 hookfile "$OIH_BIN"
 check "doctor passes on a good installation (with podman)" doctor
@@ -23,6 +29,8 @@ check "it reports legacy iptables usable for IPv4 and IPv6" \
 check "it names the hooks.d file and the binary it runs" grep -q "^OK   hooks.d file $hooks/oci-iptables-hook.json: runs $OIH_BIN" "$T_TMP/out"
 check "it checks the rules directory the hook names" grep -q "^OK   rules directory $rules: 2 policies pass check" "$T_TMP/out"
 check "it finds podman's runtime" grep -q '^OK   podman: runtime ' "$T_TMP/out"
+check "it reports podman's default capabilities from containers.conf" \
+        grep -q "^OK   podman default capabilities: CHOWN, DAC_OVERRIDE, .*SYS_CHROOT (default_capabilities in $CONTAINERS_CONF)" "$T_TMP/out"
 
 hookfile /nonexistent/oci-iptables-hook
 check_fails "doctor fails when the hooks.d file names a missing binary" doctor --no-podman
@@ -43,6 +51,51 @@ cp "$rules/deny-all.json" "$rules/open.json"; chmod 0666 "$rules/open.json"
 check_fails "doctor fails on a world-writable policy" doctor --no-podman
 check "and names it" grep -q "^FAIL policy $rules/open.json: refusing policy .*writable by group or others" "$T_TMP/out"
 rm "$rules/open.json"
+
+# --- podman's default capabilities (containers.conf) -------------------------------------------
+conf ''
+check_fails "doctor fails when podman's compiled-in default capabilities (NET_RAW) apply" doctor
+check "and names the list, NET_RAW, and the fix" grep -q "^FAIL podman default capabilities: AUDIT_WRITE, .*NET_RAW, .*(podman 4.3's compiled-in list: no containers.conf sets default_capabilities).*container has CAP_NET_RAW (bounding set).* -- fix: set default_capabilities in the \[containers\] table of $CONTAINERS_CONF" "$T_TMP/out"
+conf '"CAP_CHOWN", # a comment
+  "cap_net_raw"'
+check_fails "doctor fails when containers.conf gives NET_RAW (any spelling)" doctor
+check "and says the hook refuses it" grep -q "^FAIL podman default capabilities: CHOWN, NET_RAW (default_capabilities in $CONTAINERS_CONF).*CAP_NET_RAW" "$T_TMP/out"
+conf '"CHOWN", "SETUID"'
+
+# --- hooks.d files that are odd: null values, too large, not regular, "when" missing "" ----------
+hookfile "$OIH_BIN"
+good_hook=$(cat "$hooks/oci-iptables-hook.json")
+sed 's/"version": "1.0.0"/"version": null/' <<<"$good_hook" > "$hooks/oci-iptables-hook.json"
+doctor --no-podman && rc=0 || rc=$?
+check '"version": null: doctor fails, without crashing' test "$rc" -eq 1
+check "and says the version is wrong" grep -q '^FAIL hooks.d file .*: "version" is not "1.0.0"' "$T_TMP/out"
+sed 's/"args": \["oci-iptables-hook",/"args": [null, "--rules-dir", null, 7, "oci-iptables-hook",/' <<<"$good_hook" > "$hooks/oci-iptables-hook.json"
+doctor --no-podman && rc=0 || rc=$?
+check 'null in "args": doctor still passes, without crashing' test "$rc" -eq 0
+sed 's/"stages": \["createContainer"\]/"stages": null, "when": null/; s/"hook": {/"hook": {"timeout": null, /' <<<"$good_hook" > "$hooks/oci-iptables-hook.json"
+doctor --no-podman && rc=0 || rc=$?
+check 'null "stages": doctor fails, without crashing' test "$rc" -eq 1
+sed 's/"\.\*"/".+"/' <<<"$good_hook" > "$hooks/oci-iptables-hook.json"
+check_fails 'doctor fails when "when" does not match an empty annotation value' doctor --no-podman
+check "and says podman would start such a container unfiltered" \
+        grep -q '^FAIL hooks.d file .*: "when" matches the annotation.s value with ".+", which an empty value does not match.* -- fix: match the value with ".\*"' "$T_TMP/out"
+echo "$good_hook" > "$hooks/oci-iptables-hook.json"
+{ printf '{"hook": {"path": "/usr/bin/oci-iptables-hook"}, "x": "'; head -c $((2 << 20)) /dev/zero | tr '\0' a; printf '"}'; } > "$hooks/big.json"
+check_fails "doctor fails on a 2 MiB hooks.d file, read no further than 1 MiB" doctor --no-podman
+check "and names it" grep -q "^FAIL hooks.d file $hooks/big.json: .*larger than 1048576 bytes" "$T_TMP/out"
+rm "$hooks/big.json"
+mkfifo "$hooks/fifo.json"
+doctor --no-podman && rc=0 || rc=$?
+check "a FIFO named *.json in hooks.d does not block doctor" test "$rc" -lt 124
+check "it is reported and skipped" grep -q "^FAIL hooks.d file $hooks/fifo.json: not a regular file" "$T_TMP/out"
+check "the real hooks.d file is still checked" grep -q "^OK   hooks.d file $hooks/oci-iptables-hook.json: runs" "$T_TMP/out"
+rm "$hooks/fifo.json"
+mkfifo -m 0644 "$rules/fifo.json"
+doctor --no-podman && rc=0 || rc=$?
+check "a FIFO named *.json in the rules directory does not block doctor" test "$rc" -lt 124
+check "it is reported" grep -q "^FAIL policy $rules/fifo.json: .*not a regular file" "$T_TMP/out"
+rm "$rules/fifo.json"
+check "with them gone, doctor passes again" doctor --no-podman
 
 rm "$hooks/oci-iptables-hook.json"
 check_fails "doctor fails when no hooks.d file runs the hook" doctor --no-podman

@@ -181,7 +181,7 @@ name_refused '"../good"' '"../good"' 'invalid policy name "../good"'
 name_refused '"a/b" (a slash)' '"a/b"' 'invalid policy name "a/b"'
 name_refused "absolute path" '"/etc/passwd"' 'invalid policy name "/etc/passwd"'
 name_refused "hidden file" '".good"' 'invalid policy name ".good"'
-name_refused "NUL byte" '"good\u0000x"' '|\?: state: annotation oci-iptables-hook.policy contains a NUL byte'
+name_refused "NUL byte" '"good\u0000x"' '|\?: state: invalid JSON at byte [0-9]+: \\u0000 is not allowed in a string'
 name_refused "newline (log forging)" '"good\nforged"' 'invalid policy name "good\?forged"'
 name_refused "200 bytes" "\"$(printf 'n%.0s' $(seq 200))\"" 'policy name longer than 128 bytes'
 name_refused "not a string" '42' '|\?: state: annotation oci-iptables-hook.policy is not a string'
@@ -191,7 +191,12 @@ name_refused "a directory" '"dir"' 'refusing policy .*dir\.json: not a regular f
 name_refused "a FIFO (must not block)" '"fifo"' 'refusing policy .*fifo\.json: not a regular file'
 name_refused "world-writable file" '"world-writable"' 'refusing policy .*world-writable\.json: it is writable by group or others'
 name_refused "malformed policy" '"broken"' '.*broken\.json:1:[0-9]+: invalid JSON'
+# Enforcing mode: an annotation (an image's, as far as the hook can tell) may not replace the
+# default with a policy that is not listed.
 state '"good"' >"$W/state"
+refused "enforcing mode: an annotation naming a policy that is not selectable" \
+        '^oci-iptables-hook: hostile: annotation oci-iptables-hook.policy=good names a policy that is not selectable here .*it may name only fifo \(the default\), dir: add --selectable good' \
+        hook createContainer --default-policy fifo --selectable dir <"$W/state"
 refused "policy name: a group-writable rules directory" \
         'refusing policy .*group-writable/good\.json: its directory is writable by group or others' \
         timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$W/group-writable" <"$W/state"
@@ -201,7 +206,7 @@ state_refused() {
         refused "OCI state: $1" "^oci-iptables-hook: [^ ]+: $2" hook "${3:-createContainer}" <"$W/state"
 }
 echo 'not json at all' >"$W/state"
-state_refused "not JSON" 'state: invalid JSON at byte 1'
+state_refused "not JSON" 'state: invalid JSON at byte 0: unexpected character'
 state '"good"' | head -c 60 >"$W/state"
 state_refused "truncated" 'state: unexpected end of input'
 { printf '{"id":"x","bundle":"/","pad":"'; head -c $((2 << 20)) /dev/zero | tr '\0' 'a'; printf '"}'; } >"$W/state"
@@ -209,7 +214,7 @@ state_refused "2 MiB" 'the state on stdin is larger than 1048576 bytes'
 printf '[1, 2, 3]' >"$W/state"
 state_refused "an array" 'state: not a JSON object'
 printf '{"id":"x","bundle":"/b"}{"id":"y"}' >"$W/state"
-state_refused "two objects" 'state: invalid JSON at byte 24'
+state_refused "two objects" 'state: trailing data at byte 24'
 printf '{"id":"x","bundle":"%s","annotations":{"oci-iptables-hook.policy":"good"}}\0' "$W/bundle" >"$W/state"
 state_refused "a NUL byte after the object" 'state: trailing data at byte'
 printf '{"bundle":"%s","annotations":{"oci-iptables-hook.policy":"good"}}' "$W/bundle" >"$W/state"
@@ -226,6 +231,10 @@ printf '{"id":"x","bundle":"%s","pid":-5,"annotations":{"oci-iptables-hook.polic
 state_refused '"pid" is negative' 'state: "pid" is not a process id'
 printf '{"id":"x","bundle":"%s","annotations":["good"]}' "$W/bundle" >"$W/state"
 state_refused '"annotations" is an array' 'state: "annotations" is not an object'
+printf '{"id":"x","bundle":"%s","Annotations":{"oci-iptables-hook.policy":"good"}}' "$W/bundle" >"$W/state"
+state_refused '"Annotations" (a key that differs only by case)' 'state: \(top level\): key "Annotations" differs from "annotations" only by case'
+printf '{"id":"x","bundle":"%s","annotations":{"oci-iptables-hook.policy":"good","oci-iptables-hook.policy":"dir"}}' "$W/bundle" >"$W/state"
+state_refused 'the annotation twice' 'state: byte [0-9]+: duplicate key "oci-iptables-hook.policy"'
 printf '{"id":"x","bundle":"%s"}' "$W/bundle" >"$W/state"
 state_refused 'no annotations, no --default-policy' 'no annotation oci-iptables-hook.policy and no --default-policy'
 printf '{"id":"x","bundle":"%s","annotations":{"oci-iptables-hook.policy":"good"}}' "$W/bundle" >"$W/state"
@@ -249,7 +258,25 @@ bundle_refused "two network namespaces" 'config.json: two network namespaces'
 printf '{"linux":{"namespaces":[{"type":"pid"}]}}' >"$W/bundle/config.json"
 bundle_refused "no network namespace (--network host)" 'the container shares the host.s network namespace'
 printf '{"process":{"capabilities":{"ambient":["CAP_NET_ADMIN"]}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
-bundle_refused "CAP_NET_ADMIN kept" 'the container keeps CAP_NET_ADMIN \(ambient set'
+bundle_refused "CAP_NET_ADMIN kept" 'container has CAP_NET_ADMIN \(ambient set\): it can rewrite or flush its own rules; start it with --cap-drop NET_ADMIN'
+# podman 4.3's compiled-in default capabilities hold NET_RAW: AF_PACKET frames pass no iptables chain
+printf '{"process":{"capabilities":{"bounding":["CAP_CHOWN","CAP_NET_RAW","CAP_SETUID"]}},"linux":{"namespaces":[{"type":"pid"},{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused "CAP_NET_RAW kept (podman 4.3's defaults)" 'container has CAP_NET_RAW \(bounding set\): it can send packets no iptables rule sees.*; start it with --cap-drop NET_RAW'
+printf '{"process":{"capabilities":{"effective":["CAP_SYS_ADMIN"]}},"linux":{"namespaces":[{"type":"pid"},{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused "CAP_SYS_ADMIN kept" 'container has CAP_SYS_ADMIN \(effective set\): it can enter another network namespace'
+printf '{"process":{"capabilities":{"permitted":["CAP_SYS_PTRACE"]}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused "CAP_SYS_PTRACE with the host's PID namespace" 'container has CAP_SYS_PTRACE \(permitted set\): it shares a PID namespace.*--cap-drop SYS_PTRACE or with a PID namespace of its own'
+# runc reads config.json with Go's encoding/json: keys match ignoring case, a repeated key merges
+printf '{"process":{},"Process":{"capabilities":{"bounding":["CAP_NET_ADMIN"]}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused '"Process" beside "process" (runc merges them)' 'config.json: \(top level\): key "Process" differs from "process" only by case'
+printf '{"process":{"capabilities":{}},"process":{"capabilities":{"ambient":["CAP_NET_ADMIN"]}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused 'a second "process"' 'config.json: byte 31: duplicate key "process"'
+printf '{"proce\xc5\xbfs":{"capabilities":{"bounding":["CAP_NET_ADMIN"]}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused '"proce\u017fs" (Go folds it to "process")' 'config.json: \(top level\): key "proce.*s" differs from "process" only by case'
+printf '{"process":{"Capabilities":{"bounding":["CAP_NET_ADMIN"]}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
+bundle_refused '"Capabilities"' 'config.json: process: key "Capabilities" differs from "capabilities" only by case'
+printf '{"linux":{"namespaces":[{"type":"network","Path":"/proc/1/ns/net"}]}}' >"$W/bundle/config.json"
+bundle_refused 'a namespace "Path"' 'config.json: linux.namespaces\[0\]: key "Path" differs from "path" only by case'
 printf '{"process":{"capabilities":{"bounding":"CAP_NET_ADMIN"}},"linux":{"namespaces":[{"type":"network"}]}}' >"$W/bundle/config.json"
 bundle_refused "capability set not an array" 'config.json: process.capabilities.bounding is not an array'
 rm "$W/bundle/config.json"

@@ -296,6 +296,79 @@ refused "--network host" 'network host' --network host \
 refused "--network ns: joining the host's namespace by path" "network namespace is the host's" \
         --network ns:/proc/self/ns/net --annotation oci-iptables-hook.policy=count-only
 
+# Capabilities that get around the filter (docs/security.md): AF_PACKET with NET_RAW, setns and
+# mounts with SYS_ADMIN, ptrace into a process of another network namespace with SYS_PTRACE.
+refused "--cap-add NET_RAW" 'CAP_NET_RAW (bounding set): it can send packets no iptables rule sees.*--cap-drop NET_RAW' \
+        --network none --cap-add NET_RAW --annotation oci-iptables-hook.policy=count-only
+refused "--cap-add SYS_ADMIN" 'CAP_SYS_ADMIN (bounding set).*--cap-drop SYS_ADMIN' \
+        --network none --cap-add SYS_ADMIN --annotation oci-iptables-hook.policy=count-only
+refused "--pid host --cap-add SYS_PTRACE" 'CAP_SYS_PTRACE (bounding set): it shares a PID namespace' \
+        --network none --pid host --cap-add SYS_PTRACE --annotation oci-iptables-hook.policy=count-only
+check "--cap-add SYS_PTRACE with a PID namespace of its own starts" \
+        podman run --rm --network none --cap-add SYS_PTRACE --annotation oci-iptables-hook.policy=count-only \
+        --rootfs "$ROOTFS" /bin/true
+# podman 4.3's compiled-in default capabilities (a containers.conf without default_capabilities)
+# hold NET_RAW: such a container is refused and told to drop it
+sed '/^default_capabilities/d' "$W/containers.conf" >"$W/compiled-defaults.conf"
+CONTAINERS_CONF=$W/compiled-defaults.conf refused "podman 4.3's compiled-in default capabilities (NET_RAW)" \
+        'CAP_NET_RAW (bounding set).*--cap-drop NET_RAW' --network none --annotation oci-iptables-hook.policy=count-only
+check "with the compiled-in defaults and --cap-drop NET_RAW the container starts" \
+        env CONTAINERS_CONF="$W/compiled-defaults.conf" podman run --rm --network none --cap-drop NET_RAW \
+        --annotation oci-iptables-hook.policy=count-only --rootfs "$ROOTFS" /bin/true
+policy count-raw <<'EOF'
+{ "version": 1, "description": "podman.sh: counts packets; accepts NET_RAW, the bypass it is",
+  "allow_capabilities": ["NET_RAW"],
+  "rules": [ { "chain": "INPUT", "comment": "oci-iptables-hook podman.sh" } ] }
+EOF
+check "a policy with \"allow_capabilities\": [\"NET_RAW\"] lets --cap-add NET_RAW start" \
+        podman run --rm --network none --cap-add NET_RAW --annotation oci-iptables-hook.policy=count-raw \
+        --rootfs "$ROOTFS" /bin/true
+refused "allow_capabilities NET_RAW does not let SYS_ADMIN through" 'CAP_SYS_ADMIN' \
+        --network none --cap-add NET_RAW --cap-add SYS_ADMIN --annotation oci-iptables-hook.policy=count-raw
+
+# An empty annotation value: hooks.d's "when" must still run the hook, which refuses it. podman
+# trims the value, so a newline arrives as an empty value.
+refused "an empty annotation" 'empty policy name' --network none --annotation oci-iptables-hook.policy=
+refused "an annotation that is only a newline" 'empty policy name' --network none \
+        --annotation $'oci-iptables-hook.policy=\n'
+
+# --- rootful: enforcing mode and an image that carries the annotation ---------------------------
+# podman copies an image's annotations into the container's: an image must not be able to replace
+# the enforced default (deny-out) with a weaker policy (count-only) of the rules directory.
+mkdir -p "$W/hooks-enforcing" "$W/hooks-selectable" "$W/build"
+sed -e "s|@BINDIR@|$W/bin|g" -e "s|@RULESDIR@|$W/rules|g" -e "s|@DEFAULT_POLICY@|deny-out|g" \
+        "$OIH_SRCDIR/hooks/oci-iptables-hook-enforcing.json.in" >"$W/hooks-enforcing/oci-iptables-hook.json"
+sed 's|"--default-policy"|"--selectable", "count-only", "--default-policy"|' \
+        "$W/hooks-enforcing/oci-iptables-hook.json" >"$W/hooks-selectable/oci-iptables-hook.json"
+echo 'FROM localhost/oih-busybox' >"$W/build/Containerfile"
+if out=$(timeout 120 podman build -q --annotation oci-iptables-hook.policy=count-only \
+        -t localhost/oih-annotated -f "$W/build/Containerfile" "$W/build" 2>&1); then
+        check "the built image carries the annotation" \
+                test "$(podman image inspect -f '{{index .Annotations "oci-iptables-hook.policy"}}' localhost/oih-annotated)" = count-only
+        out=$(timeout 60 podman --hooks-dir "$W/hooks-enforcing" run --rm --name oih-img-$$ --network none \
+                localhost/oih-annotated /bin/true 2>&1) && rc=0 || rc=$?
+        if [ "$rc" -ne 0 ] && grep -q 'oci-iptables-hook: .*annotation oci-iptables-hook.policy=count-only names a policy that is not selectable here' <<<"$out"; then
+                ok "enforcing: the image's annotation cannot replace the default: refused"
+        else
+                not_ok "enforcing: the image's annotation cannot replace the default: refused"; diag "$out"
+        fi
+        podman --hooks-dir "$W/hooks-enforcing" run -d --name oih-enf-$$ --network none \
+                localhost/oih-busybox /bin/sleep 600 >/dev/null
+        check "enforcing: a container without the annotation gets the default" rules_are "$(pid_of oih-enf-$$)" deny-out
+        podman --hooks-dir "$W/hooks-enforcing" run -d --name oih-enf2-$$ --network none \
+                --annotation oci-iptables-hook.policy=deny-out localhost/oih-annotated /bin/sleep 600 >/dev/null
+        check "enforcing: --annotation naming the default overrides the image's" rules_are "$(pid_of oih-enf2-$$)" deny-out
+        podman --hooks-dir "$W/hooks-selectable" run -d --name oih-sel-$$ --network none \
+                localhost/oih-annotated /bin/sleep 600 >/dev/null
+        check "enforcing with --selectable count-only: the image's annotation selects it" \
+                rules_are "$(pid_of oih-sel-$$)" count-only
+        out=$(timeout 60 podman --hooks-dir "$W/hooks-enforcing" run --rm --network none \
+                --annotation oci-iptables-hook.policy= localhost/oih-busybox /bin/true 2>&1) && rc=0 || rc=$?
+        check "enforcing: an empty annotation is refused" test "$rc" -ne 0 -a -n "$(grep 'empty policy name' <<<"$out")"
+else
+        not_ok "podman build --annotation of a local image"; diag "$out"
+fi
+
 host_after=$(host_rules)
 if [ "$host_before" = "$host_after" ]; then
         ok "the host's own iptables-legacy rules are unchanged"
@@ -419,6 +492,13 @@ rrefused() {
 rrefused "unknown policy" 'not found' --network none --annotation oci-iptables-hook.policy=nope
 rrefused "--cap-add NET_ADMIN" 'CAP_NET_ADMIN' --network none --cap-add NET_ADMIN \
         --annotation oci-iptables-hook.policy=count-only
+rrefused "--cap-add NET_RAW" 'CAP_NET_RAW (bounding set).*--cap-drop NET_RAW' --network none --cap-add NET_RAW \
+        --annotation oci-iptables-hook.policy=count-only
+rrefused "--cap-add SYS_ADMIN" 'CAP_SYS_ADMIN' --network none --cap-add SYS_ADMIN \
+        --annotation oci-iptables-hook.policy=count-only
+rrefused "--pid host --cap-add SYS_PTRACE" 'CAP_SYS_PTRACE' --network none --pid host --cap-add SYS_PTRACE \
+        --annotation oci-iptables-hook.policy=count-only
+rrefused "empty annotation" 'empty policy name' --network none --annotation oci-iptables-hook.policy=
 
 host_after=$(host_rules)
 check "after the rootless tests, the host's rules are still unchanged" \

@@ -89,6 +89,11 @@ cases=$(cat <<'EOF'
 - {"version": 1, "extra": true}
 - {"version": 1, "description": 5}
 + {"version": 1, "description": "caf\u00e9\nanything goes here"}
++ {"version": 1, "allow_capabilities": ["NET_RAW", "CAP_SYS_PTRACE"]}
+- {"version": 1, "allow_capabilities": ["CHOWN"]}
+- {"version": 1, "allow_capabilities": ["net_raw"]}
+- {"version": 1, "allow_capabilities": "NET_RAW"}
+- {"version": 1, "allow_capabilities": ["NET_RAW", "NET_RAW"]}
 - {"version": 1, "policy": {"PREROUTING": "DROP"}}
 - {"version": 1, "policy": {"INPUT": "REJECT"}}
 - {"version": 1, "policy": {"INPUT": {}}}

@@ -1,14 +1,15 @@
 #include "config.h"
 
 #include "hook.h"
+#include "jsonr.h"
 #include "oih.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,36 +38,85 @@ const char *oih_stage_name(enum oih_stage s)
         return stage_names[s];
 }
 
-static int parse_json(const char *buf, size_t len, const char *what, json_object **ret,
-                      struct oih_error *err)
+/* The state and config.json are read with the strict reader of the policies: it refuses
+ * duplicate keys, which runc (Go's encoding/json) would merge, the later over the earlier. */
+static struct jr_doc *parse_doc(const char *buf, size_t len, const char *what, struct oih_error *err)
 {
-        if (len > (size_t)INT32_MAX)
-                return oih_err(err, "%s is too large", what);
-        json_tokener *tok = json_tokener_new_ex(JSON_DEPTH);
-        if (tok == NULL)
-                return oih_err_errno(err, ENOMEM, "cannot parse %s", what);
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        json_object *obj = json_tokener_parse_ex(tok, buf, (int)len);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        size_t off = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-        if (obj == NULL && jerr == json_tokener_continue)
-                return oih_err(err, "%s: unexpected end of input", what);
-        if (obj == NULL)
-                return oih_err(err, "%s: invalid JSON at byte %zu: %s", what, off,
-                               json_tokener_error_desc(jerr));
-        for (; off < len; off++) {
-                /* not strchr(): it would take a NUL byte for whitespace */
-                if (buf[off] != ' ' && buf[off] != '\t' && buf[off] != '\r' && buf[off] != '\n') {
-                        json_object_put(obj);
-                        return oih_err(err, "%s: trailing data at byte %zu", what, off);
+        char why[160];
+        size_t at;
+        struct jr_doc *doc = jr_parse(buf, len, JSON_DEPTH, &at, why, sizeof(why));
+        if (doc == NULL) {
+                if (at >= len)
+                        oih_err(err, "%s: unexpected end of input", what);
+                else if (strncmp(why, "duplicate key", 13) == 0)
+                        oih_err(err, "%s: byte %zu: %s", what, at, why);
+                else if (strncmp(why, "unexpected text after", 21) == 0)
+                        oih_err(err, "%s: trailing data at byte %zu", what, at);
+                else
+                        oih_err(err, "%s: invalid JSON at byte %zu: %s", what, at, why);
+                return NULL;
+        }
+        if (jr_root(doc)->type != JR_OBJECT) {
+                jr_free(doc);
+                oih_err(err, "%s: not a JSON object", what);
+                return NULL;
+        }
+        return doc;
+}
+
+/* Go's encoding/json gives a struct field the value of a key that equals its name ignoring
+ * case, where 'ſ' (U+017F) counts as 's' and the Kelvin sign (U+212A) as 'k'. FIELD is
+ * lowercase ASCII. */
+static bool go_fold_eq(const char *field, const char *key)
+{
+        for (; *field != '\0'; field++) {
+                unsigned char k = (unsigned char)*key;
+                if (k >= 'A' && k <= 'Z')
+                        k = (unsigned char)(k - 'A' + 'a');
+                if (k == (unsigned char)*field) {
+                        key++;
+                } else if (*field == 's' && strncmp(key, "\xc5\xbf", 2) == 0) {
+                        key += 2;
+                } else if (*field == 'k' && strncmp(key, "\xe2\x84\xaa", 3) == 0) {
+                        key += 3;
+                } else {
+                        return false;
                 }
         }
-        if (!json_object_is_type(obj, json_type_object)) {
-                json_object_put(obj);
-                return oih_err(err, "%s: not a JSON object", what);
+        return *key == '\0';
+}
+
+/* runc would read a key spelled "Process" (or "proceſs") as "process": refuse every key of O
+ * that differs only so from one of FIELDS, since the hook would not see it. */
+static int check_keys(const struct jr_value *o, const char *what, const char *where,
+                      const char *const *fields, struct oih_error *err)
+{
+        for (uint32_t i = 0; i < o->len; i++) {
+                const char *key = o->members[i].key;
+                for (const char *const *f = fields; *f != NULL; f++) {
+                        if (strcmp(key, *f) == 0)
+                                break;
+                        if (go_fold_eq(*f, key))
+                                return oih_err(err, "%s: %s: key \"%.64s\" differs from \"%s\" only by case "
+                                                    "(runc would read it as \"%s\"); write \"%s\"",
+                                               what, where, key, *f, *f, *f);
+                }
         }
-        *ret = obj;
+        return 0;
+}
+
+/* The member KEY of O when it is an object, NULL when absent or null (as Go reads a null
+ * pointer); anything else is an error. */
+static int get_object(const struct jr_value *o, const char *key, const char *what, const char *where,
+                      const struct jr_value **ret, struct oih_error *err)
+{
+        const struct jr_value *v = jr_get(o, key);
+        *ret = NULL;
+        if (v == NULL || v->type == JR_NULL)
+                return 0;
+        if (v->type != JR_OBJECT)
+                return oih_err(err, "%s: %s is not an object", what, where);
+        *ret = v;
         return 0;
 }
 
@@ -89,72 +139,64 @@ void oih_state_clear(struct oih_state *s)
         s->pid = -1;
 }
 
-/* JSON allows "\u0000" in a string; C strings would silently end there ("deny\u0000x" would
- * name the policy "deny"). */
-static bool has_nul(json_object *v)
-{
-        return strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v);
-}
-
 int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct oih_error *err)
 {
-        json_object *root, *v, *ann;
+        static const char *const fields[] = { "id", "bundle", "pid", "annotations", NULL };
+        const struct jr_value *v, *ann;
         struct oih_state s = { .pid = -1 };
-        if (parse_json(buf, len, "state", &root, err) < 0)
+        /* jsonr refuses "\u0000" in a string: a C string would end there ("deny\u0000x" would
+         * name the policy "deny") */
+        struct jr_doc *doc = parse_doc(buf, len, "state", err);
+        if (doc == NULL)
                 return -1;
+        const struct jr_value *root = jr_root(doc);
+        if (check_keys(root, "state", "(top level)", fields, err) < 0)
+                goto fail;
 
-        if (!json_object_object_get_ex(root, "id", &v) || !json_object_is_type(v, json_type_string)
-            || !printable_id(json_object_get_string(v)) || has_nul(v)) {
+        if ((v = jr_get(root, "id")) == NULL || v->type != JR_STRING || !printable_id(v->s)) {
                 oih_err(err, "state: \"id\" is missing or not a printable string");
                 goto fail;
         }
-        s.id = strdup(json_object_get_string(v));
+        s.id = strdup(v->s);
 
-        if (!json_object_object_get_ex(root, "bundle", &v)
-            || !json_object_is_type(v, json_type_string)
-            || json_object_get_string(v)[0] != '/' || has_nul(v)) {
+        if ((v = jr_get(root, "bundle")) == NULL || v->type != JR_STRING || v->s[0] != '/') {
                 oih_err(err, "state: \"bundle\" is missing or not an absolute path");
                 goto fail;
         }
-        s.bundle = strdup(json_object_get_string(v));
+        s.bundle = strdup(v->s);
 
-        if (json_object_object_get_ex(root, "pid", &v)) {
-                if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0
-                    || json_object_get_int64(v) > INT32_MAX) {
+        if ((v = jr_get(root, "pid")) != NULL) {
+                if (v->type != JR_INT || v->i < 0 || v->i > INT32_MAX) {
                         oih_err(err, "state: \"pid\" is not a process id");
                         goto fail;
                 }
-                s.pid = (long)json_object_get_int64(v);
+                s.pid = (long)v->i;
         }
 
-        if (json_object_object_get_ex(root, "annotations", &ann)) {
-                if (!json_object_is_type(ann, json_type_object)) {
+        if ((ann = jr_get(root, "annotations")) != NULL && ann->type != JR_NULL) {
+                if (ann->type != JR_OBJECT) {
                         oih_err(err, "state: \"annotations\" is not an object");
                         goto fail;
                 }
-                if (json_object_object_get_ex(ann, OIH_ANNOTATION, &v)) {
-                        if (!json_object_is_type(v, json_type_string)) {
+                if ((v = jr_get(ann, OIH_ANNOTATION)) != NULL) {
+                        if (v->type != JR_STRING) {
                                 oih_err(err, "state: annotation %s is not a string", OIH_ANNOTATION);
                                 goto fail;
                         }
-                        if (has_nul(v)) {
-                                oih_err(err, "state: annotation %s contains a NUL byte", OIH_ANNOTATION);
-                                goto fail;
-                        }
-                        s.policy = strdup(json_object_get_string(v));
+                        s.policy = strdup(v->s);
                         if (s.policy == NULL)
                                 goto nomem;
                 }
         }
         if (s.id == NULL || s.bundle == NULL)
                 goto nomem;
-        json_object_put(root);
+        jr_free(doc);
         *ret = s;
         return 0;
 nomem:
         oih_err_errno(err, ENOMEM, "state");
 fail:
-        json_object_put(root);
+        jr_free(doc);
         oih_state_clear(&s);
         return -1;
 }
@@ -176,80 +218,170 @@ void oih_netcfg_clear(struct oih_netcfg *c)
         memset(c, 0, sizeof(*c));
 }
 
-static const char *const cap_sets[] = {
-        "bounding", "effective", "inheritable", "permitted", "ambient",
+static const char *const set_names[OIH_NSETS] = {
+        [OIH_SET_BOUNDING] = "bounding", [OIH_SET_EFFECTIVE] = "effective",
+        [OIH_SET_INHERITABLE] = "inheritable", [OIH_SET_PERMITTED] = "permitted",
+        [OIH_SET_AMBIENT] = "ambient",
 };
+
+enum cap_when { CAP_ALWAYS, CAP_WITH_SHARED_PIDNS, CAP_WITH_BPF };
+
+/* docs/security.md, "Capabilities", says why each is here and why others are not. */
+static const struct {
+        const char *name;
+        enum cap_when when;
+        const char *why;
+} caps[OIH_NCAPS] = {
+        [OIH_CAP_NET_ADMIN] = { "NET_ADMIN", CAP_ALWAYS, "it can rewrite or flush its own rules" },
+        [OIH_CAP_NET_RAW] = { "NET_RAW", CAP_ALWAYS,
+                              "it can send packets no iptables rule sees (AF_PACKET)" },
+        [OIH_CAP_SYS_ADMIN] = { "SYS_ADMIN", CAP_ALWAYS,
+                                "it can enter another network namespace (setns), mount and load BPF" },
+        [OIH_CAP_SYS_MODULE] = { "SYS_MODULE", CAP_ALWAYS, "it can load kernel modules" },
+        [OIH_CAP_SYS_RAWIO] = { "SYS_RAWIO", CAP_ALWAYS,
+                                "it can drive hardware directly (I/O ports), below every filter" },
+        [OIH_CAP_DAC_READ_SEARCH] = { "DAC_READ_SEARCH", CAP_ALWAYS,
+                                      "it can open the host's files by handle (open_by_handle_at) and so run "
+                                      "code outside the container" },
+        [OIH_CAP_BPF] = { "BPF", CAP_ALWAYS, "it can load BPF programs into the kernel" },
+        [OIH_CAP_PERFMON] = { "PERFMON", CAP_WITH_BPF,
+                              "with CAP_BPF it can attach programs to every process of the machine" },
+        [OIH_CAP_SYS_PTRACE] = { "SYS_PTRACE", CAP_WITH_SHARED_PIDNS,
+                                 "it shares a PID namespace (--pid host, --pid container:) and can "
+                                 "take over a process of another network namespace" },
+};
+
+const char *oih_cap_name(enum oih_cap c)
+{
+        return caps[c].name;
+}
+
+int oih_cap_lookup(const char *name)
+{
+        if (strncmp(name, "CAP_", 4) == 0)
+                name += 4;
+        for (int i = 0; i < OIH_NCAPS; i++)
+                if (strcmp(name, caps[i].name) == 0)
+                        return i;
+        return -1;
+}
+
+/* The entry of a capability as config.json names it. runc knows only "CAP_NET_RAW"; other
+ * spellings are matched too, so that no runtime's reading can give it unseen. */
+static int cap_lookup_loose(const char *name)
+{
+        if (strncasecmp(name, "CAP_", 4) == 0)
+                name += 4;
+        for (int i = 0; i < OIH_NCAPS; i++)
+                if (strcasecmp(name, caps[i].name) == 0)
+                        return i;
+        return -1;
+}
+
+static int parse_namespaces(const struct jr_value *lnx, struct oih_netcfg *c, struct oih_error *err)
+{
+        static const char *const ns_fields[] = { "type", "path", NULL };
+        const struct jr_value *nss = jr_get(lnx, "namespaces");
+        bool pidns = false;
+        /* No "namespaces": the container shares all of the host's. */
+        c->pidns_shared = true;
+        if (nss == NULL || nss->type == JR_NULL)
+                return 0;
+        if (nss->type != JR_ARRAY)
+                return oih_err(err, "config.json: linux.namespaces is not an array");
+        for (uint32_t i = 0; i < nss->len; i++) {
+                const struct jr_value *ns = &nss->items[i], *type, *path;
+                char where[64];
+                snprintf(where, sizeof(where), "linux.namespaces[%u]", i);
+                if (ns->type != JR_OBJECT)
+                        return oih_err(err, "config.json: %s is not an object", where);
+                if (check_keys(ns, "config.json", where, ns_fields, err) < 0)
+                        return -1;
+                if ((type = jr_get(ns, "type")) == NULL || type->type != JR_STRING)
+                        return oih_err(err, "config.json: %s.type is not a string", where);
+                path = jr_get(ns, "path");
+                if (path != NULL && path->type != JR_STRING && path->type != JR_NULL)
+                        return oih_err(err, "config.json: %s.path is not a string", where);
+                /* An empty path means a new namespace (runtime-spec). */
+                const char *p = path != NULL && path->type == JR_STRING ? path->s : "";
+                bool is_net = strcmp(type->s, "network") == 0;
+                if (!is_net && strcmp(type->s, "pid") != 0)
+                        continue;
+                if (is_net ? c->netns : pidns)
+                        return oih_err(err, "config.json: two %s namespaces", type->s);
+                if (!is_net) {
+                        pidns = true;
+                        c->pidns_shared = p[0] != '\0';
+                        continue;
+                }
+                c->netns = true;
+                if (p[0] != '\0' && (c->netns_path = strdup(p)) == NULL)
+                        return oih_err_errno(err, ENOMEM, "config.json");
+        }
+        return 0;
+}
+
+static int parse_caps(const struct jr_value *proc, struct oih_netcfg *c, struct oih_error *err)
+{
+        static const char *const proc_fields[] = { "capabilities", NULL };
+        const struct jr_value *capo;
+        if (check_keys(proc, "config.json", "process", proc_fields, err) < 0 ||
+            get_object(proc, "capabilities", "config.json", "process.capabilities", &capo, err) < 0)
+                return -1;
+        if (capo == NULL)
+                return 0;
+        const char *set_fields[OIH_NSETS + 1] = { NULL };
+        memcpy(set_fields, set_names, sizeof(set_names));
+        if (check_keys(capo, "config.json", "process.capabilities", set_fields, err) < 0)
+                return -1;
+        for (int s = 0; s < OIH_NSETS; s++) {
+                const struct jr_value *set = jr_get(capo, set_names[s]);
+                if (set == NULL || set->type == JR_NULL)
+                        continue;
+                if (set->type != JR_ARRAY)
+                        return oih_err(err, "config.json: process.capabilities.%s is not an array",
+                                       set_names[s]);
+                for (uint32_t i = 0; i < set->len; i++) {
+                        if (set->items[i].type != JR_STRING)
+                                return oih_err(err, "config.json: process.capabilities.%s[%u] is not a string",
+                                               set_names[s], i);
+                        int k = cap_lookup_loose(set->items[i].s);
+                        if (k >= 0)
+                                c->caps[s] |= OIH_CAPBIT(k);
+                }
+        }
+        return 0;
+}
 
 int oih_config_parse(const char *buf, size_t len, struct oih_netcfg *ret, struct oih_error *err)
 {
-        json_object *root, *lnx, *nss, *proc, *caps, *v;
-        struct oih_netcfg c = { 0 };
-        if (parse_json(buf, len, "config.json", &root, err) < 0)
+        static const char *const root_fields[] = { "process", "linux", NULL };
+        static const char *const linux_fields[] = { "namespaces", NULL };
+        const struct jr_value *lnx, *proc;
+        struct oih_netcfg c = { .pidns_shared = true };
+        struct jr_doc *doc = parse_doc(buf, len, "config.json", err);
+        if (doc == NULL)
                 return -1;
-
-        /* No "linux" or no "namespaces": the container shares all of the host's. */
-        if (json_object_object_get_ex(root, "linux", &lnx)
-            && json_object_object_get_ex(lnx, "namespaces", &nss)) {
-                if (!json_object_is_type(nss, json_type_array)) {
-                        oih_err(err, "config.json: linux.namespaces is not an array");
-                        goto fail;
-                }
-                for (size_t i = 0; i < json_object_array_length(nss); i++) {
-                        json_object *ns = json_object_array_get_idx(nss, i);
-                        if (!json_object_object_get_ex(ns, "type", &v)
-                            || !json_object_is_type(v, json_type_string)
-                            || strcmp(json_object_get_string(v), "network") != 0)
-                                continue;
-                        if (c.netns) {
-                                oih_err(err, "config.json: two network namespaces");
-                                goto fail;
-                        }
-                        c.netns = true;
-                        if (json_object_object_get_ex(ns, "path", &v)) {
-                                if (!json_object_is_type(v, json_type_string)) {
-                                        oih_err(err, "config.json: network namespace path is not a string");
-                                        goto fail;
-                                }
-                                /* An empty path means a new namespace (runtime-spec). */
-                                if (json_object_get_string(v)[0] != '\0') {
-                                        c.netns_path = strdup(json_object_get_string(v));
-                                        if (c.netns_path == NULL) {
-                                                oih_err_errno(err, ENOMEM, "config.json");
-                                                goto fail;
-                                        }
-                                }
-                        }
-                }
+        const struct jr_value *root = jr_root(doc);
+        int r = check_keys(root, "config.json", "(top level)", root_fields, err);
+        if (r == 0)
+                r = get_object(root, "linux", "config.json", "linux", &lnx, err);
+        if (r == 0 && lnx != NULL) {
+                r = check_keys(lnx, "config.json", "linux", linux_fields, err);
+                if (r == 0)
+                        r = parse_namespaces(lnx, &c, err);
         }
-
-        if (json_object_object_get_ex(root, "process", &proc)
-            && json_object_object_get_ex(proc, "capabilities", &caps)) {
-                for (size_t s = 0; s < sizeof(cap_sets) / sizeof(cap_sets[0]) && !c.net_admin; s++) {
-                        json_object *set;
-                        if (!json_object_object_get_ex(caps, cap_sets[s], &set))
-                                continue;
-                        if (!json_object_is_type(set, json_type_array)) {
-                                oih_err(err, "config.json: process.capabilities.%s is not an array",
-                                        cap_sets[s]);
-                                goto fail;
-                        }
-                        for (size_t i = 0; i < json_object_array_length(set); i++) {
-                                v = json_object_array_get_idx(set, i);
-                                if (json_object_is_type(v, json_type_string)
-                                    && strcmp(json_object_get_string(v), "CAP_NET_ADMIN") == 0) {
-                                        c.net_admin = cap_sets[s];
-                                        break;
-                                }
-                        }
-                }
+        if (r == 0)
+                r = get_object(root, "process", "config.json", "process", &proc, err);
+        if (r == 0 && proc != NULL)
+                r = parse_caps(proc, &c, err);
+        jr_free(doc);
+        if (r < 0) {
+                oih_netcfg_clear(&c);
+                return -1;
         }
-        json_object_put(root);
         *ret = c;
         return 0;
-fail:
-        json_object_put(root);
-        oih_netcfg_clear(&c);
-        return -1;
 }
 
 int oih_config_load(const char *bundle, struct oih_netcfg *ret, struct oih_error *err)
@@ -275,15 +407,30 @@ int oih_config_load(const char *bundle, struct oih_netcfg *ret, struct oih_error
         return r;
 }
 
-int oih_netcfg_check(const struct oih_netcfg *c, struct oih_error *err)
+int oih_netcfg_check(const struct oih_netcfg *c, unsigned allowed, struct oih_error *err)
 {
         if (!c->netns)
                 return oih_err(err, "the container shares the host's network namespace "
                                     "(--network host); refusing to firewall the host");
-        if (c->net_admin)
-                return oih_err(err, "the container keeps CAP_NET_ADMIN (%s set; --cap-add NET_ADMIN "
-                                    "or --privileged) and could rewrite its rules",
-                               c->net_admin);
+        unsigned any = 0;
+        for (int s = 0; s < OIH_NSETS; s++)
+                any |= c->caps[s];
+        for (int k = 0; k < OIH_NCAPS; k++) {
+                if (allowed & OIH_CAPBIT(k))
+                        continue;
+                if ((caps[k].when == CAP_WITH_SHARED_PIDNS && !c->pidns_shared) ||
+                    (caps[k].when == CAP_WITH_BPF && !(any & OIH_CAPBIT(OIH_CAP_BPF))))
+                        continue;
+                for (int s = 0; s < OIH_NSETS; s++) {
+                        if (!(c->caps[s] & OIH_CAPBIT(k)))
+                                continue;
+                        return oih_err(err, "container has CAP_%s (%s set): %s; start it with --cap-drop %s%s",
+                                       caps[k].name, set_names[s], caps[k].why, caps[k].name,
+                                       caps[k].when == CAP_WITH_SHARED_PIDNS
+                                               ? " or with a PID namespace of its own"
+                                               : " (and without --privileged)");
+                }
+        }
         return 0;
 }
 
@@ -306,6 +453,38 @@ int oih_policy_name_check(const char *name, struct oih_error *err)
                 return oih_err(err, "invalid policy name \"%s\": it must not start with '.' or "
                                     "contain \"..\"", name);
         return 0;
+}
+
+int oih_policy_choose(const char *annotation, const char *default_policy, const char *const *selectable,
+                      size_t nselectable, const char **ret, struct oih_error *err)
+{
+        if (annotation == NULL) {
+                if (default_policy == NULL)
+                        return oih_err(err, "no annotation %s and no --default-policy", OIH_ANNOTATION);
+                *ret = default_policy;
+                return 0;
+        }
+        if (oih_policy_name_check(annotation, err) < 0)
+                return -1;
+        bool open_choice = default_policy == NULL && nselectable == 0;
+        bool listed = default_policy != NULL && strcmp(annotation, default_policy) == 0;
+        for (size_t i = 0; i < nselectable && !listed; i++)
+                listed = strcmp(annotation, selectable[i]) == 0;
+        if (open_choice || listed) {
+                *ret = annotation;
+                return 0;
+        }
+        char allowed[512] = "";
+        size_t used = 0;
+        if (default_policy != NULL)
+                used += (size_t)snprintf(allowed, sizeof(allowed), "%s (the default)", default_policy);
+        for (size_t i = 0; i < nselectable && used < sizeof(allowed); i++)
+                used += (size_t)snprintf(allowed + used, sizeof(allowed) - used, "%s%s", used ? ", " : "",
+                                         selectable[i]);
+        return oih_err(err, "annotation %s=%s names a policy that is not selectable here (an image's "
+                            "annotations count too); it may name only %s: add --selectable %s to the "
+                            "hooks.d file to allow it",
+                       OIH_ANNOTATION, annotation, allowed, annotation);
 }
 
 /* Someone other than the owner and root could change what this file or directory holds. */

@@ -1,8 +1,9 @@
 /* A strict JSON reader for policy files: RFC 8259 only (no comments, no trailing commas),
  * valid UTF-8, bounded depth, duplicate keys refused. The tree lives in one arena that
  * jr_free releases at once. It exists because building json-c's tree was 85% of the time
- * of reading a large policy (docs/benchmarks.md); json-c still reads the small inputs (the
- * OCI state, config.json) and writes every JSON we print. */
+ * of reading a large policy (docs/benchmarks.md). The hook reads the OCI state and config.json
+ * with it too, since refusing duplicate keys matters there as much; json-c writes every JSON we
+ * print. */
 #pragma once
 
 #include <stdbool.h>

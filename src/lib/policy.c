@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hook.h"
 #include "tables.h"
 
 struct parser {
@@ -1301,6 +1302,38 @@ static int count_entry(const struct oih_entry *e, void *ctx)
 
 /* ---- top level ---- */
 
+/* Capabilities the hook refuses unless the policy accepts them: each one is a way around the
+ * policy (docs/security.md), so each must be named; a name the hook does not refuse is an
+ * error rather than a silent no-op. */
+static int parse_allow_caps(struct parser *ps, const struct jr_value *o)
+{
+        if (expect_type(ps, "allow_capabilities", o, JR_ARRAY, "an array of capability names") < 0)
+                return -1;
+        int ret = 0;
+        for (uint32_t i = 0; i < o->len; i++) {
+                char path[PATHLEN];
+                const char *name;
+                path_index(path, "allow_capabilities", i);
+                if (get_string(ps, path, &o->items[i], 64, &name) < 0) {
+                        ret = -1;
+                        continue;
+                }
+                int k = oih_cap_lookup(name);
+                if (k < 0) {
+                        char known[256] = "";
+                        for (int j = 0; j < OIH_NCAPS; j++)
+                                snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+                                         j ? ", " : "", oih_cap_name((enum oih_cap)j));
+                        ret = perr(ps, path, "\"%s\" is not a capability the hook refuses (%s)", name, known);
+                } else if (ps->p->allow_caps & OIH_CAPBIT(k)) {
+                        ret = perr(ps, path, "%s is listed twice", oih_cap_name((enum oih_cap)k));
+                } else {
+                        ps->p->allow_caps |= OIH_CAPBIT(k);
+                }
+        }
+        return ret;
+}
+
 static int parse_top(struct parser *ps, const struct jr_value *root)
 {
         struct oih_policy *p = ps->p;
@@ -1319,11 +1352,14 @@ static int parse_top(struct parser *ps, const struct jr_value *root)
                         chains = val;
                 else if (strcmp(key, "policy") == 0)
                         policy = val;
-                else if (strcmp(key, "description") == 0) {
+                else if (strcmp(key, "allow_capabilities") == 0) {
+                        if (parse_allow_caps(ps, val) < 0)
+                                ret = -1;
+                } else if (strcmp(key, "description") == 0) {
                         if (expect_type(ps, "description", val, JR_STRING, "a string") < 0)
                                 ret = -1;
                 } else
-                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules)", key);
+                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules, allow_capabilities)", key);
         }
         if (version == NULL)
                 return perr(ps, "version", "missing: this file must say \"version\": 1");

@@ -112,6 +112,7 @@ struct oih_policy {
         unsigned nchains;
         struct oih_rule *rules;
         unsigned nrules;
+        unsigned allow_caps;    /* "allow_capabilities": OIH_CAPBIT of hook.h's enum oih_cap */
 };
 
 /* Parses and validates a policy. NAME is used in messages. On failure every error found is in

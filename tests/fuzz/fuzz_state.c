@@ -29,9 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         oih_error_init(&err);
         if (oih_config_parse((const char *)data, size, &cfg, &err) == 0) {
-                int r = oih_netcfg_check(&cfg, &err);
-                /* Fail closed: no network namespace or CAP_NET_ADMIN kept is always refused. */
-                if (r == 0 && (!cfg.netns || cfg.net_admin))
+                int r = oih_netcfg_check(&cfg, 0, &err);
+                /* Fail closed: no network namespace, or CAP_NET_ADMIN or CAP_NET_RAW in any set, is
+                 * always refused when the policy accepts no capability. */
+                unsigned any = 0;
+                for (int s = 0; s < OIH_NSETS; s++)
+                        any |= cfg.caps[s];
+                if (r == 0 && (!cfg.netns || (any & (OIH_CAPBIT(OIH_CAP_NET_ADMIN) | OIH_CAPBIT(OIH_CAP_NET_RAW)))))
                         abort();
                 oih_netcfg_clear(&cfg);
         } else if (err.n == 0) {
