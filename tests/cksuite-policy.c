@@ -74,7 +74,22 @@ static const struct {
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"icmp_type\": 8}]}", "t.json: rules[0].icmp_type: icmp_type needs protocol icmp or icmpv6" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"in_interface\": \"a-very-long-interface\"}]}",
           "t.json: rules[0].in_interface: interface name \"a-very-long-interface\" must be 1 to 15 characters" },
-        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"in_interface\": \"et+h\"}]}", "t.json: rules[0].in_interface: invalid interface name \"et+h\"" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"in_interface\": \"et+h\"}]}",
+          "t.json: rules[0].in_interface: invalid interface name \"et+h\": '+' is a wildcard only at the end" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"in_interface\": \"!eth0\", \"target\": \"DROP\"}]}",
+          "t.json: rules[0].in_interface: interface name \"!eth0\" starts with '!', which iptables takes literally; negate with {\"not\": \"eth0\"}" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"out_interface\": {\"not\": \"!lo\"}}]}",
+          "t.json: rules[0].out_interface: interface name \"!lo\" starts with '!'" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"out_interface\": \"eth0:1\"}]}",
+          "t.json: rules[0].out_interface: invalid interface name \"eth0:1\": ':' is not allowed" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"..\"}]}",
+          "t.json: rules[0].in_interface: invalid interface name \"..\": no interface can have that name" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"a b\"}]}",
+          "t.json: rules[0].in_interface: invalid interface name \"a b\": ' ' is not allowed" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"a\\\\b\"}]}",
+          "t.json: rules[0].in_interface: invalid interface name \"a\\b\": '\\' is not allowed" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"veth0123456789ab+\"}]}",
+          "t.json: rules[0].in_interface: interface name \"veth0123456789ab+\" must be 1 to 15 characters" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"in_interface\": \"eth0\"}]}", "t.json: rules[0]: in_interface cannot be used in OUTPUT" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"ctstate\": [\"NEW\", \"OLD\"]}]}",
           "t.json: rules[0].ctstate[1]: unknown state \"OLD\"" },
@@ -87,6 +102,14 @@ static const struct {
           "t.json: rules[0].limit.rate: rate \"5/fortnight\": unknown unit" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"5/second\", \"burst\": 0}}]}",
           "t.json: rules[0].limit.burst: burst must be at least 1" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"1/day\"}}]}",
+          "t.json: rules[0].limit: rate \"1/day\" with burst 5 is more than the kernel's limit match can count (rate x burst overflows); the largest burst for this rate is 1" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"2/day\", \"burst\": 3}}]}",
+          "t.json: rules[0].limit.burst: rate \"2/day\" with burst 3 is more than the kernel's limit match can count (rate x burst overflows); the largest burst for this rate is 2" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"1/h\", \"burst\": 32}}]}",
+          "t.json: rules[0].limit.burst: rate \"1/h\" with burst 32 is more than the kernel's limit match can count (rate x burst overflows); the largest burst for this rate is 31" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"1/minute\", \"burst\": 1865}}]}",
+          "t.json: rules[0].limit.burst: rate \"1/minute\" with burst 1865 is more than the kernel's limit match can count (rate x burst overflows); the largest burst for this rate is 1864" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"nowhere\"}]}", "t.json: rules[0]: target \"nowhere\": no such chain" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"nowhere\", \"target\": \"DROP\"}]}", "t.json: rules[0]: chain \"nowhere\" is not declared in \"chains\"" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"goto\": \"ACCEPT\"}]}", "t.json: rules[0].goto: goto needs a user-defined chain, not ACCEPT" },
@@ -256,6 +279,24 @@ START_TEST(test_reject_with_pins_no_family)
 }
 END_TEST
 
+/* What iptables and the kernel accept as interface names, less what misleads. */
+START_TEST(test_interface_names_accepted)
+{
+        struct oih_policy *p = parse_ok(
+                "{\"version\": 1, \"rules\": ["
+                "{\"chain\": \"FORWARD\", \"in_interface\": \"veth0123456789a\", \"out_interface\": \"+\"},"
+                "{\"chain\": \"FORWARD\", \"in_interface\": {\"not\": \"eth+\"}, \"out_interface\": \"a!b.c-d_e@f\"},"
+                "{\"chain\": \"FORWARD\", \"in_interface\": \"...\"}]}");
+        ck_assert_str_eq(p->rules[0].iniface, "veth0123456789a");
+        ck_assert_str_eq(p->rules[0].outiface, "+");
+        ck_assert_str_eq(p->rules[1].iniface, "eth+");
+        ck_assert(p->rules[1].iniface_inv);
+        ck_assert_str_eq(p->rules[1].outiface, "a!b.c-d_e@f");
+        ck_assert_str_eq(p->rules[2].iniface, "...");
+        oih_policy_free(p);
+}
+END_TEST
+
 START_TEST(test_host_bits_are_cleared)
 {
         struct oih_policy *p = parse_ok("{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"source\": \"192.0.2.77/26\"}]}");
@@ -298,6 +339,7 @@ Suite *policy_suite(void)
         tcase_add_test(tc, test_negation_pins_no_family);
         tcase_add_test(tc, test_reject_with_pins_no_family);
         tcase_add_test(tc, test_host_bits_are_cleared);
+        tcase_add_test(tc, test_interface_names_accepted);
         suite_add_tcase(s, tc);
         return s;
 }

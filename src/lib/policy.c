@@ -469,10 +469,21 @@ static int parse_iface(struct parser *ps, const char *path, const struct jr_valu
         size_t len = strlen(s);
         if (len == 0 || len > 15)
                 return perr(ps, path, "interface name \"%s\" must be 1 to 15 characters", s);
-        for (size_t i = 0; i < len; i++)
-                if (s[i] == ' ' || s[i] == '/' || s[i] == '"' || s[i] == '\'' || s[i] == '\\' ||
-                    (s[i] == '+' && i != len - 1))
-                        return perr(ps, path, "invalid interface name \"%s\"", s);
+        /* Names that read as something they are not: iptables takes a leading '!' literally
+         * and '+' as a wildcard only at the end; the kernel gives no interface a name with
+         * white space, '/' or ':', or "." or "..", so a rule with one never matches. Quotes
+         * and backslashes would change how iptables-restore reads the name back. */
+        if (s[0] == '!')
+                return perr(ps, path, "interface name \"%s\" starts with '!', which iptables takes literally; "
+                            "negate with {\"not\": \"%s\"}", s, s + 1);
+        if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return perr(ps, path, "invalid interface name \"%s\": no interface can have that name", s);
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '+' && i != len - 1)
+                        return perr(ps, path, "invalid interface name \"%s\": '+' is a wildcard only at the end", s);
+                if (strchr(" /:\"'\\", s[i]))
+                        return perr(ps, path, "invalid interface name \"%s\": '%c' is not allowed", s, s[i]);
+        }
         strcpy(name, s);
         return 0;
 }
@@ -572,6 +583,27 @@ static const struct {
 } rate_aliases[] = { { "sec", "second" }, { "s", "second" }, { "min", "minute" }, { "m", "minute" },
                      { "h", "hour" }, { "d", "day" } };
 
+/* Whether the kernel's limit match takes AVG and BURST as they are. Its checkentry computes
+ * user2credits(avg * burst) in 32 bits and refuses a result below user2credits(avg); a product
+ * that wraps but lands above is taken, with a credit cap that is not the burst asked for. Both
+ * depend on HZ (CREDITS_PER_JIFFY is the largest power of two with HZ * CPJ * 86400 < 2^32), so
+ * every HZ a kernel may be built with is tried, in 64 bits, and any wrap refuses. */
+static bool limit_fits(uint32_t avg, uint32_t burst)
+{
+        static const uint64_t hzs[] = { 100, 250, 300, 1000 };
+        for (size_t i = 0; i < sizeof(hzs) / sizeof(hzs[0]); i++) {
+                uint64_t cpj = 1;
+                while (cpj * 2 <= UINT32_MAX / (hzs[i] * 86400))
+                        cpj *= 2;
+                uint64_t k = hzs[i] * cpj, user = (uint64_t)avg * burst;
+                /* user2credits divides first when multiplying first would overflow */
+                uint64_t credits = user > UINT32_MAX / k ? user / XT_LIMIT_SCALE * k : user * k / XT_LIMIT_SCALE;
+                if (user > UINT32_MAX || credits > UINT32_MAX)
+                        return false;
+        }
+        return true;
+}
+
 static int f_limit(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         struct parser *ps = c->ps;
@@ -620,6 +652,16 @@ static int f_limit(struct rule_ctx *c, const char *path, const struct jr_value *
                 if (b == 0)
                         return perr(ps, p, "burst must be at least 1");
                 c->r->limit_burst = (uint32_t)b;
+        }
+        if (!limit_fits(c->r->limit_avg, c->r->limit_burst)) {
+                uint32_t max = 1;
+                while (max + 1 < c->r->limit_burst && limit_fits(c->r->limit_avg, max + 1))
+                        max++;
+                if (!burst)
+                        path_fmt(p, "%s", path);
+                return perr(ps, p, "rate \"%s\" with burst %u is more than the kernel's limit match can count "
+                            "(rate x burst overflows); the largest burst for this rate is %u",
+                            s, c->r->limit_burst, max);
         }
         c->r->limit_set = true;
         return 0;
