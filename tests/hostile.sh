@@ -136,6 +136,16 @@ bad addrs1025 "1,025 addresses in one list" ' rules\[0\]\.source: 1025 addresses
 a4=$(for i in $(seq 0 511); do printf ',"198.51.%d.%d"' $((100 + i / 256)) $((i % 256)); done)
 rule "{ \"chain\": \"INPUT\", \"source\": [ ${a4#,} ], \"destination\": [ ${a4#,} ], \"target\": \"DROP\" }" | pol expands
 bad expands "lists expanding to 262,144 entries" ' rules: the address lists expand to more than 200000 IPv4 rules'
+rule '{ "chain": "INPUT", "limit": { "rate": "1/day" }, "target": "ACCEPT" }' | pol limit-day
+bad limit-day "a limit the kernel refuses (1/day, burst 5)" ' rules\[0\]\.limit: rate "1/day" with burst 5 .*the largest burst for this rate is 1$'
+rule '{ "chain": "INPUT", "in_interface": "!lo", "target": "ACCEPT" }' | pol bang-iface
+bad bang-iface "an interface name starting with !" ' rules\[0\]\.in_interface: interface name "!lo" starts with .!.'
+rule '{ "chain": "OUTPUT", "out_interface": "eth0:1", "target": "DROP" }' | pol colon-iface
+bad colon-iface "an interface name no interface can have" ' rules\[0\]\.out_interface: invalid interface name "eth0:1"'
+rule '{ "chain": "OUTPUT", "destination": "::ffff:198.51.100.1", "target": "DROP" }' | pol v4mapped
+bad v4mapped "an IPv4-mapped IPv6 address" ' rules\[0\]\.destination: .*IPv4-mapped.*; write 198\.51\.100\.1$'
+rule '{ "chain": "OUTPUT", "family": "ipv6", "destination": { "not": "198.51.100.1" }, "target": "ACCEPT" }' | pol neg-other
+bad neg-other "a negated address of a family the rule is not built for" ' rules\[0\]: destination: negated IPv4 address 198\.51\.100\.1 in a rule that is IPv6 only'
 
 ln -s "$P/not-json.json" "$P/symlink.json"
 refused "policy file: a symbolic link" "symlink\\.json: is a symbolic link" apply symlink
