@@ -31,7 +31,7 @@ static int failures;
 
 static void report(bool ok, const char *what, const char *detail, const char *fix)
 {
-        printf("%-4s %s: %s%s%s\n", ok ? "OK" : "FAIL", what, detail, ok || !fix ? "" : " -- fix: ", ok || !fix ? "" : fix);
+        oih_print_line(stdout, "%-4s %s: %s%s%s", ok ? "OK" : "FAIL", what, detail, ok || !fix ? "" : " -- fix: ", ok || !fix ? "" : fix);
         if (!ok)
                 failures++;
 }
@@ -255,7 +255,7 @@ static void check_hooks_dirs(char **dirs, size_t ndirs, struct rulesdirs *rd)
         if (found == 0)
                 report(false, "hooks.d", "no file there runs oci-iptables-hook", "make install, or scripts/install-rootless.sh and podman --hooks-dir");
         else
-                printf("     (looked in %s)\n", where);
+                oih_print_line(stdout, "     (looked in %s)", where);
 }
 
 static void check_rules_dir(const char *dir)

@@ -55,11 +55,10 @@ static void decision(int prio, const char *fmt, ...)
         vsnprintf(line, sizeof(line), fmt, ap);
         va_end(ap);
         /* One decision, one line: a policy's text quoted in an error must not forge another. */
-        for (char *c = line; *c != '\0'; c++)
-                if ((unsigned char)*c < ' ' || *c == 0x7f)
-                        *c = '?';
-        syslog(prio, "%s", line);
-        fprintf(stderr, "oci-iptables-hook: %s\n", line);
+        char safe[4 * sizeof(line)];
+        oih_escape(safe, sizeof(safe), line);
+        syslog(prio, "%s", safe);
+        oih_print_line(stderr, "oci-iptables-hook: %s", line);
 }
 
 static int refuse(const char *id, const struct oih_error *err)
@@ -107,14 +106,14 @@ static int parse_options(int argc, char **argv, struct options *o)
                         break;
                 case 's':
                         if (oih_stage_parse(optarg, &o->stage, &err) < 0) {
-                                fprintf(stderr, "oci-iptables-hook: hook: %s\n", oih_error_first(&err));
+                                oih_print_line(stderr, "oci-iptables-hook: hook: %s", oih_error_first(&err));
                                 return -1;
                         }
                         break;
                 case 'd':
                         if (oih_policy_name_check(optarg, &err) < 0) {
-                                fprintf(stderr, "oci-iptables-hook: hook: --default-policy: %s\n",
-                                        oih_error_first(&err));
+                                oih_print_line(stderr, "oci-iptables-hook: hook: --default-policy: %s",
+                                               oih_error_first(&err));
                                 return -1;
                         }
                         o->default_policy = optarg;
@@ -141,8 +140,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                 }
         }
         if (optind != argc) {
-                fprintf(stderr, "oci-iptables-hook: hook: unexpected argument \"%s\"\n%s", argv[optind],
-                        usage);
+                oih_print_line(stderr, "oci-iptables-hook: hook: unexpected argument \"%s\"", argv[optind]);
+                fputs(usage, stderr);
                 return -1;
         }
         if (o->ndirs == 0)

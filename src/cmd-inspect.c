@@ -122,8 +122,8 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                 unsigned changes = 0;
                 for (int f = 0; f < OIH_NFAMILIES; f++) {
                         char *a = render_text(in->want, (enum oih_family)f), *b = render_text(live, (enum oih_family)f);
-                        char la[300], lb[32];
-                        snprintf(la, sizeof(la), "%s (%s)", in->want_name, f ? "IPv6" : "IPv4");
+                        char la[300], lb[32], name[256];
+                        snprintf(la, sizeof(la), "%s (%s)", oih_escape(name, sizeof(name), in->want_name), f ? "IPv6" : "IPv4");
                         snprintf(lb, sizeof(lb), "live (%s)", f ? "IPv6" : "IPv4");
                         changes += a && b ? oih_diff_lines(a, b, la, lb, stdout) : 1;
                         free(a);
@@ -198,7 +198,7 @@ static int run(int argc, char **argv, bool verify)
                 status = EXIT_OK;
 out:
         for (int i = 0; i < err.n; i++)
-                fprintf(stderr, "oci-iptables-hook: %s: %s\n", cmd, err.msg[i]);
+                oih_print_line(stderr, "oci-iptables-hook: %s: %s", cmd, err.msg[i]);
         if (fd >= 0)
                 close(fd);
         oih_policy_free(want);

@@ -16,9 +16,10 @@
 
 static int usage(const char *msg, const char *arg)
 {
-        fprintf(stderr, "oci-iptables-hook: migrate: ");
-        fprintf(stderr, msg, arg);
-        fprintf(stderr, "\nUsage: oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n");
+        char what[OIH_ERR_LEN];
+        snprintf(what, sizeof(what), msg, arg);
+        oih_print_line(stderr, "oci-iptables-hook: migrate: %s", what);
+        fprintf(stderr, "Usage: oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n");
         return EXIT_USAGE;
 }
 
@@ -70,7 +71,7 @@ int cmd_migrate(int argc, char **argv)
         oih_error_init(&err);
         int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-                fprintf(stderr, "oci-iptables-hook: migrate: cannot open %s: %s\n", path, strerror(errno));
+                oih_print_line(stderr, "oci-iptables-hook: migrate: cannot open %s: %s", path, strerror(errno));
                 return EXIT_FAIL;
         }
         char *buf = NULL;
@@ -84,7 +85,7 @@ int cmd_migrate(int argc, char **argv)
         free(buf);
         if (r < 0) {
                 for (int i = 0; i < err.n; i++)
-                        fprintf(stderr, "%s\n", err.msg[i]);
+                        oih_print_line(stderr, "%s", err.msg[i]);
                 if (err.dropped)
                         fprintf(stderr, "(%d more errors not shown)\n", err.dropped);
                 return EXIT_FAIL;

@@ -44,16 +44,18 @@ static const char usage_text[] =
 
 static int usage_error(const char *fmt, const char *arg)
 {
-        fputs("oci-iptables-hook: ", stderr);
-        fprintf(stderr, fmt, arg);
-        fputs("\nTry 'oci-iptables-hook --help'.\n", stderr);
+        char what[OIH_ERR_LEN];
+        snprintf(what, sizeof(what), fmt, arg);
+        oih_print_line(stderr, "oci-iptables-hook: %s", what);
+        fputs("Try 'oci-iptables-hook --help'.\n", stderr);
         return EXIT_USAGE;
 }
 
-static void print_errors(const struct oih_error *err)
+/* PREFIX goes before the first message only. */
+static void print_errors(const char *prefix, const struct oih_error *err)
 {
         for (int i = 0; i < err->n; i++)
-                fprintf(stderr, "%s\n", err->msg[i]);
+                oih_print_line(stderr, "%s%s", i == 0 ? prefix : "", err->msg[i]);
         if (err->dropped)
                 fprintf(stderr, "(%d more errors not shown)\n", err->dropped);
 }
@@ -68,7 +70,7 @@ static int cmd_check(int argc, char **argv)
                 struct oih_policy *p = NULL;
                 oih_error_init(&err);
                 if (oih_policy_load(argv[i], &p, &err) < 0) {
-                        print_errors(&err);
+                        print_errors("", &err);
                         status = EXIT_FAIL;
                         continue;
                 }
@@ -99,7 +101,7 @@ static int cmd_show(int argc, char **argv)
         struct oih_policy *p = NULL;
         oih_error_init(&err);
         if (oih_policy_load(file, &p, &err) < 0) {
-                print_errors(&err);
+                print_errors("", &err);
                 return EXIT_FAIL;
         }
         for (int f = 0; f < OIH_NFAMILIES; f++) {
@@ -183,13 +185,14 @@ static int cmd_apply(int argc, char **argv)
                 fprintf(stderr, "oci-iptables-hook: timings: parse %.3f ms, compile %.3f ms, "
                         "commit %.3f ms, total %.3f ms\n", ms_between(&t[0], &t[1]),
                         ms_between(&t[1], &t[2]), ms_between(&t[2], &t[3]), ms_between(&t[0], &t[3]));
-        fprintf(stderr, "oci-iptables-hook: applied %s: %u IPv4 and %u IPv6 rules\n", file,
-                oih_ruleset_count(rs, OIH_IPV4), oih_ruleset_count(rs, OIH_IPV6));
+        oih_print_line(stderr, "oci-iptables-hook: applied %s: %u IPv4 and %u IPv6 rules", file,
+                       oih_ruleset_count(rs, OIH_IPV4), oih_ruleset_count(rs, OIH_IPV6));
         status = EXIT_OK;
 out:
         if (status == EXIT_FAIL) {
-                fprintf(stderr, "oci-iptables-hook: apply %s: ", file);
-                print_errors(&err);
+                char prefix[OIH_ERR_LEN];
+                snprintf(prefix, sizeof(prefix), "oci-iptables-hook: apply %s: ", file);
+                print_errors(prefix, &err);
         }
         if (fd >= 0)
                 close(fd);

@@ -56,6 +56,36 @@ START_TEST(test_ipv6_failure_puts_ipv4_back)
 }
 END_TEST
 
+/* The largest bursts check accepts for the slowest rates: the kernel's limit match takes them
+ * (a burst more is refused by check, cksuite-policy.c). */
+START_TEST(test_largest_limits_commit)
+{
+        ck_own_netns();
+        struct oih_policy *p = ck_parse(
+                "{\"version\": 1, \"rules\": ["
+                "{\"chain\": \"OUTPUT\", \"limit\": {\"rate\": \"1/day\", \"burst\": 1}},"
+                "{\"chain\": \"OUTPUT\", \"limit\": {\"rate\": \"2/day\", \"burst\": 2}},"
+                "{\"chain\": \"OUTPUT\", \"limit\": {\"rate\": \"1/hour\", \"burst\": 31}},"
+                "{\"chain\": \"OUTPUT\", \"limit\": {\"rate\": \"1/minute\", \"burst\": 1864}},"
+                "{\"chain\": \"OUTPUT\", \"limit\": {\"rate\": \"10000/day\", \"burst\": 10000}},"
+                "{\"chain\": \"OUTPUT\", \"limit\": {\"rate\": \"1/second\", \"burst\": 10000}}]}");
+        commit_ok(p);
+        const char *rules = "-A OUTPUT -m limit --limit 1/day --limit-burst 1\n"
+                            "-A OUTPUT -m limit --limit 2/day --limit-burst 2\n"
+                            "-A OUTPUT -m limit --limit 1/hour --limit-burst 31\n"
+                            "-A OUTPUT -m limit --limit 1/min --limit-burst 1864\n"
+                            "-A OUTPUT -m limit --limit 10000/day --limit-burst 10000\n"
+                            "-A OUTPUT -m limit --limit 1/sec --limit-burst 10000\n";
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                char *want;
+                ck_assert_int_ge(asprintf(&want, "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+                                                 ":OUTPUT ACCEPT [0:0]\n%sCOMMIT\n", rules), 0);
+                ck_assert_saved((enum oih_family)f, want);
+        }
+        oih_policy_free(p);
+}
+END_TEST
+
 START_TEST(test_commit_is_idempotent)
 {
         ck_own_netns();
@@ -122,6 +152,7 @@ Suite *commit_suite(void)
         TCase *tc = tcase_create("kernel");
         tcase_add_test(tc, test_ipv6_failure_puts_ipv4_back);
         tcase_add_test(tc, test_commit_is_idempotent);
+        tcase_add_test(tc, test_largest_limits_commit);
         tcase_add_test(tc, test_own_netns_is_recognised);
         suite_add_tcase(s, tc);
         tc = tcase_create("translate");

@@ -74,7 +74,22 @@ static const struct {
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"icmp_type\": 8}]}", "t.json: rules[0].icmp_type: icmp_type needs protocol icmp or icmpv6" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"in_interface\": \"a-very-long-interface\"}]}",
           "t.json: rules[0].in_interface: interface name \"a-very-long-interface\" must be 1 to 15 characters" },
-        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"in_interface\": \"et+h\"}]}", "t.json: rules[0].in_interface: invalid interface name \"et+h\"" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"in_interface\": \"et+h\"}]}",
+          "t.json: rules[0].in_interface: invalid interface name \"et+h\": '+' is a wildcard only at the end" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"in_interface\": \"!eth0\", \"target\": \"DROP\"}]}",
+          "t.json: rules[0].in_interface: interface name \"!eth0\" starts with '!', which iptables takes literally; negate with {\"not\": \"eth0\"}" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"out_interface\": {\"not\": \"!lo\"}}]}",
+          "t.json: rules[0].out_interface: interface name \"!lo\" starts with '!'" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"out_interface\": \"eth0:1\"}]}",
+          "t.json: rules[0].out_interface: invalid interface name \"eth0:1\": ':' is not allowed" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"..\"}]}",
+          "t.json: rules[0].in_interface: invalid interface name \"..\": no interface can have that name" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"a b\"}]}",
+          "t.json: rules[0].in_interface: invalid interface name \"a b\": ' ' is not allowed" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"a\\\\b\"}]}",
+          "t.json: rules[0].in_interface: invalid interface name \"a\\b\": '\\' is not allowed" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"veth0123456789ab+\"}]}",
+          "t.json: rules[0].in_interface: interface name \"veth0123456789ab+\" must be 1 to 15 characters" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"in_interface\": \"eth0\"}]}", "t.json: rules[0]: in_interface cannot be used in OUTPUT" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"ctstate\": [\"NEW\", \"OLD\"]}]}",
           "t.json: rules[0].ctstate[1]: unknown state \"OLD\"" },
@@ -87,6 +102,14 @@ static const struct {
           "t.json: rules[0].limit.rate: rate \"5/fortnight\": unknown unit" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"5/second\", \"burst\": 0}}]}",
           "t.json: rules[0].limit.burst: burst must be at least 1" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"1/day\"}}]}",
+          "t.json: rules[0].limit: rate \"1/day\" with burst 5 is more than the kernel's limit match can count (rate x burst overflows); the largest burst for this rate is 1" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"2/day\", \"burst\": 3}}]}",
+          "t.json: rules[0].limit.burst: rate \"2/day\" with burst 3 is more than the kernel's limit match can count (rate x burst overflows); the largest burst for this rate is 2" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"1/h\", \"burst\": 32}}]}",
+          "t.json: rules[0].limit.burst: rate \"1/h\" with burst 32 is more than the kernel's limit match can count (rate x burst overflows); the largest burst for this rate is 31" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"limit\": {\"rate\": \"1/minute\", \"burst\": 1865}}]}",
+          "t.json: rules[0].limit.burst: rate \"1/minute\" with burst 1865 is more than the kernel's limit match can count (rate x burst overflows); the largest burst for this rate is 1864" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"nowhere\"}]}", "t.json: rules[0]: target \"nowhere\": no such chain" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"nowhere\", \"target\": \"DROP\"}]}", "t.json: rules[0]: chain \"nowhere\" is not declared in \"chains\"" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"goto\": \"ACCEPT\"}]}", "t.json: rules[0].goto: goto needs a user-defined chain, not ACCEPT" },
@@ -104,7 +127,27 @@ static const struct {
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"REJECT\", \"reject_with\": \"go-away\"}]}",
           "t.json: rules[0].reject_with: unknown reject type \"go-away\"" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"source\": \"2001:db8::1\", \"target\": \"REJECT\", \"reject_with\": \"icmp-host-prohibited\"}]}",
-          "t.json: rules[0]: source: IPv6 address 2001:db8::1 in a rule that is IPv4 only (reject_with)" },
+          "t.json: rules[0]: reject_with \"icmp-host-prohibited\" is for IPv4 only, but the rule is IPv6 only (its source)" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"family\": \"ipv6\", \"target\": \"REJECT\", \"reject_with\": \"icmp-admin-prohibited\"}]}",
+          "t.json: rules[0]: reject_with \"icmp-admin-prohibited\" is for IPv4 only, but the rule is IPv6 only (\"family\" says so)" },
+        { "{\"version\": 1, \"chains\": [{\"name\": \"c\", \"family\": \"ipv6\"}], \"rules\": [{\"chain\": \"c\", \"target\": \"REJECT\", \"reject_with\": \"icmp-net-prohibited\"}]}",
+          "t.json: rules[0]: reject_with \"icmp-net-prohibited\" is for IPv4 only, but chain \"c\" exists for ipv6 only" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"family\": \"ipv6\", \"destination\": {\"not\": \"192.0.2.1\"}, \"target\": \"ACCEPT\"}]}",
+          "t.json: rules[0]: destination: negated IPv4 address 192.0.2.1 in a rule that is IPv6 only (\"family\" says so), where it would match every packet" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"source\": \"2001:db8::1\", \"destination\": {\"not\": \"192.0.2.0/24\"}}]}",
+          "t.json: rules[0]: destination: negated IPv4 address 192.0.2.0 in a rule that is IPv6 only (its source), where it would match every packet" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"protocol\": \"icmp\", \"source\": {\"not\": \"2001:db8::1\"}}]}",
+          "t.json: rules[0]: source: negated IPv6 address 2001:db8::1 in a rule that is IPv4 only (protocol icmp), where it would match every packet" },
+        { "{\"version\": 1, \"chains\": [{\"name\": \"c\", \"family\": \"ipv4\"}], \"rules\": [{\"chain\": \"c\", \"destination\": {\"not\": \"2001:db8::1\"}, \"target\": \"DROP\"}]}",
+          "t.json: rules[0]: chain \"c\" exists for ipv4 only, but the rule has IPv6 addresses" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"destination\": {\"not\": [\"192.0.2.1\", \"2001:db8::1\"]}, \"target\": \"DROP\"}]}",
+          "t.json: rules[0].destination: negation is not allowed with a list of addresses" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"destination\": \"::ffff:192.0.2.1\", \"target\": \"DROP\"}]}",
+          "t.json: rules[0].destination: \"::ffff:192.0.2.1\" is an IPv4-mapped IPv6 address: sockets use it for IPv4 traffic, which an IPv6 rule never sees; write 192.0.2.1" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"source\": [\"2001:db8::1\", \"::FFFF:c000:0200/120\"]}]}",
+          "t.json: rules[0].source[1]: \"::FFFF:c000:0200/120\" is an IPv4-mapped IPv6 address: sockets use it for IPv4 traffic, which an IPv6 rule never sees; write 192.0.2.0/24" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"destination\": {\"not\": \"::ffff:0:0/96\"}}]}",
+          "t.json: rules[0].destination: \"::ffff:0:0/96\" is an IPv4-mapped IPv6 address: sockets use it for IPv4 traffic, which an IPv6 rule never sees; write 0.0.0.0/0" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_prefix\": \"this prefix is longer than 29 bytes\"}]}",
           "t.json: rules[0].log_prefix: string of 35 bytes is longer than 29" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_level\": 9}]}",
@@ -181,14 +224,75 @@ START_TEST(test_addresses_pin_the_family)
                 "{\"chain\": \"INPUT\", \"source\": \"2001:db8::1\"},"
                 "{\"chain\": \"INPUT\", \"source\": [\"192.0.2.1\", \"2001:db8::1\"]},"
                 "{\"chain\": \"INPUT\"},"
-                "{\"chain\": \"INPUT\", \"protocol\": \"icmpv6\"},"
-                "{\"chain\": \"INPUT\", \"target\": \"REJECT\", \"reject_with\": \"icmp6-no-route\"}]}");
+                "{\"chain\": \"INPUT\", \"protocol\": \"icmpv6\"}]}");
         ck_assert_uint_eq(p->rules[0].families, OIH_FAMBIT(OIH_IPV4));
         ck_assert_uint_eq(p->rules[1].families, OIH_FAMBIT(OIH_IPV6));
         ck_assert_uint_eq(p->rules[2].families, OIH_FAM_BOTH);
         ck_assert_uint_eq(p->rules[3].families, OIH_FAM_BOTH);
         ck_assert_uint_eq(p->rules[4].families, OIH_FAMBIT(OIH_IPV6));
+        oih_policy_free(p);
+}
+END_TEST
+
+/* Every packet of the other family satisfies "not this address": a negated address must never
+ * take the other family out of the rule (that would let it through a DROP). */
+START_TEST(test_negation_pins_no_family)
+{
+        struct oih_policy *p = parse_ok(
+                "{\"version\": 1, \"rules\": ["
+                "{\"chain\": \"OUTPUT\", \"destination\": {\"not\": \"192.0.2.1\"}, \"target\": \"DROP\"},"
+                "{\"chain\": \"INPUT\", \"source\": {\"not\": \"2001:db8::/32\"}, \"target\": \"DROP\"},"
+                "{\"chain\": \"OUTPUT\", \"source\": {\"not\": \"2001:db8::1\"}, \"destination\": {\"not\": \"192.0.2.1\"}},"
+                "{\"chain\": \"OUTPUT\", \"source\": [\"192.0.2.1\", \"2001:db8::1\"], \"destination\": {\"not\": \"198.51.100.1\"}},"
+                "{\"chain\": \"OUTPUT\", \"source\": \"192.0.2.1\", \"destination\": {\"not\": \"198.51.100.1\"}},"
+                "{\"chain\": \"OUTPUT\", \"family\": \"ipv6\", \"destination\": {\"not\": \"2001:db8::1\"}},"
+                "{\"chain\": \"OUTPUT\", \"protocol\": \"icmpv6\", \"destination\": {\"not\": \"2001:db8::1\"}}]}");
+        ck_assert_uint_eq(p->rules[0].families, OIH_FAM_BOTH);
+        ck_assert_uint_eq(p->rules[1].families, OIH_FAM_BOTH);
+        ck_assert_uint_eq(p->rules[2].families, OIH_FAM_BOTH);
+        ck_assert_uint_eq(p->rules[3].families, OIH_FAM_BOTH);
+        ck_assert_uint_eq(p->rules[4].families, OIH_FAMBIT(OIH_IPV4));
         ck_assert_uint_eq(p->rules[5].families, OIH_FAMBIT(OIH_IPV6));
+        ck_assert_uint_eq(p->rules[6].families, OIH_FAMBIT(OIH_IPV6));
+        oih_policy_free(p);
+}
+END_TEST
+
+/* A reject type that one family lacks changes the reply there, not the families. */
+START_TEST(test_reject_with_pins_no_family)
+{
+        struct oih_policy *p = parse_ok(
+                "{\"version\": 1, \"rules\": ["
+                "{\"chain\": \"INPUT\", \"target\": \"REJECT\", \"reject_with\": \"icmp6-no-route\"},"
+                "{\"chain\": \"INPUT\", \"target\": \"REJECT\", \"reject_with\": \"icmp-admin-prohibited\"},"
+                "{\"chain\": \"INPUT\", \"source\": \"192.0.2.1\", \"target\": \"REJECT\", \"reject_with\": \"icmp-admin-prohibited\"},"
+                "{\"chain\": \"INPUT\", \"protocol\": \"tcp\", \"target\": \"REJECT\", \"reject_with\": \"tcp-reset\"}]}");
+        ck_assert_uint_eq(p->rules[0].families, OIH_FAM_BOTH);
+        ck_assert_int_eq(p->rules[0].reject_with[OIH_IPV4], -1);
+        ck_assert_int_ge(p->rules[0].reject_with[OIH_IPV6], 0);
+        ck_assert_uint_eq(p->rules[1].families, OIH_FAM_BOTH);
+        ck_assert_int_ge(p->rules[1].reject_with[OIH_IPV4], 0);
+        ck_assert_int_eq(p->rules[1].reject_with[OIH_IPV6], -1);
+        ck_assert_uint_eq(p->rules[2].families, OIH_FAMBIT(OIH_IPV4));
+        ck_assert_uint_eq(p->rules[3].families, OIH_FAM_BOTH);
+        oih_policy_free(p);
+}
+END_TEST
+
+/* What iptables and the kernel accept as interface names, less what misleads. */
+START_TEST(test_interface_names_accepted)
+{
+        struct oih_policy *p = parse_ok(
+                "{\"version\": 1, \"rules\": ["
+                "{\"chain\": \"FORWARD\", \"in_interface\": \"veth0123456789a\", \"out_interface\": \"+\"},"
+                "{\"chain\": \"FORWARD\", \"in_interface\": {\"not\": \"eth+\"}, \"out_interface\": \"a!b.c-d_e@f\"},"
+                "{\"chain\": \"FORWARD\", \"in_interface\": \"...\"}]}");
+        ck_assert_str_eq(p->rules[0].iniface, "veth0123456789a");
+        ck_assert_str_eq(p->rules[0].outiface, "+");
+        ck_assert_str_eq(p->rules[1].iniface, "eth+");
+        ck_assert(p->rules[1].iniface_inv);
+        ck_assert_str_eq(p->rules[1].outiface, "a!b.c-d_e@f");
+        ck_assert_str_eq(p->rules[2].iniface, "...");
         oih_policy_free(p);
 }
 END_TEST
@@ -269,7 +373,10 @@ Suite *policy_suite(void)
         tc = tcase_create("model");
         tcase_add_test(tc, test_family_missing_inherits_other);
         tcase_add_test(tc, test_addresses_pin_the_family);
+        tcase_add_test(tc, test_negation_pins_no_family);
+        tcase_add_test(tc, test_reject_with_pins_no_family);
         tcase_add_test(tc, test_host_bits_are_cleared);
+        tcase_add_test(tc, test_interface_names_accepted);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -136,6 +136,16 @@ bad addrs1025 "1,025 addresses in one list" ' rules\[0\]\.source: 1025 addresses
 a4=$(for i in $(seq 0 511); do printf ',"198.51.%d.%d"' $((100 + i / 256)) $((i % 256)); done)
 rule "{ \"chain\": \"INPUT\", \"source\": [ ${a4#,} ], \"destination\": [ ${a4#,} ], \"target\": \"DROP\" }" | pol expands
 bad expands "lists expanding to 262,144 entries" ' rules: the address lists expand to more than 200000 IPv4 rules'
+rule '{ "chain": "INPUT", "limit": { "rate": "1/day" }, "target": "ACCEPT" }' | pol limit-day
+bad limit-day "a limit the kernel refuses (1/day, burst 5)" ' rules\[0\]\.limit: rate "1/day" with burst 5 .*the largest burst for this rate is 1$'
+rule '{ "chain": "INPUT", "in_interface": "!lo", "target": "ACCEPT" }' | pol bang-iface
+bad bang-iface "an interface name starting with !" ' rules\[0\]\.in_interface: interface name "!lo" starts with .!.'
+rule '{ "chain": "OUTPUT", "out_interface": "eth0:1", "target": "DROP" }' | pol colon-iface
+bad colon-iface "an interface name no interface can have" ' rules\[0\]\.out_interface: invalid interface name "eth0:1"'
+rule '{ "chain": "OUTPUT", "destination": "::ffff:198.51.100.1", "target": "DROP" }' | pol v4mapped
+bad v4mapped "an IPv4-mapped IPv6 address" ' rules\[0\]\.destination: .*IPv4-mapped.*; write 198\.51\.100\.1$'
+rule '{ "chain": "OUTPUT", "family": "ipv6", "destination": { "not": "198.51.100.1" }, "target": "ACCEPT" }' | pol neg-other
+bad neg-other "a negated address of a family the rule is not built for" ' rules\[0\]: destination: negated IPv4 address 198\.51\.100\.1 in a rule that is IPv6 only'
 
 ln -s "$P/not-json.json" "$P/symlink.json"
 refused "policy file: a symbolic link" "symlink\\.json: is a symbolic link" apply symlink
@@ -182,7 +192,7 @@ name_refused '"a/b" (a slash)' '"a/b"' 'invalid policy name "a/b"'
 name_refused "absolute path" '"/etc/passwd"' 'invalid policy name "/etc/passwd"'
 name_refused "hidden file" '".good"' 'invalid policy name ".good"'
 name_refused "NUL byte" '"good\u0000x"' '|\?: state: invalid JSON at byte [0-9]+: \\u0000 is not allowed in a string'
-name_refused "newline (log forging)" '"good\nforged"' 'invalid policy name "good\?forged"'
+name_refused "newline (log forging)" '"good\nforged"' 'invalid policy name "good\\x0aforged"'
 name_refused "200 bytes" "\"$(printf 'n%.0s' $(seq 200))\"" 'policy name longer than 128 bytes'
 name_refused "not a string" '42' '|\?: state: annotation oci-iptables-hook.policy is not a string'
 name_refused "unknown" '"nope"' 'policy "nope" not found: no nope.json in '
@@ -319,6 +329,63 @@ if "$OIH_BIN" migrate --help >/dev/null 2>&1; then
         mig_refused nocommit.save "a dump without COMMIT" '[0-9]+: .*COMMIT'
 else
         echo "# skipped: migrate not built"
+fi
+
+# --- control characters in what is printed ---------------------------------------------------
+# File names, JSON keys, comments and chain names read from the kernel reach the output of
+# every command; raw, they could forge lines or send terminal escapes. Each is printed with its
+# non-printable bytes as \xHH. (The policies above are refused before anything is applied.)
+E=$'\x1b[31m\r\nforged'         # ESC, CR, LF
+e='\x1b[31m\x0d\x0aforged'       # as printed
+# escaped DESCRIPTION WANT COMMAND...: every byte COMMAND prints is printable ASCII or a line
+# end, and one line holds WANT (a fixed string).
+escaped() {
+        local d=$1 want=$2 out
+        shift 2
+        out=$("$@" 2>&1) || true
+        if LC_ALL=C grep -q '[^[:print:]]' <<<"$out"; then
+                not_ok "$d: control characters printed raw"
+                diag "$(cat -v <<<"$out")"
+        elif ! grep -qF -- "$want" <<<"$out"; then
+                not_ok "$d: no line holds $want"
+                diag "$out"
+        else
+                ok "$d: printed escaped"
+        fi
+}
+esc_ns=$(new_netns escape)
+T_NETNS+=("$esc_ns")
+bad_file="$P/bad$E.json"
+printf '{ "version": 1, "rules": [ { "chain": "INPUT", "target": "DROP", "x%s": 1 } ] }\n' '\u001b[2J\r\nforged' >"$bad_file"
+good_file="$P/good$E.json"
+rule '{ "chain": "INPUT", "comment": "escape test", "target": "ACCEPT" }' >"$good_file"
+escaped "check: file name and JSON key" "$P/bad$e.json: rules[0]: unknown key \"x\x1b[2J\x0d\x0aforged\"" \
+        "$OIH_BIN" check "$bad_file"
+escaped "show: file name" "$P/bad$e.json: rules[0]: unknown key" "$OIH_BIN" show "$bad_file"
+escaped "apply: file name in an error" "oci-iptables-hook: apply $P/bad$e.json: $P/bad$e.json: rules[0]" \
+        timeout 30 "$OIH_BIN" apply --netns "/run/netns/$esc_ns" "$bad_file"
+escaped "apply: file name in what was applied" "oci-iptables-hook: applied $P/good$e.json: " \
+        timeout 30 "$OIH_BIN" apply --netns "/run/netns/$esc_ns" "$good_file"
+# A table written by another tool: a comment with ESC, CR and LF, a chain name with ESC (iptables
+# refuses white space in chain names; the kernel takes any byte).
+ip netns exec "$esc_ns" iptables-legacy -w -A INPUT -m comment --comment "evil$E -j ACCEPT" -j DROP
+ip netns exec "$esc_ns" iptables-legacy -w -N $'c\x1b[1m'
+escaped "inspect: a comment from the kernel" "-A INPUT -m comment --comment \"evil$e -j ACCEPT\" -j DROP" \
+        timeout 30 "$OIH_BIN" inspect --netns "/run/netns/$esc_ns" -4
+escaped "inspect: a chain name from the kernel" ':c\x1b[1m - [0:0]' \
+        timeout 30 "$OIH_BIN" inspect --netns "/run/netns/$esc_ns" -4
+escaped "inspect --json: a comment from the kernel" "\"comment\": \"evil${e//\\/\\\\} -j ACCEPT\"" \
+        timeout 30 "$OIH_BIN" inspect --netns "/run/netns/$esc_ns" --json
+escaped "verify: file name and the kernel's comment in the difference" "+-A INPUT -m comment --comment \"evil$e -j ACCEPT\" -j DROP" \
+        timeout 30 "$OIH_BIN" verify "$good_file" --netns "/run/netns/$esc_ns"
+escaped "verify: file name in the verdict" "the live rules differ from $P/good$e.json: " \
+        timeout 30 "$OIH_BIN" verify "$good_file" --netns "/run/netns/$esc_ns"
+if "$OIH_BIN" migrate --help >/dev/null 2>&1; then
+        # a line of the script ends at LF: ESC and CR in it
+        printf 'echo "a\x1b[31m\rb"\niptables -A INPUT -m bogus -j ACCEPT\n' >"$W/m$E.sh"
+        escaped "migrate: a skipped line" 'skipped line 1: echo "a\x1b[31m\x0db"' "$OIH_BIN" migrate --family ipv4 "$W/m$E.sh"
+        escaped "migrate: file name in an error" "$W/m$e.sh:2: match \"bogus\" is not supported" \
+                "$OIH_BIN" migrate --family ipv4 "$W/m$E.sh"
 fi
 
 check "after everything, the namespace still holds the baseline policy" test "$(tables)" = "$before"

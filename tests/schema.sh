@@ -140,7 +140,7 @@ cases=$(cat <<'EOF'
 - {"chain": "OUTPUT", "protocol": {"not": "all"}}
 - {"chain": "OUTPUT", "protocol": {"not": 0}}
 + {"chain": "INPUT", "source": "192.0.2.7/24", "destination": {"not": "198.51.100.1"}, "target": "DROP"}
-+ {"chain": "OUTPUT", "destination": ["192.0.2.1", "2001:db8::/32", "::ffff:192.0.2.1", "fe80::1/064"]}
++ {"chain": "OUTPUT", "destination": ["192.0.2.1", "2001:db8::/32", "64:ff9b::192.0.2.1", "fe80::1/064"]}
 - {"chain": "OUTPUT", "destination": "example.com"}
 - {"chain": "OUTPUT", "destination": "192.0.2.0/33"}
 - {"chain": "OUTPUT", "destination": "2001:db8::/129"}
@@ -160,6 +160,15 @@ cases=$(cat <<'EOF'
 - {"chain": "FORWARD", "in_interface": "a/b"}
 - {"chain": "FORWARD", "in_interface": "a b"}
 - {"chain": "FORWARD", "in_interface": "eth0\n"}
+- {"chain": "FORWARD", "in_interface": "!eth0"}
+- {"chain": "FORWARD", "in_interface": {"not": "!eth0"}}
+- {"chain": "FORWARD", "in_interface": "!"}
+- {"chain": "FORWARD", "out_interface": "eth0:1"}
+- {"chain": "FORWARD", "out_interface": ".."}
+- {"chain": "FORWARD", "out_interface": "."}
++ {"chain": "FORWARD", "out_interface": "..."}
++ {"chain": "FORWARD", "out_interface": "a!b"}
++ {"chain": "FORWARD", "in_interface": "+", "out_interface": {"not": "eth+"}}
 - {"chain": "OUTPUT", "protocol": "tcp", "dport": "80\n"}
 - {"chain": "OUTPUT", "destination": "192.0.2.1\n"}
 + {"chain": "INPUT", "protocol": "tcp", "syn": true, "target": "DROP"}
@@ -241,6 +250,16 @@ cases=$(cat <<'EOF'
 + {"chain": "OUTPUT", "family": "ipv6", "destination": "2001:db8::1"}
 + {"chain": "OUTPUT", "family": "both"}
 - {"chain": "OUTPUT", "family": "ipv5"}
++ {"chain": "OUTPUT", "destination": {"not": "192.0.2.1"}, "target": "DROP"}
++ {"chain": "INPUT", "target": "REJECT", "reject_with": "icmp-admin-prohibited"}
+- {"chain": "OUTPUT", "destination": "::ffff:192.0.2.1"}
+- {"chain": "OUTPUT", "destination": "::FFFF:c000:0201"}
+- {"chain": "OUTPUT", "source": {"not": "0:0:0:0:0:ffff:192.0.2.0/120"}}
+- {"chain": "OUTPUT", "source": ["2001:db8::1", "0::ffff:192.0.2.1"]}
++ {"chain": "OUTPUT", "source": "::ffff:0:0/80"}
++ {"chain": "OUTPUT", "source": "::ffff:1"}
++ {"chain": "INPUT", "limit": {"rate": "1/day", "burst": 1}}
++ {"chain": "INPUT", "limit": {"rate": "1/minute", "burst": 1864}}
 EOF
 )
 

@@ -155,6 +155,24 @@ for fam in 4 6; do
         check_fails "IPv$fam: ping from A into the container refused" icmp "$A" "$c"
 done
 
+echo "# drop-not-a4: DROP what is not to A's IPv4 address; every IPv6 packet is not, so IPv6 is dropped"
+apply drop-not-a4.json
+check "IPv4: tcp 8080 to A allowed" tcp "$C" $A4 8080
+check_fails "IPv4: tcp 8080 to B dropped" tcp "$C" $B4 8080
+check_fails "IPv6: tcp 8080 to A dropped (not A's IPv4 address)" tcp "$C" $A6 8080
+check_fails "IPv6: udp 5353 to A dropped (not A's IPv4 address)" udp "$C" $A6 5353
+check_fails "IPv6: ping to B dropped" icmp "$C" $B6
+
+echo "# reject-not-a4: an IPv4-only reject type does not take IPv6 out of the rule"
+apply reject-not-a4.json
+check "IPv4: tcp 8080 to A allowed" tcp "$C" $A4 8080
+check_fails "IPv4: tcp 8080 to B rejected" tcp "$C" $B4 8080
+check_fails "IPv6: tcp 8080 to A rejected (not A's IPv4 address)" tcp "$C" $A6 8080
+check_fails "IPv6: tcp 8080 to B rejected" tcp "$C" $B6 8080
+check "IPv6: udp 5353 to B still open (the rule is tcp only)" udp "$C" $B6 5353
+check "IPv6 table rejects with IPv6's default type" \
+        grep -qx -- '-A OUTPUT -p tcp -j REJECT --reject-with icmp6-port-unreachable' <(save6 "$C")
+
 echo "# open: applying replaces the whole table, so what was denied gets through again"
 apply open.json
 for fam in 4 6; do

@@ -80,7 +80,7 @@ static void fill_ip4(void *entry, const struct oih_entry *e)
         iface_mask(r->iniface, ie->ip.iniface_mask);
         iface_mask(r->outiface, ie->ip.outiface_mask);
         ie->ip.proto = r->proto;
-        ie->ip.invflags = (uint8_t)((r->src_inv ? IPT_INV_SRCIP : 0) | (r->dst_inv ? IPT_INV_DSTIP : 0) |
+        ie->ip.invflags = (uint8_t)((e->src && r->src_inv ? IPT_INV_SRCIP : 0) | (e->dst && r->dst_inv ? IPT_INV_DSTIP : 0) |
                                     (r->iniface_inv ? IPT_INV_VIA_IN : 0) |
                                     (r->outiface_inv ? IPT_INV_VIA_OUT : 0) | (r->proto_inv ? XT_INV_PROTO : 0));
         ie->ip.flags = r->target == OIH_T_GOTO ? IPT_F_GOTO : 0;
@@ -103,7 +103,7 @@ static void fill_ip6(void *entry, const struct oih_entry *e)
         iface_mask(r->iniface, ie->ipv6.iniface_mask);
         iface_mask(r->outiface, ie->ipv6.outiface_mask);
         ie->ipv6.proto = r->proto;
-        ie->ipv6.invflags = (uint8_t)((r->src_inv ? IP6T_INV_SRCIP : 0) | (r->dst_inv ? IP6T_INV_DSTIP : 0) |
+        ie->ipv6.invflags = (uint8_t)((e->src && r->src_inv ? IP6T_INV_SRCIP : 0) | (e->dst && r->dst_inv ? IP6T_INV_DSTIP : 0) |
                                       (r->iniface_inv ? IP6T_INV_VIA_IN : 0) |
                                       (r->outiface_inv ? IP6T_INV_VIA_OUT : 0) |
                                       (r->proto_inv ? IP6T_INV_PROTO : 0));

@@ -6,6 +6,7 @@
  * with the policy parser before anything is printed). */
 #define _GNU_SOURCE
 #include "migrate.h"
+#include "oih.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1952,7 +1953,7 @@ __attribute__((format(printf, 3, 4))) static void line_err(struct mig *m, unsign
         m->nerr++;
         if (m->opts->lenient) {
                 if (m->diag)
-                        fprintf(m->diag, "%s:%u: %s (left out)\n", m->name, line, msg);
+                        oih_print_line(m->diag, "%s:%u: %s (left out)", m->name, line, msg);
         } else {
                 oih_err(m->err, "%s:%u: %s", m->name, line, msg);
         }
@@ -1975,9 +1976,9 @@ static void note_skipped(struct mig *m, unsigned line, const char *start, const 
         while (n > 0 && (start[n - 1] == '\r' || start[n - 1] == ' ' || start[n - 1] == '\t'))
                 n--;
         if (why)
-                fprintf(m->diag, "skipped line %u (%s): %.*s\n", line, why, (int)n, start);
+                oih_print_line(m->diag, "skipped line %u (%s): %.*s", line, why, (int)n, start);
         else
-                fprintf(m->diag, "skipped line %u: %.*s\n", line, (int)n, start);
+                oih_print_line(m->diag, "skipped line %u: %.*s", line, (int)n, start);
 }
 
 static void chain_clear(struct mchain *ch)
@@ -2364,7 +2365,7 @@ static int run_ipt(struct mig *m, int family, char **av, int ac, unsigned line, 
         if (r < 0 && guarded && c.runtime) {
                 /* `iptables -N x 2>/dev/null || true`: fails, changes nothing, the script goes on */
                 if (m->diag)
-                        fprintf(m->diag, "%s:%u: iptables would fail here (%s); the script goes on\n",
+                        oih_print_line(m->diag, "%s:%u: iptables would fail here (%s); the script goes on",
                                 m->name, line, msg);
                 r = 1;
         } else if (r < 0) {
@@ -2580,10 +2581,10 @@ static void finish_block(struct mig *m, const char *first_start)
                 line_err(m, b->first, "shell logic (%s, lines %u-%u) around iptables commands is not supported: "
                          "migrate does not run the shell; write the commands out", b->what, b->first, b->last);
         else if (m->diag && b->first == b->last)
-                fprintf(m->diag, "skipped line %u (%s without iptables commands): %.*s\n", b->first,
+                oih_print_line(m->diag, "skipped line %u (%s without iptables commands): %.*s", b->first,
                         b->what, (int)line_length(m, first_start), first_start);
         else if (m->diag)
-                fprintf(m->diag, "skipped lines %u-%u (%s without iptables commands): %.*s\n", b->first,
+                oih_print_line(m->diag, "skipped lines %u-%u (%s without iptables commands): %.*s", b->first,
                         b->last, b->what, (int)line_length(m, first_start), first_start);
         memset(b, 0, sizeof(*b));
 }
@@ -2973,8 +2974,8 @@ static void run_dump(struct mig *m, const char *buf, size_t len)
                                 }
                                 fam = h == 2 ? OIH_IPV6 : OIH_IPV4;
                                 if (h == 0 && m->diag)
-                                        fprintf(m->diag, "%s:%u: nothing says whether this table is IPv4 or IPv6: "
-                                                "taken as IPv4 (use --family to say)\n", m->name, line);
+                                        oih_print_line(m->diag, "%s:%u: nothing says whether this table is IPv4 or IPv6: "
+                                                "taken as IPv4 (use --family to say)", m->name, line);
                         }
                         hdr = -1;
                         /* iptables-restore replaces the whole table */
@@ -3185,7 +3186,7 @@ int oih_migrate(const char *name, const char *buf, size_t len, const struct oih_
                 }
                 oih_policy_free(p);
                 if (ret == 0 && m.nerr && diag)
-                        fprintf(diag, "%s: %u line%s left out (--lenient)\n", name, m.nerr, m.nerr == 1 ? "" : "s");
+                        oih_print_line(diag, "%s: %u line%s left out (--lenient)", name, m.nerr, m.nerr == 1 ? "" : "s");
         }
         free(text.s);
         for (int f = 0; f < OIH_NFAMILIES; f++) {

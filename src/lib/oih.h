@@ -10,6 +10,14 @@
 int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len,
                      struct oih_error *err);
 
+/* escape.c: text the program did not write, made printable: every byte that is not printable
+ * ASCII is written as \xHH. */
+void oih_put_escaped(FILE *out, const char *s, size_t n);
+/* S escaped into BUF (SIZE bytes; cut short when it does not fit); returns BUF. */
+const char *oih_escape(char *buf, size_t size, const char *s);
+/* Prints one line: the formatted text escaped, then a newline. Every message goes through it. */
+void oih_print_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* render.c: the iptables-restore text that builds the same table as the policy, exactly as
  * iptables-legacy-save prints it (without counters and comment lines). */
 int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out);

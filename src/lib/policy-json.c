@@ -90,11 +90,19 @@ static json_object *rate_json(const struct oih_rule *r)
         return o;
 }
 
+/* A name or text read from the kernel, where it may hold any byte: json-c would write bytes
+ * from 0x7f up raw, so they are escaped here as everywhere else (escape.c). */
+static json_object *text_json(const char *s)
+{
+        char buf[4 * 256 + 1];
+        return json_object_new_string(oih_escape(buf, sizeof(buf), s));
+}
+
 static json_object *rule_json(const struct oih_rule *r)
 {
         json_object *o = json_object_new_object();
         enum oih_family f = r->families == OIH_FAMBIT(OIH_IPV6) ? OIH_IPV6 : OIH_IPV4;
-        json_object_object_add(o, "chain", json_object_new_string(r->chain));
+        json_object_object_add(o, "chain", text_json(r->chain));
         json_object_object_add(o, "family", json_object_new_string(r->families == OIH_FAM_BOTH ? "both" : family_names[f]));
         if (r->proto_set) {
                 const char *pn = r->proto == 58 ? "icmpv6" : oih_name_of(oih_protocols, r->proto);
@@ -105,9 +113,9 @@ static json_object *rule_json(const struct oih_rule *r)
         if (r->ndst)
                 json_object_object_add(o, "destination", addrs_json(r->dst, r->ndst, r->dst_inv));
         if (r->iniface[0])
-                json_object_object_add(o, "in_interface", negatable(json_object_new_string(r->iniface), r->iniface_inv));
+                json_object_object_add(o, "in_interface", negatable(text_json(r->iniface), r->iniface_inv));
         if (r->outiface[0])
-                json_object_object_add(o, "out_interface", negatable(json_object_new_string(r->outiface), r->outiface_inv));
+                json_object_object_add(o, "out_interface", negatable(text_json(r->outiface), r->outiface_inv));
         if (r->sport.n)
                 json_object_object_add(o, "sport", ports_json(&r->sport));
         if (r->dport.n)
@@ -137,22 +145,22 @@ static json_object *rule_json(const struct oih_rule *r)
         if (r->limit_set)
                 json_object_object_add(o, "limit", rate_json(r));
         if (r->comment)
-                json_object_object_add(o, "comment", json_object_new_string(r->comment));
+                json_object_object_add(o, "comment", text_json(r->comment));
         static const char *const tnames[] = {
                 [OIH_T_ACCEPT] = "ACCEPT", [OIH_T_DROP] = "DROP", [OIH_T_RETURN] = "RETURN",
                 [OIH_T_REJECT] = "REJECT", [OIH_T_LOG] = "LOG", [OIH_T_NFLOG] = "NFLOG",
         };
         if (r->target == OIH_T_JUMP)
-                json_object_object_add(o, "target", json_object_new_string(r->jump));
+                json_object_object_add(o, "target", text_json(r->jump));
         else if (r->target == OIH_T_GOTO)
-                json_object_object_add(o, "goto", json_object_new_string(r->jump));
+                json_object_object_add(o, "goto", text_json(r->jump));
         else if (r->target != OIH_T_NONE)
                 json_object_object_add(o, "target", json_object_new_string(tnames[r->target]));
         if (r->target == OIH_T_REJECT && r->reject_with[f] >= 0)
                 json_object_object_add(o, "reject_with", json_object_new_string(oih_reject_names[f][r->reject_with[f]].name));
         if (r->target == OIH_T_LOG) {
                 if (r->log_prefix[0])
-                        json_object_object_add(o, "log_prefix", json_object_new_string(r->log_prefix));
+                        json_object_object_add(o, "log_prefix", text_json(r->log_prefix));
                 if (r->log_level_set)
                         json_object_object_add(o, "log_level", json_object_new_int(r->log_level));
         }
@@ -160,7 +168,7 @@ static json_object *rule_json(const struct oih_rule *r)
                 if (r->nflog_group)
                         json_object_object_add(o, "nflog_group", json_object_new_int(r->nflog_group));
                 if (r->nflog_prefix[0])
-                        json_object_object_add(o, "nflog_prefix", json_object_new_string(r->nflog_prefix));
+                        json_object_object_add(o, "nflog_prefix", text_json(r->nflog_prefix));
         }
         return o;
 }
@@ -192,10 +200,10 @@ int oih_policy_write_json(const struct oih_policy *p, FILE *out)
         for (unsigned i = 0; i < p->nchains; i++) {
                 const struct oih_chain *c = &p->chains[i];
                 if (c->families == OIH_FAM_BOTH) {
-                        json_object_array_add(chains, json_object_new_string(c->name));
+                        json_object_array_add(chains, text_json(c->name));
                 } else {
                         json_object *o = json_object_new_object();
-                        json_object_object_add(o, "name", json_object_new_string(c->name));
+                        json_object_object_add(o, "name", text_json(c->name));
                         json_object_object_add(o, "family", json_object_new_string(family_names[c->families == OIH_FAMBIT(OIH_IPV6)]));
                         json_object_array_add(chains, o);
                 }

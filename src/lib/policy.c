@@ -195,6 +195,17 @@ static int parse_addr(struct parser *ps, const char *path, const struct jr_value
                 a->mask[i] = (uint8_t)(0xFF00u >> b);
                 a->addr[i] &= a->mask[i];
         }
+        /* ::ffff:a.b.c.d does not name what it seems to: a socket that connects to it sends IPv4,
+         * which only the IPv4 table sees, so an IPv6 rule with it never stops that traffic. */
+        static const uint8_t v4mapped[12] = { [10] = 0xFF, [11] = 0xFF };
+        if (a->family == OIH_IPV6 && bits >= 96 && memcmp(a->addr, v4mapped, 12) == 0) {
+                char v4[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, a->addr + 12, v4, sizeof(v4));
+                if (slash)
+                        return perr(ps, path, "\"%s\" is an IPv4-mapped IPv6 address: sockets use it for IPv4 traffic, which an IPv6 rule never sees; write %s/%lu",
+                                    s, v4, bits - 96);
+                return perr(ps, path, "\"%s\" is an IPv4-mapped IPv6 address: sockets use it for IPv4 traffic, which an IPv6 rule never sees; write %s", s, v4);
+        }
         return 0;
 }
 
@@ -459,10 +470,21 @@ static int parse_iface(struct parser *ps, const char *path, const struct jr_valu
         size_t len = strlen(s);
         if (len == 0 || len > 15)
                 return perr(ps, path, "interface name \"%s\" must be 1 to 15 characters", s);
-        for (size_t i = 0; i < len; i++)
-                if (s[i] == ' ' || s[i] == '/' || s[i] == '"' || s[i] == '\'' || s[i] == '\\' ||
-                    (s[i] == '+' && i != len - 1))
-                        return perr(ps, path, "invalid interface name \"%s\"", s);
+        /* Names that read as something they are not: iptables takes a leading '!' literally
+         * and '+' as a wildcard only at the end; the kernel gives no interface a name with
+         * white space, '/' or ':', or "." or "..", so a rule with one never matches. Quotes
+         * and backslashes would change how iptables-restore reads the name back. */
+        if (s[0] == '!')
+                return perr(ps, path, "interface name \"%s\" starts with '!', which iptables takes literally; "
+                            "negate with {\"not\": \"%s\"}", s, s + 1);
+        if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return perr(ps, path, "invalid interface name \"%s\": no interface can have that name", s);
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '+' && i != len - 1)
+                        return perr(ps, path, "invalid interface name \"%s\": '+' is a wildcard only at the end", s);
+                if (strchr(" /:\"'\\", s[i]))
+                        return perr(ps, path, "invalid interface name \"%s\": '%c' is not allowed", s, s[i]);
+        }
         strcpy(name, s);
         return 0;
 }
@@ -562,6 +584,27 @@ static const struct {
 } rate_aliases[] = { { "sec", "second" }, { "s", "second" }, { "min", "minute" }, { "m", "minute" },
                      { "h", "hour" }, { "d", "day" } };
 
+/* Whether the kernel's limit match takes AVG and BURST as they are. Its checkentry computes
+ * user2credits(avg * burst) in 32 bits and refuses a result below user2credits(avg); a product
+ * that wraps but lands above is taken, with a credit cap that is not the burst asked for. Both
+ * depend on HZ (CREDITS_PER_JIFFY is the largest power of two with HZ * CPJ * 86400 < 2^32), so
+ * every HZ a kernel may be built with is tried, in 64 bits, and any wrap refuses. */
+static bool limit_fits(uint32_t avg, uint32_t burst)
+{
+        static const uint64_t hzs[] = { 100, 250, 300, 1000 };
+        for (size_t i = 0; i < sizeof(hzs) / sizeof(hzs[0]); i++) {
+                uint64_t cpj = 1;
+                while (cpj * 2 <= UINT32_MAX / (hzs[i] * 86400))
+                        cpj *= 2;
+                uint64_t k = hzs[i] * cpj, user = (uint64_t)avg * burst;
+                /* user2credits divides first when multiplying first would overflow */
+                uint64_t credits = user > UINT32_MAX / k ? user / XT_LIMIT_SCALE * k : user * k / XT_LIMIT_SCALE;
+                if (user > UINT32_MAX || credits > UINT32_MAX)
+                        return false;
+        }
+        return true;
+}
+
 static int f_limit(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
         struct parser *ps = c->ps;
@@ -610,6 +653,16 @@ static int f_limit(struct rule_ctx *c, const char *path, const struct jr_value *
                 if (b == 0)
                         return perr(ps, p, "burst must be at least 1");
                 c->r->limit_burst = (uint32_t)b;
+        }
+        if (!limit_fits(c->r->limit_avg, c->r->limit_burst)) {
+                uint32_t max = 1;
+                while (max + 1 < c->r->limit_burst && limit_fits(c->r->limit_avg, max + 1))
+                        max++;
+                if (!burst)
+                        path_fmt(p, "%s", path);
+                return perr(ps, p, "rate \"%s\" with burst %u is more than the kernel's limit match can count "
+                            "(rate x burst overflows); the largest burst for this rate is %u",
+                            s, c->r->limit_burst, max);
         }
         c->r->limit_set = true;
         return 0;
@@ -724,6 +777,13 @@ static int find_reject(const char *s, enum oih_family f)
         return -1;
 }
 
+/* The families a rule is built for. "family" and the ICMP protocols pin them; so does every
+ * address the rule matches (a source or destination that is not negated): the rule is built
+ * for a family only when each of them has addresses of it. A negated address pins nothing:
+ * every packet of the other family satisfies "not this address", so in that family the match
+ * drops out (oih_policy_foreach_entry) and the rule stays. Pinning it would let the other
+ * family through a DROP. reject_with pins nothing either: a family without that type replies
+ * with its default one. */
 static int resolve_families(struct rule_ctx *c, const char *path)
 {
         struct parser *ps = c->ps;
@@ -750,39 +810,57 @@ static int resolve_families(struct rule_ctx *c, const char *path)
                 pinned &= OIH_FAMBIT(OIH_IPV6);
                 why = "protocol icmpv6";
         }
-        if (c->reject_with && jr_is(c->reject_with, JR_STRING)) {
-                const char *s = c->reject_with->s;
-                unsigned rf = 0;
-                for (int f = 0; f < OIH_NFAMILIES; f++)
-                        if (find_reject(s, (enum oih_family)f) >= 0)
-                                rf |= OIH_FAMBIT(f);
-                if (rf != 0 && rf != OIH_FAM_BOTH) {
-                        if (!(pinned & rf))
-                                return perr(ps, path, "reject_with \"%s\" is for %s only", s,
-                                            rf & OIH_FAMBIT(OIH_IPV4) ? "IPv4" : "IPv6");
-                        pinned &= rf;
-                        why = "reject_with";
-                }
-        }
         /* Explicit or pinned families first: an address outside them is an error. */
         int ret = 0;
         if (pinned != OIH_FAM_BOTH) {
-                if (check_addr_families(ps, path, "source", r->src, r->nsrc, pinned, why) < 0 ||
-                    check_addr_families(ps, path, "destination", r->dst, r->ndst, pinned, why) < 0)
+                if ((!r->src_inv && check_addr_families(ps, path, "source", r->src, r->nsrc, pinned, why) < 0) ||
+                    (!r->dst_inv && check_addr_families(ps, path, "destination", r->dst, r->ndst, pinned, why) < 0))
                         return -1;
         }
         unsigned f = pinned;
-        if (r->nsrc)
+        bool by_src = r->nsrc && !r->src_inv && (f & ~addr_families(r->src, r->nsrc));
+        if (by_src) {
                 f &= addr_families(r->src, r->nsrc);
-        if (r->ndst)
+                why = "its source";
+        }
+        if (r->ndst && !r->dst_inv && (f & ~addr_families(r->dst, r->ndst))) {
                 f &= addr_families(r->dst, r->ndst);
+                why = by_src ? "its addresses" : "its destination";
+        }
         if (f == 0)
                 return perr(ps, path, "source and destination have no address family in common");
-        if (r->nsrc && r->ndst) {
+        if (r->nsrc && r->ndst && !r->src_inv && !r->dst_inv) {
                 ret |= check_addr_families(ps, path, "source", r->src, r->nsrc, f,
                                            "destination has no address of its family");
                 ret |= check_addr_families(ps, path, "destination", r->dst, r->ndst, f,
                                            "source has no address of its family");
+        }
+        /* A negated address that drops out of every family the rule is built for matches every
+         * packet: surely not what was meant. (A negated list is refused when it is parsed.) */
+        const struct {
+                const char *key;
+                const struct oih_addr *a;
+                bool neg;
+        } negs[] = { { "source", r->src, r->src_inv && r->nsrc }, { "destination", r->dst, r->dst_inv && r->ndst } };
+        for (size_t i = 0; i < sizeof(negs) / sizeof(negs[0]); i++) {
+                if (!negs[i].neg || (f & OIH_FAMBIT(negs[i].a->family)))
+                        continue;
+                char buf[INET6_ADDRSTRLEN];
+                bool v4 = negs[i].a->family == OIH_IPV4;
+                inet_ntop(v4 ? AF_INET : AF_INET6, negs[i].a->addr, buf, sizeof(buf));
+                ret = perr(ps, path, "%s: negated %s address %s in a rule that is %s only (%s), where it would match every packet",
+                           negs[i].key, v4 ? "IPv4" : "IPv6", buf, v4 ? "IPv6" : "IPv4", why);
+        }
+        if (c->reject_with && jr_is(c->reject_with, JR_STRING)) {
+                const char *s = c->reject_with->s;
+                unsigned rf = 0;
+                for (int k = 0; k < OIH_NFAMILIES; k++)
+                        if (find_reject(s, (enum oih_family)k) >= 0)
+                                rf |= OIH_FAMBIT(k);
+                if (rf != 0 && !(f & rf))
+                        return perr(ps, path, "reject_with \"%s\" is for %s only, but the rule is %s only (%s)", s,
+                                    rf & OIH_FAMBIT(OIH_IPV4) ? "IPv4" : "IPv6",
+                                    f & OIH_FAMBIT(OIH_IPV4) ? "IPv4" : "IPv6", why);
         }
         r->families = f;
         return ret;
@@ -1266,6 +1344,13 @@ static int check_references(struct parser *ps)
                         }
                         r->families &= keep;
                 }
+                /* A reject type of one family only, in a rule left without that family. */
+                for (int f = 0; f < OIH_NFAMILIES; f++)
+                        if (r->target == OIH_T_REJECT && r->reject_with[f] >= 0 && r->reject_with[1 - f] < 0 &&
+                            !(r->families & OIH_FAMBIT(f)))
+                                ret = perr(ps, path, "reject_with \"%s\" is for %s only, but chain \"%s\" exists for %s only",
+                                           oih_reject_names[f][r->reject_with[f]].name, f ? "IPv6" : "IPv4", r->chain,
+                                           f ? "ipv4" : "ipv6");
                 for (int f = 0; f < OIH_NFAMILIES; f++) {
                         if (!(r->families & OIH_FAMBIT(f)))
                                 continue;
@@ -1520,12 +1605,19 @@ int oih_policy_foreach_entry(const struct oih_policy *p, enum oih_family family,
                 unsigned ns = r->nsrc ? r->nsrc : 1, nd = r->ndst ? r->ndst : 1;
                 for (unsigned s = 0; s < ns; s++) {
                         const struct oih_addr *src = r->nsrc ? &r->src[s] : NULL;
-                        if (src && src->family != family)
-                                continue;
+                        /* "not A" holds for every packet of the other family (resolve_families) */
+                        if (src && src->family != family) {
+                                if (!r->src_inv)
+                                        continue;
+                                src = NULL;
+                        }
                         for (unsigned d = 0; d < nd; d++) {
                                 const struct oih_addr *dst = r->ndst ? &r->dst[d] : NULL;
-                                if (dst && dst->family != family)
-                                        continue;
+                                if (dst && dst->family != family) {
+                                        if (!r->dst_inv)
+                                                continue;
+                                        dst = NULL;
+                                }
                                 struct oih_entry e = { r, src, dst };
                                 int k = fn(&e, ctx);
                                 if (k < 0)

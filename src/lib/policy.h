@@ -126,7 +126,8 @@ int oih_policy_load(const char *path, struct oih_policy **ret, struct oih_error 
 void oih_policy_free(struct oih_policy *p);
 
 /* One kernel entry: a rule for one family, with one source and one destination of its lists
- * (NULL: any). Rules with address lists expand into several entries, sources outer. */
+ * (NULL: any; so is a negated address of the other family, which every packet of this family
+ * satisfies). Rules with address lists expand into several entries, sources outer. */
 struct oih_entry {
         const struct oih_rule *rule;
         const struct oih_addr *src, *dst;

@@ -36,13 +36,24 @@ static void put_addr(FILE *out, char letter, const struct oih_addr *a, bool inv)
         fprintf(out, "%s -%c %s/%d", inv ? " !" : "", letter, buf, len);
 }
 
-static void put_iface(FILE *out, char letter, const char *name, bool inv)
+/* Names from the kernel (inspect) may hold any byte; iptables-legacy-save prints them raw. A
+ * policy's names are printable, and print exactly as iptables-legacy-save prints them. */
+static void put_name(FILE *out, const char *name)
 {
-        if (name[0] && (strcmp(name, "+") != 0 || inv))
-                fprintf(out, "%s -%c %s", inv ? " !" : "", letter, name);
+        oih_put_escaped(out, name, strlen(name));
 }
 
-/* Quoted as iptables-save quotes strings, so that iptables-restore reads them back. */
+static void put_iface(FILE *out, char letter, const char *name, bool inv)
+{
+        if (name[0] && (strcmp(name, "+") != 0 || inv)) {
+                fprintf(out, "%s -%c ", inv ? " !" : "", letter);
+                put_name(out, name);
+        }
+}
+
+/* Quoted as iptables-save quotes strings, so that iptables-restore reads them back. Bytes that
+ * are not printable (only a table written by another tool has them) are \xHH inside the
+ * quotes, where iptables-save would print them raw. */
 void oih_put_string(FILE *out, const char *s)
 {
         static const char plain[] = "_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -55,7 +66,7 @@ void oih_put_string(FILE *out, const char *s)
         for (; *s; s++) {
                 if (*s == '"' || *s == '\\' || *s == '\'')
                         fputc('\\', out);
-                fputc(*s, out);
+                oih_put_escaped(out, s, 1);
         }
         fputc('"', out);
 }
@@ -128,7 +139,8 @@ static int put_entry(const struct oih_entry *e, void *ctx)
         enum oih_family f = *(enum oih_family *)((void **)ctx)[1];
         const struct oih_rule *r = e->rule;
 
-        fprintf(out, "-A %s", r->chain);
+        fputs("-A ", out);
+        put_name(out, r->chain);
         put_addr(out, 's', e->src, r->src_inv);
         put_addr(out, 'd', e->dst, r->dst_inv);
         put_iface(out, 'i', r->iniface, r->iniface_inv);
@@ -207,8 +219,8 @@ static int put_entry(const struct oih_entry *e, void *ctx)
         case OIH_T_ACCEPT: fputs(" -j ACCEPT", out); break;
         case OIH_T_DROP: fputs(" -j DROP", out); break;
         case OIH_T_RETURN: fputs(" -j RETURN", out); break;
-        case OIH_T_JUMP: fprintf(out, " -j %s", r->jump); break;
-        case OIH_T_GOTO: fprintf(out, " -g %s", r->jump); break;
+        case OIH_T_JUMP: fputs(" -j ", out); put_name(out, r->jump); break;
+        case OIH_T_GOTO: fputs(" -g ", out); put_name(out, r->jump); break;
         case OIH_T_REJECT: {
                 int w = r->reject_with[f] >= 0 ? r->reject_with[f] : oih_reject_default[f];
                 fprintf(out, " -j REJECT --reject-with %s", oih_reject_names[f][w].name);
@@ -295,8 +307,11 @@ int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out)
         for (unsigned i = 0; i < n; i++) {
                 if (i < OIH_NBUILTINS)
                         fprintf(out, ":%s %s [0:0]\n", order[i], p->drop[family][i] ? "DROP" : "ACCEPT");
-                else
-                        fprintf(out, ":%s - [0:0]\n", order[i]);
+                else {
+                        fputc(':', out);
+                        put_name(out, order[i]);
+                        fputs(" - [0:0]\n", out);
+                }
         }
         free(order);
         void *ctx[2] = { out, &family };
