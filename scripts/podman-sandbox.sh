@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Source this: podman confined to one directory, so that the demo, the tests and the benchmark
 # never touch the machine's own containers, images or networks. The settings are the ones this
 # kind of machine needs (runc, explicit ulimits; see MACHINE-NOTES in the project's notes).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs every build and test dependency that is missing (Debian), builds in build/, runs
 # `make check`, and ends with one line: "N passed, N failed[, N skipped]".
 # Usage: scripts/test.sh [extra configure options]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers for the shell tests. Source it: . "$(dirname "$0")/lib.sh"
 # Every test host is a network namespace this script creates and removes on exit.
 set -euo pipefail

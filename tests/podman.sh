@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The hook under real podman and runc, rootful and rootless: traffic, the rules a container gets,
 # that it cannot change them, and that every doubtful container fails to start.
 #
