@@ -18,7 +18,7 @@ mapfile -t files < <(find . \
            -o -path ./tests/corpus -o -path ./tests/migrate-corpus -o -path ./tests/fuzz/corpus \
            -o -path ./tests/fuzz/regressions \) -prune -o -type f \
         \( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' -o -name '*.pl' \
-           -o -name '*.m4' -o -name '*.scd' -o -name '*.bash' -o -name configure.ac \
+           -o -name '*.m4' -o -name '*.scd' -o -name '*.bash.in' -o -name configure.ac \
            -o -name Makefile.am -o -path ./.ci/run -o -path ./debian/rules \) -print | sort)
 
 missing=()
