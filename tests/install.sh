@@ -67,7 +67,9 @@ for page in "$mandir/man1/oci-iptables-hook.1" "$mandir/man5/oci-iptables-hook-p
         fi
         cp "$T_TMP/page.txt" "$T_TMP/${page##*/}.txt"
 done
-check "the man page names the installed rules directory" grep -qF "$rules" "$T_TMP/oci-iptables-hook.1.txt"
+# (in the page's source: man breaks long paths across lines; scdoc writes "." as ".\&")
+check "the man page names the installed rules directory" \
+        grep -qF "$rules" <(sed 's/\\&//g' "$D$mandir/man1/oci-iptables-hook.1")
 # Every command and long option that --help and hook's usage name is documented in the page.
 names=$( { "$OIH_BIN" --help; "$OIH_BIN" hook --help; "$OIH_BIN" migrate --help; } |
         grep -oE -- '--[a-z][a-z-]+|^  [a-z]+ ' | tr -d ' ' | sort -u)
