@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmarks (issue 6): apply time, hook overhead and memory of oci-iptables-hook against
 # iptables-legacy-restore and one iptables-legacy process per rule; where apply's time goes
 # against the kernel's own replace time; podman run without a hook, with a hook that is

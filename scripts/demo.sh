@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # oci-iptables-hook in two minutes: installs what is missing (Debian, apt-get), builds, makes a
 # busybox image locally (no registry), and starts podman containers with policies on an
 # --internal network of its own. For each it prints what the container could reach, which of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* doctor: is this machine set up so that the hook really runs and really holds? One line per
  * check, OK or FAIL with the fix; the exit status says whether anything would let a container
  * start unfiltered or make the hook fail. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oci-iptables-hook hook`: run by the OCI runtime (podman's hooks.d) for one container. Reads the
  * state on stdin, checks the container, loads the policy its annotation names and replaces the
  * filter tables of the container's network namespace with it. Any doubt is a refusal: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* oci-iptables-hook: the command line. The work is done by the library in src/lib. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hook mode without a container: the state, config.json guards, policy names and files. */
 #include "config.h"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The command line as a user meets it: exit codes, the one-line errors, refusals.
 . "$(dirname "$0")/lib.sh"
 need_root

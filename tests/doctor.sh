@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # doctor: OK on a good installation, FAIL (exit 1) with the fix for each broken one it can see.
 . "$(dirname "$0")/lib.sh"
 need_root

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The commit path under faults a unit test cannot stage (tests/cksuite-faults.c has the rest:
 # a scripted EAGAIN, a kernel without IPv6):
 #  1. another iptables user changes the same table in a loop while we apply again and again:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hostile input: policy files, policy names, OCI states, bundles and migration input that are
 # wrong on purpose. Each case must fail with a non-zero exit, print one error line that names
 # the input and the place in it, and leave the target namespace's tables exactly as they were.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The hook under real podman and runc, rootful and rootless: traffic, the rules a container gets,
 # that it cannot change them, and that every doubtful container fails to start.
 #
@@ -110,7 +111,8 @@ chmod 644 "$W/rules/broken.json"
 policy world-writable <"$W/rules/count-only.json"
 chmod 666 "$W/rules/world-writable.json"
 
-host_rules() { iptables-legacy-save 2>&1 | strip_save; ip6tables-legacy-save 2>&1 | strip_save; }
+# -t filter: on a freshly booted host the table may not exist yet; naming it makes both calls see it
+host_rules() { iptables-legacy-save -t filter 2>&1 | strip_save; ip6tables-legacy-save -t filter 2>&1 | strip_save; }
 host_before=$(host_rules)
 
 # The filter table of a process's network namespace, as iptables-legacy-save prints it, without

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The hook's decisions reach syslog (crun throws hook output away, so that is where users read
 # them): one line each, ident oci-iptables-hook, with the container, the policy, the counts
 # per family and the time taken; a refusal says why. A private mount namespace gets its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one place that talks to the kernel: compile a policy into tables, and replace the filter
  * tables of a network namespace with them through libiptc, one atomic commit per family. */
 #define _GNU_SOURCE

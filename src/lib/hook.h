@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hook mode: what the OCI runtime hands the hook (the state on stdin, the bundle's config.json),
  * the checks made before a policy is applied, and finding the policy file. Nothing here touches
  * the kernel's tables; cmd-hook.c joins these steps to compile and commit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading what a user controls, never more than a limit. */
 #include <errno.h>
 #include <stdlib.h>

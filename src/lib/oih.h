@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The library's entry points for the command line, the hook and the tests. */
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer targets of tests/fuzz/ into OUTDIR: the library sources compiled again
 # with clang, instrumented for coverage, AddressSanitizer and UndefinedBehaviorSanitizer.
 # Usage: tests/fuzz/build.sh OUTDIR     (CC defaults to clang)
