@@ -85,7 +85,7 @@ else
 fi
 for key in version policy chains rules chain family protocol source destination in_interface \
         out_interface sport dport syn tcp_flags icmp_type ctstate state uid_owner gid_owner limit \
-        comment target goto reject_with log_prefix log_level nflog_group nflog_prefix; do
+        comment target goto reject_with log_prefix log_level nflog_group nflog_prefix allow_capabilities; do
         grep -qw -- "$key" "$T_TMP/oci-iptables-hook-policy.5.txt" || undocumented+=("$key")
 done
 check "oci-iptables-hook-policy(5) documents every key of the policy format" test ${#undocumented[@]} -eq 0
@@ -100,7 +100,7 @@ complete_words() { # LINE: what the completion offers after LINE
 }
 check "completion: commands" test "$(complete_words 'oci-iptables-hook ch')" = "check "
 check "completion: options of a command" \
-        test "$(complete_words 'oci-iptables-hook hook --')" = "--default-policy --help --rules-dir --stage "
+        test "$(complete_words 'oci-iptables-hook hook --')" = "--default-policy --help --rules-dir --selectable --stage "
 check "completion: policy names from the rules directory" \
         test "$(complete_words 'oci-iptables-hook hook --default-policy deny')" = "deny-all deny-all-allow-some "
 check "completion: policy files from the rules directory" \
