@@ -4,12 +4,15 @@
  * runtime then does not start the container. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +43,28 @@ static double ms_since(const struct timespec *t0)
         return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* syslog(3) waits while the log daemon's queue is full (seen: more than 5 s with a stalled
+ * daemon), and the runtime waits for the hook. The hook sends its RFC 3164 line itself and never
+ * waits: a line the daemon cannot take now is dropped (stderr still has it). */
+static void log_line(int prio, const char *line)
+{
+        static const struct sockaddr_un dev_log = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+        char msg[1200], stamp[32] = "";
+        time_t now = time(NULL);
+        struct tm tm;
+        if (localtime_r(&now, &tm) != NULL)
+                strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+        int n = snprintf(msg, sizeof(msg), "<%d>%s oci-iptables-hook[%ld]: %s", LOG_DAEMON | prio,
+                         stamp, (long)getpid(), line);
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return;
+        if (n > 0)
+                sendto(fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
+                       MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&dev_log, sizeof(dev_log));
+        close(fd);
+}
+
 /* crun discards a hook's output and runc shows it only on failure: syslog is what users read. */
 static void decision(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void decision(int prio, const char *fmt, ...)
@@ -53,7 +78,7 @@ static void decision(int prio, const char *fmt, ...)
         for (char *c = line; *c != '\0'; c++)
                 if ((unsigned char)*c < ' ' || *c == 0x7f)
                         *c = '?';
-        syslog(prio, "%s", line);
+        log_line(prio, line);
         fprintf(stderr, "oci-iptables-hook: %s\n", line);
 }
 
@@ -157,12 +182,15 @@ static int commit(const struct options *o, const struct oih_state *st, const str
         if (o->stage == OIH_STAGE_CREATE_CONTAINER) {
                 /* config.json may join a namespace by path (--network ns:PATH): never the host's */
                 int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-                int initial = self >= 0 && oih_netns_is_initial(self);
-                if (self >= 0)
-                        close(self);
-                if (initial)
-                        return oih_err(err, "the container's network namespace is the host's (the machine's "
-                                            "initial one); refusing to firewall the host");
+                if (self < 0)
+                        return oih_err_errno(err, errno, "cannot open /proc/self/ns/net to tell the "
+                                             "container's network namespace from the host's");
+                int initial = oih_netns_is_initial(self);
+                close(self);
+                if (initial != 0)
+                        return oih_err(err, "the container's network namespace %s the host's (the "
+                                            "machine's initial one); refusing to firewall the host",
+                                       initial > 0 ? "is" : "cannot be told from");
                 return oih_commit(rs, err);
         }
 
@@ -174,9 +202,12 @@ static int commit(const struct options *o, const struct oih_state *st, const str
         if (fd < 0)
                 return -1;
         int r = oih_netns_is_own(fd, err);
-        if (r == 1 || (r == 0 && oih_netns_is_initial(fd)))
-                r = oih_err(err, "the container's network namespace is the %s; refusing "
-                                 "to firewall the host", r == 1 ? "hook's own" : "host's (the machine's initial one)");
+        int initial = r == 0 ? oih_netns_is_initial(fd) : 0;
+        if (r == 1 || initial != 0)
+                r = oih_err(err, "the container's network namespace %s; refusing to firewall the host",
+                            r == 1 ? "is the hook's own"
+                                   : initial > 0 ? "is the host's (the machine's initial one)"
+                                                 : "cannot be told from the host's (the machine's initial one)");
         if (r == 0)
                 r = oih_commit_in_netns(rs, fd, err);
         close(fd);
@@ -197,7 +228,6 @@ int cmd_hook(int argc, char **argv)
         oih_error_init(&err);
         if (parse_options(argc, argv, &o) < 0)
                 return EXIT_USAGE;
-        openlog("oci-iptables-hook", LOG_PID, LOG_DAEMON);
 
         if (oih_state_read(STDIN_FILENO, &st, &err) < 0) {
                 refuse("?", &err);
@@ -228,6 +258,5 @@ out:
         oih_ruleset_free(rs);
         oih_netcfg_clear(&cfg);
         oih_state_clear(&st);
-        closelog();
         return status;
 }

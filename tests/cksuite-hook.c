@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,6 +379,55 @@ START_TEST(stage_names)
 }
 END_TEST
 
+/* The host's network namespace is only ever opened read-only here: nothing is applied to it. */
+START_TEST(initial_netns_told_without_proc)
+{
+        struct stat self, kthreadd, pidns;
+        int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(host, 0);
+        /* Independent of the code under test: kthreadd (PID 2 of the initial PID namespace) lives
+         * in the initial network namespace. */
+        if (stat("/proc/self/ns/pid", &pidns) < 0 || pidns.st_ino != 0xEFFFFFFCU
+            || stat("/proc/2/ns/net", &kthreadd) < 0 || fstat(host, &self) < 0
+            || self.st_ino != kthreadd.st_ino) {
+                fprintf(stderr, "# skipped: the tests do not run in the host's network namespace\n");
+                return;
+        }
+        ck_assert_int_eq(oih_netns_is_initial(host), 1);
+        /* A PID namespace with a /proc of its own, as in a container: PID 2 is not kthreadd
+         * there, and the host's namespace must still be recognised. */
+        ck_assert_int_eq(unshare(CLONE_NEWPID | CLONE_NEWNS), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+                    || mount("proc", "/proc", "proc", 0, NULL) < 0)
+                        _exit(2);
+                if (oih_netns_is_initial(host) != 1)
+                        _exit(3);
+                int own;
+                if (unshare(CLONE_NEWNET) < 0 || (own = open("/proc/self/ns/net", O_RDONLY)) < 0)
+                        _exit(4);
+                _exit(oih_netns_is_initial(own) == 0 ? 0 : 5);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "in a PID namespace with its own /proc: step %d failed (3: the host's namespace "
+                      "was not recognised, 5: a new one was taken for the host's)", WEXITSTATUS(status));
+        close(host);
+}
+END_TEST
+
+START_TEST(new_netns_not_initial)
+{
+        ck_own_netns();
+        int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(own, 0);
+        ck_assert_int_eq(oih_netns_is_initial(own), 0);
+        close(own);
+}
+END_TEST
+
 #define NELEM(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 Suite *hook_suite(void)
@@ -388,6 +440,12 @@ Suite *hook_suite(void)
         tcase_add_loop_test(tc, state_refused, 0, NELEM(bad_states));
         tcase_add_test(tc, state_size_bounded);
         tcase_add_test(tc, stage_names);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("host-netns");
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_test(tc, initial_netns_told_without_proc);
+        tcase_add_test(tc, new_netns_not_initial);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("config");

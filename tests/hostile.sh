@@ -145,6 +145,22 @@ mkfifo "$P/fifo.json"
 refused "policy file: a FIFO (must not block)" "fifo\\.json: not a regular file" apply fifo
 refused "policy file: missing" "absent\\.json: cannot open: No such file" apply absent
 
+# --- --netns that is not a network namespace: refused before anything is read from it ---------
+mkfifo "$W/netns-fifo"
+echo '{}' >"$W/netns-file"
+for cmd in apply inspect verify; do
+        args=()
+        [ "$cmd" = inspect ] || args=("$W/baseline.json")
+        refused "--netns on a FIFO: $cmd (must not block)" "$W/netns-fifo is not a network namespace\$" \
+                timeout 10 "$OIH_BIN" "$cmd" --netns "$W/netns-fifo" "${args[@]}"
+done
+refused "--netns on a regular file" "$W/netns-file is not a network namespace\$" \
+        timeout 10 "$OIH_BIN" apply --netns "$W/netns-file" "$W/baseline.json"
+refused "--netns on a character device" "/dev/null is not a network namespace\$" \
+        timeout 10 "$OIH_BIN" apply --netns /dev/null "$W/baseline.json"
+refused "--netns on another kind of namespace (mount)" "/proc/self/ns/mnt is not a network namespace\$" \
+        timeout 10 "$OIH_BIN" apply --netns /proc/self/ns/mnt "$W/baseline.json"
+
 # --- the hook: policy names, policy files in a rules directory, the OCI state, the bundle -------
 echo '{"linux":{"namespaces":[{"type":"pid"},{"type":"network"}]}}' >"$W/bundle/config.json"
 good=$(rule '{ "chain": "INPUT", "comment": "hostile.sh: must never land", "target": "ACCEPT" }')
@@ -195,6 +211,25 @@ state '"good"' >"$W/state"
 refused "policy name: a group-writable rules directory" \
         'refusing policy .*group-writable/good\.json: its directory is writable by group or others' \
         timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$W/group-writable" <"$W/state"
+
+# A writer that never closes stdin: the hook gives up after its 5 s deadline, not the runtime's.
+state '"good"' >"$W/state"
+mkfifo "$W/stdin-fifo"
+(cat "$W/state"; exec sleep 20) >"$W/stdin-fifo" &
+writer=$!
+t0=$(date +%s)
+refused "OCI state: stdin never closed" \
+        '^oci-iptables-hook: \?: the state on stdin did not end within 5 s$' hook createContainer <"$W/stdin-fifo"
+check "and the hook gave up within 10 s ($(($(date +%s) - t0)) s)" test $(($(date +%s) - t0)) -lt 10
+kill "$writer" 2>/dev/null || true
+wait "$writer" 2>/dev/null || true
+
+# Without /proc/self/ns/net the hook cannot tell the container's namespace from the host's.
+state '"good"' >"$W/state"
+refused "createContainer without /proc (no /proc/self/ns/net)" \
+        "^oci-iptables-hook: hostile: cannot apply policy \"good\": cannot open /proc/self/ns/net to tell" \
+        timeout 30 ip netns exec "$ns" unshare -m sh -c 'mount -t tmpfs none /proc && exec "$@"' _ \
+        "$OIH_BIN" hook --rules-dir "$R" <"$W/state"
 
 # state_refused DESCRIPTION REGEX [STAGE]: the state is on $W/state
 state_refused() {

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -439,12 +442,16 @@ int oih_commit(const struct oih_ruleset *rs, struct oih_error *err)
 
 int oih_netns_open_path(const char *path, struct oih_error *err)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO must not hang the caller. Nothing is read from PATH before the
+         * kernel has said that it is a network namespace. */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
                 return oih_err_errno(err, errno, "cannot open network namespace %s", path);
         struct stat st;
-        /* nsfs files are not regular files, directories or devices; refuse the obvious mistakes */
-        if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size > 0)) {
+        /* nsfs files are empty regular files; the ioctl is not sent to devices, whose drivers
+         * could read its number otherwise */
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 0
+            || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
                 close(fd);
                 return oih_err(err, "%s is not a network namespace", path);
         }
@@ -460,21 +467,37 @@ int oih_netns_open_pid(long pid, struct oih_error *err)
         return oih_netns_open_path(path, err);
 }
 
+/* nsfs inode numbers of initial namespaces (include/linux/proc_ns.h). The PID namespace's has
+ * been fixed since Linux 3.8; the network namespace's since 6.18, before which it was allocated
+ * at boot like any other. Dynamic numbers start at 0xF0000000, so a fixed one is never reused. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+#define PROC_NET_INIT_INO 0xEFFFFFF9U
+
+static bool kernel_fixes_init_net_ino(void)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+                return false;
+        return major > 6 || (major == 6 && minor >= 18);
+}
+
 int oih_netns_is_initial(int fd)
 {
-        /* Kernel threads live in the machine's initial network namespace, and kthreadd is always
-         * PID 2 of the initial PID namespace. Where /proc is that one (the host's, as it still is
-         * for createContainer hooks), its namespace names the host's. */
-        char comm[32] = "";
-        FILE *f = fopen("/proc/2/comm", "re");
-        if (f == NULL)
+        struct stat ns, self, kthreadd;
+        if (fstat(fd, &ns) < 0)
+                return -1;
+        if (ns.st_ino == PROC_NET_INIT_INO)
+                return 1;
+        if (kernel_fixes_init_net_ino())
                 return 0;
-        bool kthreadd = fgets(comm, sizeof(comm), f) && strcmp(comm, "kthreadd\n") == 0;
-        fclose(f);
-        struct stat a, b;
-        if (!kthreadd || fstat(fd, &a) < 0 || stat("/proc/2/ns/net", &b) < 0)
-                return 0;
-        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+        /* An older kernel: compare with kthreadd, PID 2 of the initial PID namespace, which lives
+         * in the initial network namespace. Only a /proc of the initial PID namespace, where
+         * this process is visible, shows it; any other /proc cannot tell. */
+        if (stat("/proc/self/ns/pid", &self) < 0 || self.st_ino != PROC_PID_INIT_INO
+            || stat("/proc/2/ns/net", &kthreadd) < 0)
+                return -1;
+        return ns.st_dev == kthreadd.st_dev && ns.st_ino == kthreadd.st_ino;
 }
 
 int oih_netns_is_own(int fd, struct oih_error *err)

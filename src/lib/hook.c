@@ -163,7 +163,8 @@ int oih_state_read(int fd, struct oih_state *ret, struct oih_error *err)
 {
         char *buf;
         size_t len;
-        if (oih_read_bounded(fd, OIH_STATE_MAX, "the state on stdin", &buf, &len, err) < 0)
+        if (oih_read_bounded_timeout(fd, OIH_STATE_MAX, OIH_STATE_TIMEOUT_MS, "the state on stdin",
+                                     &buf, &len, err) < 0)
                 return -1;
         int r = oih_state_parse(buf, len, ret, err);
         free(buf);

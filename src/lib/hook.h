@@ -11,6 +11,9 @@
 #define OIH_ANNOTATION "oci-iptables-hook.policy"
 #define OIH_STATE_MAX (1u << 20)        /* the state is a few hundred bytes */
 #define OIH_CONFIG_MAX (16u << 20)      /* config.json carries env and annotations */
+/* The runtime writes the state and closes stdin at once; a writer that never closes must not
+ * hold the container's start (and the hooks.d timeout) hostage. */
+#define OIH_STATE_TIMEOUT_MS 5000
 #define OIH_POLICY_NAME_MAX 128
 #define OIH_ID_MAX 1024
 
@@ -25,7 +28,7 @@ struct oih_state {
         long pid;       /* -1: absent */
         char *policy;   /* the annotation's value; NULL: no annotation */
 };
-/* Reads FD to its end (at most OIH_STATE_MAX bytes) and parses it. */
+/* Reads FD to its end (at most OIH_STATE_MAX bytes, within OIH_STATE_TIMEOUT_MS) and parses it. */
 int oih_state_read(int fd, struct oih_state *ret, struct oih_error *err);
 int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct oih_error *err);
 void oih_state_clear(struct oih_state *s);

@@ -9,6 +9,9 @@
  * NUL-terminated. */
 int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len,
                      struct oih_error *err);
+/* The same, failing when FD has not reached its end within TIMEOUT_MS (< 0: no limit). */
+int oih_read_bounded_timeout(int fd, size_t max, int timeout_ms, const char *what, char **ret_buf,
+                             size_t *ret_len, struct oih_error *err);
 
 /* render.c: the iptables-restore text that builds the same table as the policy, exactly as
  * iptables-legacy-save prints it (without counters and comment lines). */
@@ -51,11 +54,15 @@ int oih_policy_write_json(const struct oih_policy *p, FILE *out);
 /* diff.c: a line diff of two texts in unified style; returns the number of differing lines. */
 unsigned oih_diff_lines(const char *a, const char *b, const char *label_a, const char *label_b, FILE *out);
 
-/* Opens a network namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a pid. */
+/* Opens a network namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a pid. The path is
+ * opened without blocking (a FIFO must not hang) and refused unless the kernel says
+ * (NS_GET_NSTYPE) that it is a network namespace. */
 int oih_netns_open_path(const char *path, struct oih_error *err);
 int oih_netns_open_pid(long pid, struct oih_error *err);
-/* 1 when FD is the machine's initial network namespace (the host's), as far as /proc shows;
- * 0 when it is not or cannot be told. */
+/* 1 when FD is the machine's initial network namespace (the host's), 0 when it is not, -1 when
+ * that cannot be told (a kernel before 6.18 where /proc is not the initial PID namespace's):
+ * callers refuse then. Since 6.18 the kernel gives that namespace a fixed inode number, which
+ * needs no /proc at all. */
 int oih_netns_is_initial(int fd);
 /* 1 when FD is the caller's own network namespace, 0 when not, < 0 on error. */
 int oih_netns_is_own(int fd, struct oih_error *err);
