@@ -154,8 +154,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         return 0;
 }
 
+/* *RET_PATH names the file read (its directories were checked on the descriptors it was opened
+ * through), for the log. */
 static int load_policy(const struct options *o, const char *name, struct oih_ruleset **ret,
-                       struct oih_error *err)
+                       char **ret_path, struct oih_error *err)
 {
         struct oih_policy *p;
         char *path;
@@ -164,9 +166,11 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
                 return -1;
         int r = oih_policy_load_fd(fd, path, &p, err);
         close(fd);
-        free(path);
-        if (r < 0)
+        if (r < 0) {
+                free(path);
                 return -1;
+        }
+        *ret_path = path;
         r = oih_compile(p, ret, err);
         oih_policy_free(p);
         return r;
@@ -220,6 +224,7 @@ int cmd_hook(int argc, char **argv)
         struct oih_state st = { .pid = -1 };
         struct oih_netcfg cfg = { 0 };
         struct oih_ruleset *rs = NULL;
+        char *path = NULL;
         struct oih_error err;
         struct timespec t0;
         int status = EXIT_FAIL;
@@ -240,15 +245,15 @@ int cmd_hook(int argc, char **argv)
         }
         if (oih_config_load(st.bundle, &cfg, &err) < 0 || oih_netcfg_check(&cfg, &err) < 0)
                 goto refused;
-        if (load_policy(&o, name, &rs, &err) < 0)
+        if (load_policy(&o, name, &rs, &path, &err) < 0)
                 goto refused;
         if (commit(&o, &st, rs, &err) < 0) {
                 oih_error_prefix(&err, "cannot apply policy \"%s\"", name);
                 goto refused;
         }
-        decision(LOG_INFO, "%s: applied policy \"%s\"%s: ipv4 %u entries, ipv6 %u entries, "
+        decision(LOG_INFO, "%s: applied policy \"%s\"%s from %s: ipv4 %u entries, ipv6 %u entries, "
                            "stage %s, %.1f ms",
-                 st.id, name, st.policy ? "" : " (default)", oih_ruleset_count(rs, OIH_IPV4),
+                 st.id, name, st.policy ? "" : " (default)", path, oih_ruleset_count(rs, OIH_IPV4),
                  oih_ruleset_count(rs, OIH_IPV6), oih_stage_name(o.stage), ms_since(&t0));
         status = EXIT_OK;
         goto out;
@@ -256,6 +261,7 @@ refused:
         refuse(st.id, &err);
 out:
         oih_ruleset_free(rs);
+        free(path);
         oih_netcfg_clear(&cfg);
         oih_state_clear(&st);
         return status;

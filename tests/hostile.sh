@@ -209,8 +209,50 @@ name_refused "world-writable file" '"world-writable"' 'refusing policy .*world-w
 name_refused "malformed policy" '"broken"' '.*broken\.json:1:[0-9]+: invalid JSON'
 state '"good"' >"$W/state"
 refused "policy name: a group-writable rules directory" \
-        'refusing policy .*group-writable/good\.json: its directory is writable by group or others' \
+        "refusing policy $W/group-writable/good\\.json: $W/group-writable is writable by group or others" \
         timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$W/group-writable" <"$W/state"
+
+# Owners: the policy file, the rules directory and every directory above it are root's, and
+# no one else can write them (docs/security.md).
+owner_refused() { # DESCRIPTION RULES-DIR REGEX
+        state '"good"' >"$W/state"
+        refused "owners: $1" "^oci-iptables-hook: hostile: refusing policy $2/good\\.json: $3" \
+                timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$2" <"$W/state"
+}
+mkrules() { # DIR: DIR/good.json, 0755/0644, root's
+        mkdir -p "$1"
+        chmod 755 "$1"
+        echo "$good" >"$1/good.json"
+        chmod 644 "$1/good.json"
+}
+mkrules "$W/o/file"
+chown nobody "$W/o/file/good.json"
+owner_refused "a policy file of another user (0644)" "$W/o/file" 'it is owned by uid 65534, not root'
+mkrules "$W/o/dir"
+chown nobody "$W/o/dir"
+owner_refused "a rules directory of another user (0755)" "$W/o/dir" "$W/o/dir is owned by uid 65534, not root"
+mkrules "$W/o/parent/rules"
+chown nobody "$W/o/parent"
+owner_refused "a directory above the rules directory of another user" "$W/o/parent/rules" \
+        "$W/o/parent is owned by uid 65534, not root"
+mkrules "$W/o/swap/rules"
+chmod 1777 "$W/o/swap"
+owner_refused "a rules directory under a sticky world-writable one (as /tmp: swappable)" "$W/o/swap/rules" \
+        "$W/o/swap is writable by group or others .*sticky bit"
+mkrules "$W/o/real"
+ln -s "$W/o/real" "$W/o/link"
+owner_refused "a rules directory reached through a symbolic link" "$W/o/link" "$W/o/link is a symbolic link"
+mkdir -p /tmp/oih-hostile-$$ && mkrules /tmp/oih-hostile-$$/rules
+owner_refused "a rules directory under /tmp" "/tmp/oih-hostile-$$/rules" "/tmp is writable by group or others"
+rm -rf /tmp/oih-hostile-$$
+# The log names the file read: the rules directory as the hook opened it, never a name that
+# was swapped since.
+state '"good"' >"$W/state"
+mkrules "$W/o/ok"
+out=$(timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$W/o/ok" <"$W/state" 2>&1) || true
+check "owners: an accepted policy is logged with the file read" \
+        grep -q "hostile: applied policy \"good\" from $W/o/ok/good.json: ipv4 1 entries" <<<"$out"
+"$OIH_BIN" apply --netns "/run/netns/$ns" "$W/baseline.json" >/dev/null 2>&1
 
 # A writer that never closes stdin: the hook gives up after its 5 s deadline, not the runtime's.
 state '"good"' >"$W/state"

@@ -31,7 +31,8 @@ fi
 . "$OIH_SRCDIR/tests/lib.sh"
 diag() { sed 's/^/# /' <<<"$*"; }
 
-W=$(mktemp -d /tmp/oih-podman.XXXXXX)
+# Not under /tmp: the hook refuses rules below a directory others can write.
+W=$(mktemp -d /run/oih-podman.XXXXXX)
 chmod 755 "$W"
 NET=oih-net-$$
 TU=oih-t-$$
@@ -185,8 +186,8 @@ T_NETNS+=("$ns1" "$ns2") # new_netns ran in a subshell: register them for t_clea
 out=$(state 1 allow-8080 | ip netns exec "$ns1" "$OIH_BIN" hook --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
 check "hook at createContainer applies the annotation's policy in its own namespace" \
         test "$rc" -eq 0 -a -n "$(ns_is "$ns1" allow-8080 && echo y)"
-check "hook reports the decision on stderr (container, policy, counts)" \
-        grep -qE '^oci-iptables-hook: hooktest: applied policy "allow-8080": ipv4 [0-9]+ entries, ipv6 [0-9]+ entries' <<<"$out"
+check "hook reports the decision on stderr (container, policy, the file read, counts)" \
+        grep -qE '^oci-iptables-hook: hooktest: applied policy "allow-8080" from '"$W"'/rules/allow-8080.json: ipv4 [0-9]+ entries, ipv6 [0-9]+ entries' <<<"$out"
 out=$(state 1 | ip netns exec "$ns1" "$OIH_BIN" hook --rules-dir "$W/rules" --default-policy deny-out 2>&1) && rc=0 || rc=$?
 check "enforcing mode: no annotation gets --default-policy" \
         test "$rc" -eq 0 -a -n "$(ns_is "$ns1" deny-out && echo y)"

@@ -64,8 +64,8 @@ except socket.timeout:
 
 run_hook web-egress
 check "an applied policy is logged to syslog once" test "$(grep -c 'oci-iptables-hook' "$W/syslog")" = 1
-check "with the container, the policy, both families' counts and the time" \
-        grep -qE 'oci-iptables-hook\[[0-9]+\]: c0ffee: applied policy "web-egress": ipv4 11 entries, ipv6 12 entries, stage createContainer, [0-9.]+ ms' "$W/syslog"
+check "with the container, the policy, the file read, both families' counts and the time" \
+        grep -qE 'oci-iptables-hook\[[0-9]+\]: c0ffee: applied policy "web-egress" from '"$W"'/rules/web-egress.json: ipv4 11 entries, ipv6 12 entries, stage createContainer, [0-9.]+ ms' "$W/syslog"
 check "the same line goes to stderr" grep -q 'c0ffee: applied policy "web-egress"' "$W/syslog.stderr"
 
 run_hook no-such-policy

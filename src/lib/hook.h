@@ -50,8 +50,14 @@ int oih_netcfg_check(const struct oih_netcfg *c, struct oih_error *err);
 /* A policy name is [A-Za-z0-9_.-]+, not starting with '.', without "..", at most
  * OIH_POLICY_NAME_MAX bytes: it can only ever name a file directly inside a rules directory. */
 int oih_policy_name_check(const char *name, struct oih_error *err);
-/* Opens NAME.json in the first of DIRS that has it. Refuses symbolic links, anything but a
- * regular file, and a file or directory that someone besides its owner and root could write.
- * Returns the open file descriptor; *RET_PATH (malloc'ed) names it for messages. */
+/* Opens the rules directory DIR (an absolute path) from "/" down, one directory at a time,
+ * without following symbolic links, and returns its descriptor. Every directory on the way must
+ * be owned by root (rootless: see hook.c) and not writable by group or others. -ENOENT when it
+ * does not exist, -1 with ERR filled when it is refused. */
+int oih_rules_dir_open(const char *dir, struct oih_error *err);
+/* Opens NAME.json in the first of DIRS that has it, through oih_rules_dir_open. Refuses
+ * symbolic links, anything but a regular file, and a file or directory that anyone but root
+ * (rootless: the hook's user) owns or that group or others could write. Returns the open file
+ * descriptor; *RET_PATH (malloc'ed) names the file read, for messages and the log. */
 int oih_policy_open(const char *const *dirs, size_t ndirs, const char *name, char **ret_path,
                     struct oih_error *err);
