@@ -176,10 +176,13 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
         return r;
 }
 
-/* Puts RS into the container's network namespace. */
-static int commit(const struct options *o, const struct oih_state *st, const struct oih_ruleset *rs,
-                  struct oih_error *err)
+/* Puts RS into the container's network namespace; 1: a namespace it joins holds RS already. */
+static int commit(const struct options *o, const struct oih_state *st, const struct oih_netcfg *cfg,
+                  const struct oih_ruleset *rs, struct oih_error *err)
 {
+        /* A pod or --network container: joins a namespace by path, which another container's
+         * policy may hold already. */
+        unsigned joined = cfg->netns_path ? OIH_COMMIT_JOINED : 0;
         /* createContainer runs inside the container's namespaces already. The state's pid names
          * a process of the container's pid namespace (runc: 1, crun: 0), which /proc, still the
          * host's at this point, resolves to a host process: it must not be used. */
@@ -190,12 +193,12 @@ static int commit(const struct options *o, const struct oih_state *st, const str
                         return oih_err_errno(err, errno, "cannot open /proc/self/ns/net to tell the "
                                              "container's network namespace from the host's");
                 int initial = oih_netns_is_initial(self);
+                int r = initial != 0 ? oih_err(err, "the container's network namespace %s the host's (the "
+                                                    "machine's initial one); refusing to firewall the host",
+                                               initial > 0 ? "is" : "cannot be told from")
+                                     : oih_commit_netns(rs, self, OIH_COMMIT_HERE | joined, err);
                 close(self);
-                if (initial != 0)
-                        return oih_err(err, "the container's network namespace %s the host's (the "
-                                            "machine's initial one); refusing to firewall the host",
-                                       initial > 0 ? "is" : "cannot be told from");
-                return oih_commit(rs, err);
+                return r;
         }
 
         /* createRuntime and prestart run in the host's namespaces. */
@@ -213,7 +216,7 @@ static int commit(const struct options *o, const struct oih_state *st, const str
                                    : initial > 0 ? "is the host's (the machine's initial one)"
                                                  : "cannot be told from the host's (the machine's initial one)");
         if (r == 0)
-                r = oih_commit_in_netns(rs, fd, err);
+                r = oih_commit_netns(rs, fd, joined, err);
         close(fd);
         return r;
 }
@@ -247,14 +250,16 @@ int cmd_hook(int argc, char **argv)
                 goto refused;
         if (load_policy(&o, name, &rs, &path, &err) < 0)
                 goto refused;
-        if (commit(&o, &st, rs, &err) < 0) {
+        int r = commit(&o, &st, &cfg, rs, &err);
+        if (r < 0) {
                 oih_error_prefix(&err, "cannot apply policy \"%s\"", name);
                 goto refused;
         }
         decision(LOG_INFO, "%s: applied policy \"%s\"%s from %s: ipv4 %u entries, ipv6 %u entries, "
-                           "stage %s, %.1f ms",
+                           "stage %s, %.1f ms%s",
                  st.id, name, st.policy ? "" : " (default)", path, oih_ruleset_count(rs, OIH_IPV4),
-                 oih_ruleset_count(rs, OIH_IPV6), oih_stage_name(o.stage), ms_since(&t0));
+                 oih_ruleset_count(rs, OIH_IPV6), oih_stage_name(o.stage), ms_since(&t0),
+                 r == 1 ? " (already in place in the network namespace it joins)" : "");
         status = EXIT_OK;
         goto out;
 refused:

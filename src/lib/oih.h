@@ -66,9 +66,17 @@ int oih_netns_open_pid(long pid, struct oih_error *err);
 int oih_netns_is_initial(int fd);
 /* 1 when FD is the caller's own network namespace, 0 when not, < 0 on error. */
 int oih_netns_is_own(int fd, struct oih_error *err);
-/* Runs oih_commit inside the namespace FD, in a child process: the caller never changes
- * namespace. The child's error comes back in ERR. */
+/* Replaces the filter tables of the network namespace NETNS_FD with RS: holding the
+ * namespace's lock (flock on NETNS_FD, at most 10 s of waiting), through oih_commit in a child
+ * that enters the namespace (OIH_COMMIT_HERE: the caller is in it already), then reads the
+ * tables back and fails unless they are RS. OIH_COMMIT_JOINED: a container joins a namespace
+ * that exists; it is changed only when it holds no rules, is left alone when it holds RS
+ * already (returns 1), and is refused otherwise. Returns 0 when RS was committed. */
+enum { OIH_COMMIT_HERE = 1, OIH_COMMIT_JOINED = 2 };
+int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags, struct oih_error *err);
+/* oih_commit_netns(RS, NETNS_FD, 0, ERR). */
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
-/* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR. */
+/* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR, and
+ * FN's return value (-1, 0 or 1) comes back as this function's. */
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
                      struct oih_error *err);
