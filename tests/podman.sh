@@ -260,6 +260,19 @@ wait
 check "started together: the first container has allow-8080" rules_are "$(pid_of oih-a-$$)" allow-8080
 check "started together: the second container has deny-out" rules_are "$(pid_of oih-b-$$)" deny-out
 
+# --- rootful: containers that join another's network namespace ---------------------------------
+# They share its tables: another policy would replace the first container's (or mix with it).
+refused "--network container: with another policy" 'joins a network namespace that already holds other rules' \
+        --network container:oih-a-$$ --annotation oci-iptables-hook.policy=deny-out
+check "after the refusal, the first container still has allow-8080" rules_are "$(pid_of oih-a-$$)" allow-8080
+if out=$(timeout 60 podman run -d --name oih-join-$$ --network container:oih-a-$$ \
+        --annotation oci-iptables-hook.policy=allow-8080 --rootfs "$ROOTFS" /bin/sleep 600 2>&1); then
+        ok "--network container: with the same policy starts"
+        check "and the shared namespace holds allow-8080" rules_are "$(pid_of oih-join-$$)" allow-8080
+else
+        not_ok "--network container: with the same policy starts"; diag "$out"
+fi
+
 # --- rootful: a pod from kube play -----------------------------------------------------------
 cat >"$W/pod.yaml" <<EOF
 apiVersion: v1
@@ -418,6 +431,21 @@ rrefused() {
         fi
 }
 rrefused "unknown policy" 'not found' --network none --annotation oci-iptables-hook.policy=nope
+# Owners as a rootless hook sees them: its user's files are uid 0, host root's and every other
+# host user's the overflow uid. Below the user's own rules directory, another user's file is
+# refused (docs/security.md).
+rconf=/home/$TU/.config/oci-iptables-hook
+if [ -d "$rconf/rules" ]; then
+        install -m 644 -o nobody -g nogroup "$OIH_SRCDIR/rules/deny-all.json" "$rconf/rules/nobodys.json"
+        out=$(ru timeout 60 podman --hooks-dir "$rconf/hooks.d" run --rm --network none \
+                --annotation oci-iptables-hook.policy=nobodys --rootfs "$RROOTFS" /bin/true 2>&1) && rc=0 || rc=$?
+        if [ $rc -ne 0 ] && grep -q "oci-iptables-hook: .*nobodys.json: it is owned by a user outside this user namespace" <<<"$out"; then
+                ok "rootless: a policy of another user in the user's rules directory: refused"
+        else
+                not_ok "rootless: a policy of another user in the user's rules directory: refused"; diag "$out"
+        fi
+        rm -f "$rconf/rules/nobodys.json"
+fi
 rrefused "--cap-add NET_ADMIN" 'CAP_NET_ADMIN' --network none --cap-add NET_ADMIN \
         --annotation oci-iptables-hook.policy=count-only
 
