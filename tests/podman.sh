@@ -62,7 +62,7 @@ cleanup() {
         fi
         [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
         [ -n "$tun_mode" ] && chmod "$tun_mode" /dev/net/tun
-        rm -rf "$W"
+        podman_sandbox_remove "$W"   # unmounts what podman left in its storage first
 }
 trap cleanup EXIT
 
