@@ -69,7 +69,8 @@ for t in iptables-legacy-restore ip6tables-legacy-restore strace gcc python3; do
         command -v "$t" >/dev/null || { echo "bench.sh: $t is missing" >&2; exit 1; }
 done
 
-W=$(mktemp -d /tmp/oih-bench.XXXXXX)
+# not under /tmp: the hook refuses rules below a directory others can write
+W=$(mktemp -d /run/oih-bench.XXXXXX)
 chmod 755 "$W"
 NSP=oihb$$
 NS_SEQ=0

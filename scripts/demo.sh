@@ -53,7 +53,8 @@ if ! unshare -n iptables-legacy-save -t filter >/dev/null 2>&1; then
 fi
 
 # --- podman, confined to a temporary directory -----------------------------------------------
-W=$(mktemp -d /tmp/oih-demo.XXXXXX)
+# not under /tmp: the hook refuses rules below a directory others can write
+W=$(mktemp -d /run/oih-demo.XXXXXX)
 NET=oih-demo-$$
 . "$top/scripts/podman-sandbox.sh"
 cleanup() {
