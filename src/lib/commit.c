@@ -15,116 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "blob.h"
+#include "ruleset.h"
+#include "xt.h"
 #include "oih.h"
 
 int (*oih_fault_before_commit)(enum oih_family family);
-
-/* ---- compile ---- */
-
-struct compile_ctx {
-        struct oih_table *t;
-        enum oih_family f;
-        const char **order;
-        unsigned norder;
-};
-
-static unsigned chain_slot(const struct compile_ctx *c, const char *name)
-{
-        /* order[] is builtins then sorted user chains: binary search the sorted part */
-        for (unsigned b = 0; b < OIH_NBUILTINS; b++)
-                if (strcmp(name, c->order[b]) == 0)
-                        return b;
-        unsigned lo = OIH_NBUILTINS, hi = c->norder;
-        while (lo < hi) {
-                unsigned mid = (lo + hi) / 2;
-                int k = strcmp(name, c->order[mid]);
-                if (k == 0)
-                        return mid;
-                if (k < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return 0; /* not reached: validation checked every chain name */
-}
-
-static int compile_entry(const struct oih_entry *e, void *ctx)
-{
-        struct compile_ctx *c = ctx;
-        struct oih_table *t = c->t;
-        if (oih_build_entry(e, c->f, &t->entries) < 0)
-                return -1;
-        t->chain_of[t->nentries++] = chain_slot(c, e->rule->chain);
-        return 0;
-}
-
-static int count_entry(const struct oih_entry *e, void *ctx)
-{
-        (void)e;
-        (*(unsigned *)ctx)++;
-        return 0;
-}
-
-static int compile_family(const struct oih_policy *p, enum oih_family f, struct oih_table *t)
-{
-        const char **order = calloc(p->nchains + OIH_NBUILTINS, sizeof(*order));
-        if (order == NULL)
-                return -1;
-        struct compile_ctx c = { t, f, order, oih_chain_order(p, f, order) };
-        int r = -1;
-        memcpy(t->drop, p->drop[f], sizeof(t->drop));
-        t->nchains = c.norder - OIH_NBUILTINS;
-        t->chains = calloc(t->nchains ? t->nchains : 1, sizeof(*t->chains));
-        unsigned n = 0;
-        oih_policy_foreach_entry(p, f, count_entry, &n);
-        t->chain_of = calloc(n ? n : 1, sizeof(*t->chain_of));
-        if (t->chains == NULL || t->chain_of == NULL)
-                goto out;
-        for (unsigned i = 0; i < t->nchains; i++)
-                strcpy(t->chains[i], order[OIH_NBUILTINS + i]);
-        r = oih_policy_foreach_entry(p, f, compile_entry, &c);
-out:
-        free(order);
-        return r;
-}
-
-void oih_ruleset_free(struct oih_ruleset *rs)
-{
-        if (rs == NULL)
-                return;
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                free(rs->t[f].chains);
-                free(rs->t[f].entries.data);
-                free(rs->t[f].chain_of);
-        }
-        free(rs);
-}
-
-int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih_error *err)
-{
-        struct oih_ruleset *rs = calloc(1, sizeof(*rs));
-        if (rs == NULL)
-                return oih_err(err, "out of memory");
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                if (compile_family(p, (enum oih_family)f, &rs->t[f]) < 0) {
-                        oih_ruleset_free(rs);
-                        return oih_err(err, "out of memory");
-                }
-        }
-        *ret = rs;
-        return 0;
-}
-
-unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family)
-{
-        return rs->t[family].nentries;
-}
-
-const char *oih_table_chain_name(const struct oih_table *t, unsigned i)
-{
-        return i < OIH_NBUILTINS ? oih_builtin_names[i] : t->chains[i - OIH_NBUILTINS];
-}
 
 /* ---- libiptc, through one table of operations for both families ---- */
 
@@ -553,6 +448,22 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
 static int commit_fn(void *ctx, struct oih_error *err)
 {
         return oih_commit(ctx, err);
+}
+
+/* In the namespace: the revision probe answers for the kernel the tables live in. */
+static int apply_fn(void *ctx, struct oih_error *err)
+{
+        struct oih_ruleset *rs = NULL;
+        int r = oih_compile_probe(ctx, OIH_XT_KERNEL, &rs, err);
+        if (r == 0)
+                r = oih_commit(rs, err);
+        oih_ruleset_free(rs);
+        return r;
+}
+
+int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, struct oih_error *err)
+{
+        return oih_run_in_netns(netns_fd, apply_fn, (void *)p, err);
 }
 
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)

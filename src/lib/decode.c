@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blob.h"
+#include "ruleset.h"
 #include "oih.h"
 #include "tables.h"
 

@@ -1499,3 +1499,17 @@ int oih_policy_foreach_entry(const struct oih_policy *p, enum oih_family family,
         }
         return 0;
 }
+
+static int count_one(const struct oih_entry *e, void *ctx)
+{
+        (void)e;
+        (*(unsigned *)ctx)++;
+        return 0;
+}
+
+unsigned oih_policy_count(const struct oih_policy *p, enum oih_family family)
+{
+        unsigned n = 0;
+        oih_policy_foreach_entry(p, family, count_one, &n);
+        return n;
+}

@@ -135,4 +135,6 @@ typedef int (*oih_entry_fn)(const struct oih_entry *e, void *ctx);
  * FN that returns < 0 and returns that. */
 int oih_policy_foreach_entry(const struct oih_policy *p, enum oih_family family, oih_entry_fn fn,
                              void *ctx);
+/* The number of kernel entries of FAMILY. */
+unsigned oih_policy_count(const struct oih_policy *p, enum oih_family family);
 bool oih_chain_in_family(const struct oih_policy *p, const char *name, enum oih_family family);

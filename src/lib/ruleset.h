@@ -1,4 +1,5 @@
-/* Kernel entries for one family, built by blob.c, committed by commit.c. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Kernel entries for one family, built by libxtables (compile.c), committed by commit.c. */
 #pragma once
 
 #include "policy.h"
@@ -9,7 +10,8 @@ struct oih_bytes {
 };
 
 /* One family's filter table, ready for libiptc: entries are consecutive in ENTRIES (each
- * entry's next_offset leads to the next), CHAIN_OF names the chain of each. */
+ * entry's next_offset leads to the next), CHAIN_OF names the chain of each. A standard
+ * target carries its label (ACCEPT, a chain...) in its name, as libiptc's append takes it. */
 struct oih_table {
         bool drop[OIH_NBUILTINS];
         char (*chains)[OIH_CHAIN_MAXLEN + 1];   /* user chains */
@@ -23,6 +25,4 @@ struct oih_ruleset {
         struct oih_table t[OIH_NFAMILIES];
 };
 
-/* Appends the kernel entry for E to OUT. */
-int oih_build_entry(const struct oih_entry *e, enum oih_family f, struct oih_bytes *out);
 const char *oih_table_chain_name(const struct oih_table *t, unsigned i);
