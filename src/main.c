@@ -104,17 +104,10 @@ static int cmd_show(int argc, char **argv)
                 print_errors(&err);
                 return EXIT_FAIL;
         }
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                if (only >= 0 && only != f)
-                        continue;
-                if (only < 0)
-                        printf("# %s (%s-legacy-restore)\n", f == OIH_IPV4 ? "IPv4" : "IPv6",
-                               f == OIH_IPV4 ? "iptables" : "ip6tables");
-                if (oih_render(p, (enum oih_family)f, stdout, &err) < 0) {
-                        print_errors(&err);
-                        oih_policy_free(p);
-                        return EXIT_FAIL;
-                }
+        if (oih_render_both(p, only, stdout, &err) < 0) {
+                print_errors(&err);
+                oih_policy_free(p);
+                return EXIT_FAIL;
         }
         oih_policy_free(p);
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;

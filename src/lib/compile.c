@@ -197,6 +197,16 @@ static void w_id(struct words *w, const char *key, const char *opt, const struct
                 word(w, key, "%u", id->lo);
 }
 
+/* Version 2's generic words, as policy.c keeps them: "word\0path\0" pairs. */
+static void w_pairs(struct words *w, const char *buf, size_t len)
+{
+        for (size_t at = 0; at < len;) {
+                const char *wd = buf + at, *key = wd + strlen(wd) + 1;
+                word(w, key, "%s", wd);
+                at = (size_t)(key + strlen(key) + 1 - buf);
+        }
+}
+
 static void rule_words(const struct oih_entry *e, enum oih_family f, struct words *w)
 {
         const struct oih_rule *r = e->rule;
@@ -216,6 +226,11 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
                         word(w, "protocol", "%s", pn);
                 else
                         word(w, "protocol", "%u", r->proto);
+        }
+
+        if (r->frag_set) {
+                w_not(w, "fragment", r->frag_inv);
+                word(w, "fragment", "-f");
         }
 
         bool single_s = r->sport.n && !r->sport.multi, single_d = r->dport.n && !r->dport.multi;
@@ -280,6 +295,8 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
                 word(w, "comment", "%s", r->comment);
         }
 
+        w_pairs(w, r->xmatch, r->xmatch_len);
+
         static const char *const verdicts[] = {
                 [OIH_T_ACCEPT] = "ACCEPT", [OIH_T_DROP] = "DROP", [OIH_T_RETURN] = "RETURN",
                 [OIH_T_REJECT] = "REJECT", [OIH_T_LOG] = "LOG", [OIH_T_NFLOG] = "NFLOG",
@@ -291,6 +308,10 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
         case OIH_T_GOTO:
                 word(w, r->target == OIH_T_GOTO ? "goto" : "target", r->target == OIH_T_GOTO ? "-g" : "-j");
                 word(w, r->target == OIH_T_GOTO ? "goto" : "target", "%s", r->jump);
+                break;
+        case OIH_T_EXT:
+                word(w, "target", "-j");
+                word(w, "target", "%s", r->xtarget);
                 break;
         default:
                 word(w, "target", "-j");
@@ -320,6 +341,7 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
                         word(w, "nflog_group", "%u", r->nflog_group);
                 }
         }
+        w_pairs(w, r->xtarget_opts, r->xtarget_opts_len);
 }
 
 /* ---- chains in table order ---- */
@@ -329,87 +351,101 @@ static int cmp_chain(const void *a, const void *b)
         return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret)
+/* RET holds nchains + OIH_MAXBUILTINS + 1 pointers; ends with NULL. */
+static unsigned chain_order(const struct oih_policy *p, unsigned table, enum oih_family family, const char **ret)
 {
-        unsigned n = 0;
-        for (int b = 0; b < OIH_NBUILTINS; b++)
-                ret[n++] = oih_builtin_names[b];
+        unsigned n = 0, nb;
+        while (oih_table_builtins[table][n] != NULL) {
+                ret[n] = oih_table_builtins[table][n];
+                n++;
+        }
+        nb = n;
         for (unsigned i = 0; i < p->nchains; i++)
-                if (p->chains[i].families & OIH_FAMBIT(family))
+                if (p->chains[i].table == table && (p->chains[i].families & OIH_FAMBIT(family)))
                         ret[n++] = p->chains[i].name;
         /* libiptc keeps user chains sorted by name */
-        qsort(ret + OIH_NBUILTINS, n - OIH_NBUILTINS, sizeof(*ret), cmp_chain);
+        qsort(ret + nb, n - nb, sizeof(*ret), cmp_chain);
+        ret[n] = NULL;
         return n;
 }
 
-struct chain_filter {
-        const char *chain;
-        oih_entry_fn fn;
-        void *ctx;
+unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret)
+{
+        return chain_order(p, OIH_TBL_FILTER, family, ret);
+}
+
+/* Filter's policies are also where version 1 (and decode.c) keep them. */
+static bool drop_of(const struct oih_policy *p, unsigned table, enum oih_family f, unsigned b)
+{
+        return table == OIH_TBL_FILTER ? p->drop[f][b] : p->tdrop[table][f][b];
+}
+
+/* ---- the worker: words -> libxtables -> entries and their save text ---- */
+
+/* What a worker sends back: records of these, each followed by SIZE bytes. */
+enum { REC_ENTRY = 'B', REC_TEXT = 'T', REC_ERROR = 'E' };
+struct record {
+        uint8_t kind, table;
+        uint16_t pad;
+        uint32_t slot;  /* REC_ENTRY: the chain; REC_ERROR: the rule's index */
+        uint32_t size;
 };
-
-static int only_chain(const struct oih_entry *e, void *ctx)
-{
-        struct chain_filter *cf = ctx;
-        return strcmp(e->rule->chain, cf->chain) == 0 ? cf->fn(e, cf->ctx) : 0;
-}
-
-static int foreach_entry_in_chain(const struct oih_policy *p, enum oih_family f, const char *chain,
-                                  oih_entry_fn fn, void *ctx)
-{
-        struct chain_filter cf = { chain, fn, ctx };
-        return oih_policy_foreach_entry(p, f, only_chain, &cf);
-}
-
-/* ---- the worker: words -> libxtables -> entries (or their save text) ---- */
 
 struct job {
         const struct oih_policy *p;
         enum oih_family f;
-        bool render;            /* print the entries instead of returning them */
-        const char **order;     /* chains in table order, then NULL */
-        unsigned norder;
+        bool render;
+        /* per table */
+        unsigned table;
+        const char **order;
+        unsigned norder, nbuiltins, slot;
+        FILE *text;
         /* per entry */
         struct words w;
         char **argv;
         unsigned argv_cap;
         FILE *out;
-        struct oih_error *err;
-        unsigned slot;
         const struct oih_rule *failed; /* the last rule that failed: one message per rule */
         bool oom;
 };
 
-struct record {
-        uint32_t slot, size;
-};
+static void put_record(struct job *j, int kind, uint32_t slot, const void *data, size_t size)
+{
+        struct record rec = { (uint8_t)kind, (uint8_t)j->table, 0, slot, (uint32_t)size };
+        if (fwrite(&rec, sizeof(rec), 1, j->out) != 1 || fwrite(data, 1, size, j->out) != size)
+                j->oom = true;
+}
 
 static int job_entry(const struct oih_entry *e, void *ctx)
 {
         struct job *j = ctx;
-        if (e->rule == j->failed)
+        if (e->rule == j->failed || e->rule->table != j->table || strcmp(e->rule->chain, j->order[j->slot]) != 0)
                 return 0;
         words_reset(&j->w);
         rule_words(e, j->f, &j->w);
-        if (j->w.oom || (j->w.n + 1 > j->argv_cap && (free(j->argv), j->argv_cap = j->w.n + 32,
-                                                        j->argv = calloc(j->argv_cap, sizeof(char *))) == NULL)) {
+        if (j->w.n + 1 > j->argv_cap) {
+                free(j->argv);
+                j->argv_cap = j->w.n + 32;
+                j->argv = calloc(j->argv_cap, sizeof(char *));
+        }
+        if (j->w.oom || j->argv == NULL) {
                 j->oom = true;
                 return -1;
         }
         for (unsigned i = 0; i < j->w.n; i++)
                 j->argv[i] = j->w.arena + j->w.word[i];
-        struct oih_xt_in in = { .table = "filter", .chain = e->rule->chain, .chains = j->order + OIH_NBUILTINS };
+        struct oih_xt_in in = { .table = oih_table_names[j->table], .chain = e->rule->chain,
+                                .chains = j->order + j->nbuiltins };
         struct oih_xt_rule xr;
         struct oih_error xerr;
         oih_error_init(&xerr);
         if (oih_xt_parse((int)j->w.n, j->argv, &in, &xr, &xerr) < 0) {
+                char msg[OIH_ERR_LEN + 128];
                 int k = xr.err_word;
                 j->failed = e->rule;
-                if (k >= 0 && (unsigned)k < j->w.n)
-                        oih_err(j->err, "%s: rules[%u].%s: %s", j->p->name, e->rule->index,
-                                j->w.arena + j->w.key[k], oih_error_first(&xerr));
-                else
-                        oih_err(j->err, "%s: rules[%u]: %s", j->p->name, e->rule->index, oih_error_first(&xerr));
+                snprintf(msg, sizeof(msg), "rules[%u]%s%s: %s", e->rule->index, k >= 0 && (unsigned)k < j->w.n ? "." : "",
+                         k >= 0 && (unsigned)k < j->w.n ? j->w.arena + j->w.key[k] : "", oih_error_first(&xerr));
+                put_record(j, REC_ERROR, e->rule->index, msg, strlen(msg) + 1);
                 oih_xt_rule_free(&xr);
                 return 0;
         }
@@ -419,15 +455,46 @@ static int job_entry(const struct oih_entry *e, void *ctx)
                 const unsigned char *ent = xr.entries + off;
                 size_t size = oih_xt_entry_size(ent);
                 off += size;
+                put_record(j, REC_ENTRY, j->slot, ent, size);
                 if (j->render) {
-                        r = oih_xt_render(ent, e->rule->chain, NULL, j->out, j->err);
-                } else {
-                        struct record rec = { j->slot, (uint32_t)size };
-                        if (fwrite(&rec, sizeof(rec), 1, j->out) != 1 || fwrite(ent, 1, size, j->out) != size)
-                                r = oih_err(j->err, "the libxtables worker ran out of memory");
+                        struct oih_error rerr;
+                        oih_error_init(&rerr);
+                        if (oih_xt_render(ent, e->rule->chain, NULL, j->text, &rerr) < 0)
+                                put_record(j, REC_ERROR, e->rule->index, oih_error_first(&rerr),
+                                           strlen(oih_error_first(&rerr)) + 1);
                 }
         }
         oih_xt_rule_free(&xr);
+        return j->oom ? -1 : 0;
+}
+
+static int job_table(struct job *j, unsigned table)
+{
+        char *text = NULL;
+        size_t tlen = 0;
+        j->table = table;
+        j->nbuiltins = oih_table_nbuiltins(table);
+        j->norder = chain_order(j->p, table, j->f, j->order);
+        j->text = j->render ? open_memstream(&text, &tlen) : NULL;
+        if (j->render && j->text == NULL)
+                return -1;
+        if (j->render) {
+                fprintf(j->text, "*%s\n", oih_table_names[table]);
+                for (unsigned i = 0; i < j->norder; i++)
+                        fprintf(j->text, ":%s %s [0:0]\n", j->order[i],
+                                i >= j->nbuiltins ? "-" : drop_of(j->p, table, j->f, i) ? "DROP" : "ACCEPT");
+        }
+        int r = 0;
+        for (j->slot = 0; j->slot < j->norder && r >= 0; j->slot++)
+                r = oih_policy_foreach_entry(j->p, j->f, job_entry, j);
+        if (j->render) {
+                fputs("COMMIT\n", j->text);
+                if (fclose(j->text) != 0)
+                        r = -1;
+                else
+                        put_record(j, REC_TEXT, 0, text, tlen);
+                free(text);
+        }
         return r;
 }
 
@@ -435,105 +502,153 @@ static int job_run(void *ctx, FILE *out, struct oih_error *err)
 {
         struct job *j = ctx;
         j->out = out;
-        j->err = err;
-        int r = 0;
-        if (j->render) {
-                fputs("*filter\n", out);
-                for (unsigned i = 0; i < j->norder; i++)
-                        fprintf(out, ":%s %s [0:0]\n", j->order[i],
-                                i >= OIH_NBUILTINS ? "-" : j->p->drop[j->f][i] ? "DROP" : "ACCEPT");
-        }
-        for (unsigned i = 0; i < j->norder && r >= 0; i++) {
-                j->slot = i;
-                r = foreach_entry_in_chain(j->p, j->f, j->order[i], job_entry, j);
-        }
-        if (j->oom)
-                return oih_err(err, "out of memory");
-        if (r < 0 || err->n > 0)
-                return -1;
-        if (j->render)
-                fputs("COMMIT\n", out);
-        return 0;
-}
-
-static int job_init(struct job *j, const struct oih_policy *p, enum oih_family f, bool render)
-{
-        memset(j, 0, sizeof(*j));
-        j->p = p;
-        j->f = f;
-        j->render = render;
-        j->order = calloc(p->nchains + OIH_NBUILTINS + 1, sizeof(*j->order));
-        if (j->order == NULL)
-                return -1;
-        j->norder = oih_chain_order(p, f, j->order);
-        return 0;
-}
-
-static void job_free(struct job *j)
-{
-        free(j->order);
-        free(j->argv);
+        for (unsigned t = 0; t < OIH_NTABLES; t++)
+                if ((t == OIH_TBL_FILTER || (j->p->tables & OIH_TBLBIT(t))) && job_table(j, t) < 0)
+                        break;
         words_free(&j->w);
+        free(j->argv);
+        return j->oom ? oih_err(err, "the libxtables worker ran out of memory") : 0;
 }
 
-/* ---- entry points ---- */
+/* ---- the parent: both families, then the family rule ---- */
 
-static int take_entries(const struct job *j, const struct oih_xt_out *o, struct oih_table *t)
+struct result {
+        struct oih_xt_out o[OIH_NFAMILIES];
+};
+
+static const struct record *next_record(const struct oih_xt_out *o, size_t *at, const char **data)
 {
-        memcpy(t->drop, j->p->drop[j->f], sizeof(t->drop));
-        t->nchains = j->norder - OIH_NBUILTINS;
-        t->chains = calloc(t->nchains ? t->nchains : 1, sizeof(*t->chains));
-        if (t->chains == NULL)
-                return -1;
-        for (unsigned i = 0; i < t->nchains; i++)
-                strcpy(t->chains[i], j->order[OIH_NBUILTINS + i]);
-        unsigned n = 0;
-        for (size_t at = 0; at + sizeof(struct record) <= o->len; n++) {
-                struct record rec;
-                memcpy(&rec, o->data + at, sizeof(rec));
-                at += sizeof(rec) + rec.size;
+        if (*at + sizeof(struct record) > o->len)
+                return NULL;
+        const struct record *rec = (const void *)(o->data + *at);
+        if (rec->size > o->len - *at - sizeof(*rec))
+                return NULL;
+        *data = o->data + *at + sizeof(*rec);
+        *at += sizeof(*rec) + rec->size;
+        return rec;
+}
+
+/* The first error of rule IDX in family F's answer, or NULL. */
+static const char *rule_error(const struct oih_xt_out *o, uint32_t idx)
+{
+        size_t at = 0;
+        const char *d;
+        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;)
+                if (rec->kind == REC_ERROR && rec->slot == idx)
+                        return d;
+        return NULL;
+}
+
+/* An extension (or option) that one family has and the other has not, in a rule that would
+ * be built for both, is an error: built silently for one family only, the rule would let
+ * the other family's packets through. */
+static int report_errors(const struct oih_policy *p, struct result *res, struct oih_error *err)
+{
+        static const char *const fam[] = { "IPv4", "IPv6" }, *const key[] = { "ipv4", "ipv6" };
+        int n = 0;
+        for (unsigned i = 0; i < p->nrules; i++) {
+                const struct oih_rule *r = &p->rules[i];
+                const char *e[OIH_NFAMILIES];
+                for (int f = 0; f < OIH_NFAMILIES; f++)
+                        e[f] = r->families & OIH_FAMBIT(f) ? rule_error(&res->o[f], r->index) : NULL;
+                if (e[0] == NULL && e[1] == NULL)
+                        continue;
+                n++;
+                if (r->families == OIH_FAM_BOTH && (e[0] == NULL) != (e[1] == NULL)) {
+                        int ok = e[0] == NULL ? 0 : 1, bad = 1 - ok;
+                        oih_err(err, "%s: %s (%s only: give \"family\": \"%s\")", p->name, e[bad], fam[ok], key[ok]);
+                } else {
+                        oih_err(err, "%s: %s", p->name, e[0] ? e[0] : e[1]);
+                }
         }
-        t->chain_of = calloc(n ? n : 1, sizeof(*t->chain_of));
-        t->entries.data = malloc(o->len ? o->len : 1);
-        if (t->chain_of == NULL || t->entries.data == NULL)
+        return n ? -1 : 0;
+}
+
+static int take_table(const struct oih_policy *p, enum oih_family f, unsigned table, const struct oih_xt_out *o,
+                      struct oih_table *t)
+{
+        const char **order = calloc(p->nchains + OIH_MAXBUILTINS + 1, sizeof(*order));
+        if (order == NULL)
                 return -1;
-        t->entries.cap = o->len;
-        for (size_t at = 0; at + sizeof(struct record) <= o->len;) {
-                struct record rec;
-                memcpy(&rec, o->data + at, sizeof(rec));
-                at += sizeof(rec);
-                if (rec.size > o->len - at || rec.slot >= j->norder)
+        unsigned norder = chain_order(p, table, f, order), nb = oih_table_nbuiltins(table);
+        t->table = table;
+        for (unsigned b = 0; b < nb; b++)
+                t->drop[b] = drop_of(p, table, f, b);
+        t->nchains = norder - nb;
+        t->chains = calloc(t->nchains ? t->nchains : 1, sizeof(*t->chains));
+        for (unsigned i = 0; t->chains && i < t->nchains; i++)
+                strcpy(t->chains[i], order[nb + i]);
+        free(order);
+        unsigned n = 0;
+        size_t at = 0, bytes = 0;
+        const char *d;
+        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;)
+                if (rec->kind == REC_ENTRY && rec->table == table) {
+                        n++;
+                        bytes += rec->size;
+                }
+        t->chain_of = calloc(n ? n : 1, sizeof(*t->chain_of));
+        t->entries.data = malloc(bytes ? bytes : 1);
+        if (t->chains == NULL || t->chain_of == NULL || t->entries.data == NULL)
+                return -1;
+        t->entries.cap = bytes;
+        at = 0;
+        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;) {
+                if (rec->kind != REC_ENTRY || rec->table != table)
+                        continue;
+                if (rec->slot >= norder)
                         return -1;
-                memcpy(t->entries.data + t->entries.len, o->data + at, rec.size);
-                t->entries.len += rec.size;
-                at += rec.size;
-                t->chain_of[t->nentries++] = rec.slot;
+                memcpy(t->entries.data + t->entries.len, d, rec->size);
+                t->entries.len += rec->size;
+                t->chain_of[t->nentries++] = rec->slot;
         }
         return 0;
 }
 
-int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset **ret,
-                      struct oih_error *err)
+/* Runs a worker per family over the whole policy. */
+static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool render, struct result *res,
+                    struct oih_error *err)
 {
+        memset(res, 0, sizeof(*res));
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                struct job j;
+                memset(&j, 0, sizeof(j));
+                j.p = p;
+                j.f = (enum oih_family)f;
+                j.render = render;
+                j.order = calloc(p->nchains + OIH_MAXBUILTINS + 1, sizeof(*j.order));
+                if (j.order == NULL)
+                        return oih_err(err, "out of memory");
+                int r = oih_xt_run((enum oih_family)f, probe, job_run, &j, &res->o[f], err);
+                free(j.order);
+                if (r < 0)
+                        return -1;
+        }
+        return report_errors(p, res, err);
+}
+
+static void result_free(struct result *res)
+{
+        for (int f = 0; f < OIH_NFAMILIES; f++)
+                oih_xt_out_free(&res->o[f]);
+}
+
+int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset **ret, struct oih_error *err)
+{
+        struct result res;
         struct oih_ruleset *rs = calloc(1, sizeof(*rs));
         if (rs == NULL)
                 return oih_err(err, "out of memory");
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                struct job j;
-                struct oih_xt_out o;
-                if (job_init(&j, p, (enum oih_family)f, false) < 0) {
-                        oih_ruleset_free(rs);
-                        return oih_err(err, "out of memory");
-                }
-                int r = oih_xt_run((enum oih_family)f, (enum oih_xt_probe)probe, job_run, &j, &o, err);
-                if (r == 0 && take_entries(&j, &o, &rs->t[f]) < 0)
-                        r = oih_err(err, "out of memory");
-                oih_xt_out_free(&o);
-                job_free(&j);
-                if (r < 0) {
-                        oih_ruleset_free(rs);
-                        return -1;
-                }
+        int r = run_both(p, (enum oih_xt_probe)probe, false, &res, err);
+        rs->tables = p->tables | OIH_TBLBIT(OIH_TBL_FILTER);
+        for (int f = 0; f < OIH_NFAMILIES && r == 0; f++)
+                for (unsigned t = 0; t < OIH_NTABLES && r == 0; t++)
+                        if ((rs->tables & OIH_TBLBIT(t)) && take_table(p, (enum oih_family)f, t, &res.o[f], &rs->t[f][t]) < 0)
+                                r = oih_err(err, "out of memory");
+        result_free(&res);
+        if (r < 0) {
+                oih_ruleset_free(rs);
+                return -1;
         }
         *ret = rs;
         return 0;
@@ -549,33 +664,50 @@ void oih_ruleset_free(struct oih_ruleset *rs)
         if (rs == NULL)
                 return;
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                free(rs->t[f].chains);
-                free(rs->t[f].entries.data);
-                free(rs->t[f].chain_of);
+                for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                        free(rs->t[f][t].chains);
+                        free(rs->t[f][t].entries.data);
+                        free(rs->t[f][t].chain_of);
+                }
         }
         free(rs);
 }
 
 unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family)
 {
-        return rs->t[family].nentries;
+        unsigned n = 0;
+        for (unsigned t = 0; t < OIH_NTABLES; t++)
+                n += rs->t[family][t].nentries;
+        return n;
 }
 
 const char *oih_table_chain_name(const struct oih_table *t, unsigned i)
 {
-        return i < OIH_NBUILTINS ? oih_builtin_names[i] : t->chains[i - OIH_NBUILTINS];
+        unsigned nb = oih_table_nbuiltins(t->table);
+        return i < nb ? oih_table_builtins[t->table][i] : t->chains[i - nb];
+}
+
+int oih_render_both(const struct oih_policy *p, int only, FILE *out, struct oih_error *err)
+{
+        struct result res;
+        int r = run_both(p, OIH_XT_ASSUME, true, &res, err);
+        for (int f = 0; f < OIH_NFAMILIES && r == 0; f++) {
+                if (only >= 0 && only != f)
+                        continue;
+                if (only < 0)
+                        fprintf(out, "# %s (%s-legacy-restore)\n", f == OIH_IPV4 ? "IPv4" : "IPv6",
+                                f == OIH_IPV4 ? "iptables" : "ip6tables");
+                size_t at = 0;
+                const char *d;
+                for (const struct record *rec; (rec = next_record(&res.o[f], &at, &d)) != NULL;)
+                        if (rec->kind == REC_TEXT && fwrite(d, 1, rec->size, out) != rec->size)
+                                r = oih_err(err, "cannot write the rules");
+        }
+        result_free(&res);
+        return r;
 }
 
 int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out, struct oih_error *err)
 {
-        struct job j;
-        struct oih_xt_out o;
-        if (job_init(&j, p, family, true) < 0)
-                return oih_err(err, "out of memory");
-        int r = oih_xt_run(family, OIH_XT_ASSUME, job_run, &j, &o, err);
-        if (r == 0 && fwrite(o.data, 1, o.len, out) != o.len)
-                r = oih_err(err, "cannot write the rules");
-        oih_xt_out_free(&o);
-        job_free(&j);
-        return r;
+        return oih_render_both(p, (int)family, out, err);
 }

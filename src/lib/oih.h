@@ -14,8 +14,11 @@ int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_
 /* The iptables-restore text that builds the same table as the policy, exactly as
  * iptables-legacy-save prints it (without counters and comment lines). */
 int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out, struct oih_error *err);
-/* Chains in the order the kernel table holds them: built-in ones in hook order, then the
- * family's user chains sorted by name (as libiptc keeps them). RET holds nchains + 3. */
+/* Both families (ONLY < 0), each after a "# IPv4 (iptables-legacy-restore)" line, or only
+ * family ONLY: every table the policy replaces. */
+int oih_render_both(const struct oih_policy *p, int only, FILE *out, struct oih_error *err);
+/* Filter's chains in the order the kernel table holds them: built-in ones in hook order, then
+ * the family's user chains sorted by name (as libiptc keeps them). RET holds nchains + 6. */
 unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret);
 
 struct oih_ruleset;
@@ -28,8 +31,9 @@ int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset 
 void oih_ruleset_free(struct oih_ruleset *rs);
 unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family);
 
-/* Replaces the filter tables of the CALLING process's network namespace with RS: IPv4 then
- * IPv6, each one atomic; when IPv6 fails, IPv4 is put back as it was. */
+/* Replaces the tables of the CALLING process's network namespace with RS (filter and every
+ * table the policy names): IPv4 then IPv6, each table atomic; when one fails, every table
+ * already replaced is put back as it was. */
 int oih_commit(const struct oih_ruleset *rs, struct oih_error *err);
 /* The sentence for a failure to open a family's filter table with errno E (a kernel without
  * legacy xtables says so plainly). */
@@ -38,6 +42,8 @@ int oih_table_error(enum oih_family family, int e, struct oih_error *err);
 int oih_table_probe(enum oih_family family, struct oih_error *err);
 /* For tests only: called before each family's commit; < 0 makes that commit fail. */
 extern int (*oih_fault_before_commit)(enum oih_family family);
+/* The same, for every table (enum oih_xtable). */
+extern int (*oih_fault_before_table_commit)(enum oih_family family, unsigned table);
 
 /* Reads the filter tables of the calling process's network namespace, both families. */
 int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err);
