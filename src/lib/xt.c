@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <xtables.h>
 
+#include "oih.h"
 #include "xt.h"
 
 #ifndef OIH_XTLIBDIR
@@ -983,8 +984,12 @@ int oih_xt_render(const void *e, const char *chain, const char *label, FILE *out
         armed = false;
         stdout = saved;
         int r = fclose(mem);
-        if (r == 0 && fwrite(buf, 1, len, out) != len)
-                r = -1;
+        /* names, comments and prefixes from the kernel may hold any byte (another tool wrote
+         * them): the line keeps its end, everything else not printable becomes \xHH */
+        if (r == 0 && len > 0) {
+                oih_put_escaped(out, buf, len - 1);
+                r = fputc('\n', out) == EOF ? -1 : 0;
+        }
         free(buf);
         return r == 0 ? 0 : oih_err(err, "cannot print a rule of chain %s", chain);
 }
