@@ -227,22 +227,60 @@ static void table_free(struct oih_table *t)
         free(t->chain_of);
 }
 
-int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err)
+int oih_tables_present(enum oih_family f, unsigned *ret, char *others, size_t size, struct oih_error *err)
+{
+        /* Opening a table that the namespace does not have yet creates it (the kernel makes
+         * nat, mangle and raw on first use): the kernel's own list says which ones exist. */
+        const char *path = f == OIH_IPV4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names";
+        FILE *in = fopen(path, "re");
+        if (in == NULL)
+                return oih_err_errno(err, errno, "cannot list the %s tables of the namespace (%s)",
+                                     tc[f].family_name, path);
+        char line[64];
+        size_t at = 0;
+        *ret = 0;
+        if (size > 0)
+                others[0] = '\0';
+        for (int n = 0; n < 64 && fgets(line, sizeof(line), in) != NULL; n++) {
+                line[strcspn(line, "\n")] = '\0';
+                unsigned t = 0;
+                while (t < OIH_NTABLES && strcmp(line, oih_table_names[t]) != 0)
+                        t++;
+                if (t < OIH_NTABLES)
+                        *ret |= OIH_TBLBIT(t);
+                else if (at + strlen(line) + 2 < size)
+                        at += (size_t)snprintf(others + at, size - at, "%s%s", at ? " " : "", line);
+        }
+        fclose(in);
+        return 0;
+}
+
+int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES], struct oih_ruleset **ret,
+                    struct oih_error *err)
 {
         struct oih_ruleset *rs = calloc(1, sizeof(*rs));
         if (rs == NULL)
                 return oih_err(err, "out of memory");
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                struct xtc_handle *h = NULL;
-                if (open_table((enum oih_family)f, OIH_TBL_FILTER, &h, err) < 0) {
-                        oih_ruleset_free(rs);
-                        return -1;
-                }
-                int r = snapshot_table((enum oih_family)f, OIH_TBL_FILTER, h, &rs->t[f][OIH_TBL_FILTER]);
-                tc[f].free(h);
-                if (r < 0) {
-                        oih_ruleset_free(rs);
-                        return oih_err(err, "out of memory");
+                for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                        if (!(want[f] & OIH_TBLBIT(t)))
+                                continue;
+                        rs->present[f] |= OIH_TBLBIT(t);
+                        rs->tables |= OIH_TBLBIT(t);
+                        rs->t[f][t].table = t;
+                        if (!(has[f] & OIH_TBLBIT(t)))
+                                continue;
+                        struct xtc_handle *h = NULL;
+                        if (open_table((enum oih_family)f, t, &h, err) < 0) {
+                                oih_ruleset_free(rs);
+                                return -1;
+                        }
+                        int r = snapshot_table((enum oih_family)f, t, h, &rs->t[f][t]);
+                        tc[f].free(h);
+                        if (r < 0) {
+                                oih_ruleset_free(rs);
+                                return oih_err(err, "out of memory");
+                        }
                 }
         }
         *ret = rs;

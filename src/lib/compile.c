@@ -370,12 +370,7 @@ static unsigned chain_order(const struct oih_policy *p, unsigned table, enum oih
         return n;
 }
 
-unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret)
-{
-        return chain_order(p, OIH_TBL_FILTER, family, ret);
-}
-
-/* Filter's policies are also where version 1 (and decode.c) keep them. */
+/* Filter's policies are also where version 1 keeps them. */
 static bool drop_of(const struct oih_policy *p, unsigned table, enum oih_family f, unsigned b)
 {
         return table == OIH_TBL_FILTER ? p->drop[f][b] : p->tdrop[table][f][b];

@@ -26,9 +26,6 @@ int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out, st
 /* Both families (ONLY < 0), each after a "# IPv4 (iptables-legacy-restore)" line, or only
  * family ONLY: every table the policy replaces. */
 int oih_render_both(const struct oih_policy *p, int only, FILE *out, struct oih_error *err);
-/* Filter's chains in the order the kernel table holds them: built-in ones in hook order, then
- * the family's user chains sorted by name (as libiptc keeps them). RET holds nchains + 6. */
-unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret);
 
 struct oih_ruleset;
 /* Translates a policy into kernel entries for both families, assuming the kernel has every
@@ -54,14 +51,23 @@ extern int (*oih_fault_before_commit)(enum oih_family family);
 /* The same, for every table (enum oih_xtable). */
 extern int (*oih_fault_before_table_commit)(enum oih_family family, unsigned table);
 
-/* Reads the filter tables of the calling process's network namespace, both families. */
-int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err);
+/* The tables (OIH_TBLBIT) FAMILY's side of the calling process's namespace has, from the
+ * kernel's list; the names of tables the policy format does not have go to OTHERS (SIZE
+ * bytes, space-separated). Fails when the list cannot be read. */
+int oih_tables_present(enum oih_family family, unsigned *ret, char *others, size_t size, struct oih_error *err);
+/* Reads the tables WANT[family] (OIH_TBLBIT) of the calling process's network namespace. One
+ * not in HAS[family] is not read but taken as empty (every policy ACCEPT, no rule: what it
+ * does): reading a table the namespace lacks would create it (oih_tables_present says). */
+int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES], struct oih_ruleset **ret,
+                    struct oih_error *err);
 
-/* decode.c: kernel tables back into a policy. Fails, naming the rule, on what the policy
- * format cannot express (a match or target it does not know). Pure. */
-int oih_decode(const struct oih_ruleset *rs, struct oih_policy **ret, struct oih_error *err);
-/* policy-json.c: a policy as version-1 JSON, one rule a line. */
-int oih_policy_write_json(const struct oih_policy *p, FILE *out);
+/* live.c: tables read by oih_read_tables, printed through libxtables workers. */
+/* As iptables-legacy-save prints them (without counters and comment lines), each table in
+ * show's order; non-printable bytes as \xHH. Tables not in RS->present are left out. */
+int oih_live_text(const struct oih_ruleset *rs, enum oih_family family, FILE *out, struct oih_error *err);
+/* As a version-2 policy that builds the same tables: base fields as friendly keys, every
+ * match and target in the generic form, one rule a line. */
+int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err);
 /* diff.c: a line diff of two texts in unified style; returns the number of differing lines. */
 unsigned oih_diff_lines(const char *a, const char *b, const char *label_a, const char *label_b, FILE *out);
 

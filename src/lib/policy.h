@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The policy model: what a version-1 policy file says, parsed and validated, as plain data.
- * parse (policy.c) -> model -> render (render.c: iptables-restore text)
- *                            -> compile (blob.c: kernel entries) -> commit (commit.c) */
+/* The policy model: what a policy file (version 1 or 2) says, parsed and validated, as plain data.
+ * parse (policy.c) -> model -> compile (compile.c, through libxtables workers: kernel entries
+ * and their iptables-restore text) -> commit (commit.c) */
 #pragma once
 
 #include <stdbool.h>

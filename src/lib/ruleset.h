@@ -24,6 +24,7 @@ struct oih_table {
 
 struct oih_ruleset {
         unsigned tables;        /* OIH_TBLBIT of the tables to replace; filter always */
+        unsigned present[OIH_NFAMILIES]; /* oih_read_tables: the tables read, per family */
         struct oih_table t[OIH_NFAMILIES][OIH_NTABLES];
 };
 

@@ -111,3 +111,9 @@ size_t oih_xt_entry_size(const void *e);
  * (without counters), to OUT. A standard target whose name is "" (as libiptc returns
  * entries) is printed as LABEL: pass iptc_get_target's answer; NULL or "" = no target. */
 int oih_xt_render(const void *e, const char *chain, const char *label, FILE *out, struct oih_error *err);
+/* The same line without "-A CHAIN", without its end and NOT escaped, in *RET (free it): the
+ * words iptables-legacy-save prints, for inspect --json. */
+int oih_xt_render_line(const void *e, const char *label, char **ret, struct oih_error *err);
+/* Whether option --NAME of extension EXT (a match; the target when TARGET) takes an argument:
+ * 1 yes, 0 no, -1 unknown. */
+int oih_xt_option_arg(const char *ext, bool target, const char *name);
