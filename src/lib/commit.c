@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ruleset.h"
@@ -519,20 +521,54 @@ static int commit_fn(void *ctx, struct oih_error *err)
         return oih_commit(ctx, err);
 }
 
+struct apply {
+        const struct oih_policy *p;
+        double *ms; /* shared with the caller: compile, commit */
+};
+
+static double ms_since(const struct timespec *a)
+{
+        struct timespec b;
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
 /* In the namespace: the revision probe answers for the kernel the tables live in. */
 static int apply_fn(void *ctx, struct oih_error *err)
 {
+        struct apply *a = ctx;
         struct oih_ruleset *rs = NULL;
-        int r = oih_compile_probe(ctx, OIH_XT_KERNEL, &rs, err);
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        int r = oih_compile_probe(a->p, OIH_XT_KERNEL, &rs, err);
+        if (a->ms)
+                a->ms[0] = ms_since(&t);
+        clock_gettime(CLOCK_MONOTONIC, &t);
         if (r == 0)
                 r = oih_commit(rs, err);
+        if (a->ms)
+                a->ms[1] = ms_since(&t);
         oih_ruleset_free(rs);
         return r;
 }
 
-int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, struct oih_error *err)
+int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[2], struct oih_error *err)
 {
-        return oih_run_in_netns(netns_fd, apply_fn, (void *)p, err);
+        /* the child's timings come back through a shared page */
+        double *ms = NULL;
+        if (ret_ms) {
+                ms = mmap(NULL, 2 * sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+                if (ms == MAP_FAILED)
+                        ms = NULL;
+        }
+        struct apply a = { p, ms };
+        int r = oih_run_in_netns(netns_fd, apply_fn, &a, err);
+        if (ms) {
+                ret_ms[0] = ms[0];
+                ret_ms[1] = ms[1];
+                munmap(ms, 2 * sizeof(double));
+        }
+        return r;
 }
 
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)

@@ -324,14 +324,10 @@ static json_object *tables_json(const struct oih_ruleset *rs)
 int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err)
 {
         struct oih_xt_out o[OIH_NFAMILIES];
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                struct live l = { rs, (enum oih_family)f };
-                if (oih_xt_run((enum oih_family)f, OIH_XT_ASSUME, json_fn, &l, &o[f], err) < 0) {
-                        if (f > 0)
-                                oih_xt_out_free(&o[0]);
-                        return -1;
-                }
-        }
+        struct live l[OIH_NFAMILIES] = { { rs, OIH_IPV4 }, { rs, OIH_IPV6 } };
+        void *ctx[OIH_NFAMILIES] = { &l[0], &l[1] };
+        if (oih_xt_run_each(OIH_XT_ASSUME, json_fn, ctx, o, err) < 0)
+                return -1;
         json_object *tables = tables_json(rs);
         fprintf(out, "{\n  \"version\": 2,\n  \"tables\": %s,\n  \"rules\": [\n",
                 json_object_to_json_string_ext(tables, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));

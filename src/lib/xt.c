@@ -292,9 +292,13 @@ static void numeric_only(const char *what, const char *value, bool strip_mask)
         char buf[INET6_ADDRSTRLEN + 1];
         size_t n = strip_mask ? strcspn(value, "/") : strlen(value);
         struct addrinfo hints = {.ai_family = fam->af, .ai_flags = AI_NUMERICHOST}, *res = NULL;
+        unsigned char bin[sizeof(struct in6_addr)];
         if (n < sizeof(buf)) {
                 memcpy(buf, value, n);
                 buf[n] = '\0';
+                /* the usual spelling, cheaply; getaddrinfo for the others (10.1, scopes) */
+                if (inet_pton(fam->af, buf, bin) == 1)
+                        return;
                 if (getaddrinfo(buf, NULL, &hints, &res) == 0) {
                         freeaddrinfo(res);
                         return;

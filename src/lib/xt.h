@@ -43,6 +43,10 @@ struct oih_xt_out {
  * stderr lines; RET is then empty. */
 int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
                struct oih_xt_out *ret, struct oih_error *err);
+/* The same with a worker per family at once: FN(CTX[f]) for every family whose CTX[f] is not
+ * NULL, into RET[f]. Fails when any fails (every RET is then empty). */
+int oih_xt_run_each(enum oih_xt_probe probe, oih_xt_fn fn, void *const ctx[OIH_NFAMILIES],
+                    struct oih_xt_out ret[OIH_NFAMILIES], struct oih_error *err);
 void oih_xt_out_free(struct oih_xt_out *o);
 /* Limits of a worker: time (milliseconds) and output bytes. Tests lower them. */
 extern int oih_xt_timeout_ms;
