@@ -19,14 +19,17 @@ static const char usage_text[] =
         "\n"
         "Commands:\n"
         "  check FILE...              validate policies; print every error found\n"
-        "  show [-4|-6] FILE          print the iptables-restore text the policy builds (dry run)\n"
+        "  show [-4|-6] FILE          print the iptables-restore text of every table the policy\n"
+        "                             builds (dry run)\n"
         "  apply (--netns PATH | --pid PID) [--allow-own-netns] [--timings] FILE\n"
-        "                             replace the filter tables of that network namespace\n"
+        "                             replace the filter tables of that network namespace and\n"
+        "                             every other table (nat, mangle, raw) the policy names\n"
         "                             (--timings: how long each step took, on stderr)\n"
         "  inspect (--netns PATH | --pid PID | --container NAME) [-4|-6] [--json]\n"
-        "                             print the live filter tables (as show prints a policy)\n"
+        "                             print every live table as iptables-legacy-save does, or\n"
+        "                             as a version-2 policy (--json)\n"
         "  verify FILE (--netns PATH | --pid PID | --container NAME)\n"
-        "                             exit 0 when the live tables are exactly what FILE builds;\n"
+        "                             exit 0 when the live tables FILE names are what it builds;\n"
         "                             otherwise print the difference and exit 1\n"
         "  doctor [--hooks-dir DIR]... [--rules-dir DIR]... [--no-podman]\n"
         "                             check that the hook is installed so that it runs and holds\n"
@@ -41,7 +44,8 @@ static const char usage_text[] =
         "\n"
         "Exit status: 0 success; 1 the policy, the input or the kernel refused (nothing was\n"
         "applied, or what was there was put back); 2 wrong usage.\n"
-        "The policy format: docs/policy-format.md.\n";
+        "The policy format (version 2: tables nat, mangle, raw and any iptables match or\n"
+        "target): oci-iptables-hook-policy(5), docs/policy-format.md.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
