@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers for scripts/bench.sh.
 
-  bench-gen.py policy N MIX          a policy of N rules on stdout; MIX is ipv4 or mixed
+  bench-gen.py policy N MIX          a policy of N rules on stdout; MIX is ipv4, mixed or plain
   bench-gen.py per-rule              reads `show` output on stdin, prints a shell script that
                                      runs one iptables-legacy / ip6tables-legacy process per rule
   bench-gen.py run [--stdin FILE] -- CMD...
@@ -12,7 +12,9 @@ The policy is an allow-list as the users who asked for this have them: mostly si
 destination addresses with a port, plus the odd port list, source rule, comment and user chain,
 so that the common matches (tcp, udp, multiport, conntrack, comment) are all exercised. Every
 rule names one address, so N rules are N kernel entries in all: MIX ipv4 puts all of them in
-the IPv4 table, mixed puts every other one in the IPv6 table. Output is deterministic.
+the IPv4 table, mixed puts every other one in the IPv6 table. MIX plain is the plainest shape,
+N times `-A OUTPUT -d ADDR/32 -p tcp -m tcp --dport PORT -j ACCEPT` (IPv4), nothing else.
+Output is deterministic.
 
 `run` times one process the way /usr/bin/time -v does (the peak resident set size is wait4's
 ru_maxrss, the number time prints as "Maximum resident set size"), but with a monotonic
@@ -34,7 +36,15 @@ def address(i, v6):
     return "10.%d.%d.%d" % ((i >> 16) & 255, (i >> 8) & 255, i & 255)
 
 
+def plain(n):
+    return [{"chain": "OUTPUT", "protocol": "tcp", "destination": address(i, False),
+             "dport": 1024 + i % 60000, "target": "ACCEPT"} for i in range(n)]
+
+
 def policy(n, mix):
+    if mix == "plain":
+        write({"version": 1, "description": "bench-gen.py: %d rules, plain" % n}, plain(n))
+        return
     rules = [
         {"chain": "INPUT", "in_interface": "lo", "target": "ACCEPT"},
         {"chain": "INPUT", "ctstate": ["ESTABLISHED", "RELATED"], "target": "ACCEPT"},
@@ -75,11 +85,14 @@ def policy(n, mix):
         "description": "bench-gen.py: %d rules, %s" % (n, mix),
         "policy": {"INPUT": "DROP", "FORWARD": "DROP", "OUTPUT": "DROP"},
         "chains": chains,
-        "rules": rules,
     }
+    write(doc, rules)
+
+
+def write(doc, rules):
     # One rule a line keeps 100,000 rules well under the 16 MiB limit and readable.
     out = sys.stdout
-    head = json.dumps({k: v for k, v in doc.items() if k != "rules"})
+    head = json.dumps(doc)
     out.write(head[:-1] + ', "rules": [\n')
     out.write(",\n".join(json.dumps(r, separators=(",", ":")) for r in rules))
     out.write("\n]}\n")
@@ -137,8 +150,8 @@ def run(argv):
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "policy" and len(sys.argv) == 4:
         n, mix = int(sys.argv[2]), sys.argv[3]
-        if mix not in ("ipv4", "mixed"):
-            sys.exit("bench-gen.py: MIX is ipv4 or mixed")
+        if mix not in ("ipv4", "mixed", "plain"):
+            sys.exit("bench-gen.py: MIX is ipv4, mixed or plain")
         policy(n, mix)
     elif sys.argv[1:2] == ["per-rule"]:
         per_rule()

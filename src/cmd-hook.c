@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "hook.h"
 #include "oih.h"
+#include "xt.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -193,7 +194,7 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
         }
         *ret_path = path;
         *ret_allow = p->allow_caps;
-        r = oih_compile(p, ret, err);
+        r = oih_compile_probe(p, OIH_XT_KERNEL, ret, err);
         oih_policy_free(p);
         return r;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* inspect and verify: read the live filter tables of a namespace back and print them with the
- * same renderer as `show`, or compare them with what a policy builds. */
+/* inspect and verify: read the live tables of a namespace and print them as
+ * iptables-legacy-save does (as `show` prints a policy) or as a policy, or compare their text
+ * with the text of what a policy builds. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -98,37 +99,79 @@ struct inspect {
         const char *want_name;
 };
 
-static char *render_text(const struct oih_policy *p, enum oih_family f)
+static char *text_of(const struct oih_policy *p, const struct oih_ruleset *live, enum oih_family f,
+                     struct oih_error *err)
 {
         char *buf = NULL;
         size_t len = 0;
         FILE *out = open_memstream(&buf, &len);
-        if (out == NULL)
+        if (out == NULL) {
+                oih_err(err, "out of memory");
                 return NULL;
-        oih_render(p, f, out);
-        fclose(out);
+        }
+        int r = p ? oih_render(p, f, out, err) : oih_live_text(live, f, out, err);
+        if (fclose(out) != 0 || r < 0) {
+                free(buf);
+                return NULL;
+        }
         return buf;
+}
+
+/* The tables to read: every one the namespace has (filter always, as iptables-legacy-save
+ * would create it too); verify: the ones the policy replaces. */
+static int tables_to_read(const struct inspect *in, unsigned want[OIH_NFAMILIES], unsigned has[OIH_NFAMILIES],
+                          struct oih_error *err)
+{
+        unsigned policy = in->want ? in->want->tables | OIH_TBLBIT(OIH_TBL_FILTER) : 0;
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                struct oih_error lerr;
+                char others[128], buf[256];
+                unsigned present;
+                oih_error_init(&lerr);
+                if (oih_tables_present((enum oih_family)f, &present, others, sizeof(others), &lerr) < 0) {
+                        /* Reading a table the namespace lacks would create it: show filter
+                         * only (verify: the policy's tables, which apply would create). */
+                        if (!in->want)
+                                oih_print_line(stderr, "oci-iptables-hook: inspect: %s: showing the filter table only",
+                                               oih_error_first(&lerr));
+                        want[f] = has[f] = in->want ? policy : OIH_TBLBIT(OIH_TBL_FILTER);
+                        continue;
+                }
+                if (others[0] && !in->want && !in->json)
+                        oih_print_line(stderr, "oci-iptables-hook: inspect: not shown (the policy format has no such table): %s",
+                                       oih_escape(buf, sizeof(buf), others));
+                else if (others[0] && in->json)
+                        return oih_err(err, "the namespace has tables a policy cannot hold: %s",
+                                       oih_escape(buf, sizeof(buf), others));
+                has[f] = present | OIH_TBLBIT(OIH_TBL_FILTER);
+                want[f] = in->want ? policy : has[f];
+        }
+        return 0;
 }
 
 /* Runs inside the namespace. */
 static int inspect_fn(void *ctx, struct oih_error *err)
 {
         struct inspect *in = ctx;
-        struct oih_ruleset *rs = NULL;
-        struct oih_policy *live = NULL;
+        struct oih_ruleset *live = NULL;
+        unsigned want[OIH_NFAMILIES], has[OIH_NFAMILIES];
         int r = -1;
-        if (oih_read_tables(&rs, err) < 0 || oih_decode(rs, &live, err) < 0)
+        if (tables_to_read(in, want, has, err) < 0 || oih_read_tables(want, has, &live, err) < 0)
                 goto out;
         if (in->want) {
                 unsigned changes = 0;
                 for (int f = 0; f < OIH_NFAMILIES; f++) {
-                        char *a = render_text(in->want, (enum oih_family)f), *b = render_text(live, (enum oih_family)f);
+                        char *a = text_of(in->want, NULL, (enum oih_family)f, err);
+                        char *b = a ? text_of(NULL, live, (enum oih_family)f, err) : NULL;
                         char la[300], lb[32], name[256];
                         snprintf(la, sizeof(la), "%s (%s)", oih_escape(name, sizeof(name), in->want_name), f ? "IPv6" : "IPv4");
                         snprintf(lb, sizeof(lb), "live (%s)", f ? "IPv6" : "IPv4");
-                        changes += a && b ? oih_diff_lines(a, b, la, lb, stdout) : 1;
+                        if (a && b)
+                                changes += oih_diff_lines(a, b, la, lb, stdout);
                         free(a);
                         free(b);
+                        if (!a || !b)
+                                goto out;
                 }
                 if (changes) {
                         oih_err(err, "the live rules differ from %s: %u line%s", in->want_name, changes, changes == 1 ? "" : "s");
@@ -138,7 +181,7 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                 goto out;
         }
         if (in->json) {
-                r = oih_policy_write_json(live, stdout);
+                r = oih_live_json(live, stdout, err);
                 goto out;
         }
         for (int f = 0; f < OIH_NFAMILIES; f++) {
@@ -146,12 +189,12 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                         continue;
                 if (in->only < 0)
                         printf("# %s (%s-legacy-restore)\n", f ? "IPv6" : "IPv4", f ? "ip6tables" : "iptables");
-                oih_render(live, (enum oih_family)f, stdout);
+                if (oih_live_text(live, (enum oih_family)f, stdout, err) < 0)
+                        goto out;
         }
         r = 0;
 out:
-        oih_policy_free(live);
-        oih_ruleset_free(rs);
+        oih_ruleset_free(live);
         return r;
 }
 

@@ -43,47 +43,11 @@ START_TEST(test_negated_and_reject_families_render)
 }
 END_TEST
 
-static char *put_string(const char *s)
-{
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&buf, &len);
-        ck_assert_ptr_nonnull(out);
-        oih_put_string(out, s);
-        fclose(out);
-        return buf;
-}
-
-/* Printable text as iptables-legacy-save quotes it; other bytes (only a table written by
- * another tool holds them) as \xHH inside the quotes, never raw. */
-START_TEST(test_strings_quote_as_iptables_save_and_escape_the_rest)
-{
-        static const struct {
-                const char *in, *want;
-        } cases[] = {
-                { "plain_Word-1", " plain_Word-1" },
-                { "two words", " \"two words\"" },
-                { "q\"uo'te\\", " \"q\\\"uo\\'te\\\\\"" },
-                { "esc\x1b[2J", " \"esc\\x1b[2J\"" },
-                { "line\r\nforged", " \"line\\x0d\\x0aforged\"" },
-                { "caf\xc3\xa9\x7f", " \"caf\\xc3\\xa9\\x7f\"" },
-        };
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                char *got = put_string(cases[i].in);
-                ck_assert_str_eq(got, cases[i].want);
-                free(got);
-        }
-}
-END_TEST
-
 Suite *render_suite(void)
 {
         Suite *s = suite_create("render");
         TCase *tc = tcase_create("families");
         tcase_add_test(tc, test_negated_and_reject_families_render);
-        suite_add_tcase(s, tc);
-        tc = tcase_create("strings");
-        tcase_add_test(tc, test_strings_quote_as_iptables_save_and_escape_the_rest);
         suite_add_tcase(s, tc);
         return s;
 }

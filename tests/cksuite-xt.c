@@ -242,6 +242,22 @@ START_TEST(parse_render)
 }
 END_TEST
 
+/* Printable text as iptables-legacy-save prints it; other bytes (only a table written by
+ * another tool holds them) as \xHH, never raw: they could forge a line or drive a terminal. */
+START_TEST(render_escapes)
+{
+        struct lines ls = {"filter", "INPUT", false, false, NULL, {
+                "-m comment --comment q\"uo'te\\ -j ACCEPT",
+                "-m comment --comment esc\x1b[2J -j LOG --log-prefix line\rforged",
+                "-i caf\xc3\xa9\x7f -m comment --comment plain_Word-1",
+                NULL}};
+        expect(OIH_IPV4, &ls,
+               "-A INPUT -m comment --comment \"q\\\"uo\\'te\\\\\" -j ACCEPT\n"
+               "-A INPUT -m comment --comment \"esc\\x1b[2J\" -j LOG --log-prefix \"line\\x0dforged\"\n"
+               "-A INPUT -i caf\\xc3\\xa9\\x7f -m comment --comment plain_Word-1\n");
+}
+END_TEST
+
 START_TEST(provenance)
 {
         struct lines ls = {"filter", "OUTPUT", false, true, NULL, {
@@ -411,6 +427,7 @@ Suite *xt_suite(void)
         tc = tcase_create("rules");
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, parse_render);
+        tcase_add_test(tc, render_escapes);
         tcase_add_test(tc, provenance);
         tcase_add_test(tc, commands);
         tcase_add_test(tc, numeric_only);

@@ -85,7 +85,8 @@ else
 fi
 for key in version policy chains rules chain family protocol source destination in_interface \
         out_interface sport dport syn tcp_flags icmp_type ctstate state uid_owner gid_owner limit \
-        comment target goto reject_with log_prefix log_level nflog_group nflog_prefix allow_capabilities; do
+        comment target goto reject_with log_prefix log_level nflog_group nflog_prefix allow_capabilities \
+        tables table fragment matches match options target_options; do
         grep -qw -- "$key" "$T_TMP/oci-iptables-hook-policy.5.txt" || undocumented+=("$key")
 done
 check "oci-iptables-hook-policy(5) documents every key of the policy format" test ${#undocumented[@]} -eq 0

@@ -12,125 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <linux/nsfs.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "blob.h"
+#include "ruleset.h"
+#include "xt.h"
 #include "oih.h"
 
 int (*oih_fault_before_commit)(enum oih_family family);
-
-/* ---- compile ---- */
-
-struct compile_ctx {
-        struct oih_table *t;
-        enum oih_family f;
-        const char **order;
-        unsigned norder;
-};
-
-static unsigned chain_slot(const struct compile_ctx *c, const char *name)
-{
-        /* order[] is builtins then sorted user chains: binary search the sorted part */
-        for (unsigned b = 0; b < OIH_NBUILTINS; b++)
-                if (strcmp(name, c->order[b]) == 0)
-                        return b;
-        unsigned lo = OIH_NBUILTINS, hi = c->norder;
-        while (lo < hi) {
-                unsigned mid = (lo + hi) / 2;
-                int k = strcmp(name, c->order[mid]);
-                if (k == 0)
-                        return mid;
-                if (k < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return 0; /* not reached: validation checked every chain name */
-}
-
-static int compile_entry(const struct oih_entry *e, void *ctx)
-{
-        struct compile_ctx *c = ctx;
-        struct oih_table *t = c->t;
-        if (oih_build_entry(e, c->f, &t->entries) < 0)
-                return -1;
-        t->chain_of[t->nentries++] = chain_slot(c, e->rule->chain);
-        return 0;
-}
-
-static int count_entry(const struct oih_entry *e, void *ctx)
-{
-        (void)e;
-        (*(unsigned *)ctx)++;
-        return 0;
-}
-
-static int compile_family(const struct oih_policy *p, enum oih_family f, struct oih_table *t)
-{
-        const char **order = calloc(p->nchains + OIH_NBUILTINS, sizeof(*order));
-        if (order == NULL)
-                return -1;
-        struct compile_ctx c = { t, f, order, oih_chain_order(p, f, order) };
-        int r = -1;
-        memcpy(t->drop, p->drop[f], sizeof(t->drop));
-        t->nchains = c.norder - OIH_NBUILTINS;
-        t->chains = calloc(t->nchains ? t->nchains : 1, sizeof(*t->chains));
-        unsigned n = 0;
-        oih_policy_foreach_entry(p, f, count_entry, &n);
-        t->chain_of = calloc(n ? n : 1, sizeof(*t->chain_of));
-        if (t->chains == NULL || t->chain_of == NULL)
-                goto out;
-        for (unsigned i = 0; i < t->nchains; i++)
-                strcpy(t->chains[i], order[OIH_NBUILTINS + i]);
-        r = oih_policy_foreach_entry(p, f, compile_entry, &c);
-out:
-        free(order);
-        return r;
-}
-
-void oih_ruleset_free(struct oih_ruleset *rs)
-{
-        if (rs == NULL)
-                return;
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                free(rs->t[f].chains);
-                free(rs->t[f].entries.data);
-                free(rs->t[f].chain_of);
-        }
-        free(rs);
-}
-
-int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih_error *err)
-{
-        struct oih_ruleset *rs = calloc(1, sizeof(*rs));
-        if (rs == NULL)
-                return oih_err(err, "out of memory");
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                if (compile_family(p, (enum oih_family)f, &rs->t[f]) < 0) {
-                        oih_ruleset_free(rs);
-                        return oih_err(err, "out of memory");
-                }
-        }
-        *ret = rs;
-        return 0;
-}
-
-unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family)
-{
-        return rs->t[family].nentries;
-}
-
-const char *oih_table_chain_name(const struct oih_table *t, unsigned i)
-{
-        return i < OIH_NBUILTINS ? oih_builtin_names[i] : t->chains[i - OIH_NBUILTINS];
-}
+int (*oih_fault_before_table_commit)(enum oih_family family, unsigned table);
 
 /* ---- libiptc, through one table of operations for both families ---- */
 
@@ -207,9 +104,12 @@ int oih_table_error(enum oih_family f, int e, struct oih_error *err)
         return oih_err(err, "cannot read the %s filter table: %s", o->family_name, o->strerror(e));
 }
 
-static int open_table(enum oih_family f, struct xtc_handle **ret, struct oih_error *err)
+static int open_table(enum oih_family f, unsigned table, struct xtc_handle **ret, struct oih_error *err)
 {
-        struct xtc_handle *h = tc[f].init("filter");
+        struct xtc_handle *h = tc[f].init(oih_table_names[table]);
+        if (h == NULL && table != OIH_TBL_FILTER)
+                return oih_err_errno(err, errno, "cannot read the %s %s table", tc[f].family_name,
+                                     oih_table_names[table]);
         if (h == NULL)
                 return oih_table_error(f, errno, err);
         *ret = h;
@@ -219,7 +119,7 @@ static int open_table(enum oih_family f, struct xtc_handle **ret, struct oih_err
 int oih_table_probe(enum oih_family f, struct oih_error *err)
 {
         struct xtc_handle *h = NULL;
-        if (open_table(f, &h, err) < 0)
+        if (open_table(f, OIH_TBL_FILTER, &h, err) < 0)
                 return -1;
         tc[f].free(h);
         return 0;
@@ -257,8 +157,8 @@ static int fill_table(enum oih_family f, const struct oih_table *t, struct xtc_h
         for (unsigned i = 0; i < t->nchains; i++)
                 if (!o->create_chain(t->chains[i], h))
                         return -1;
-        for (int b = 0; b < OIH_NBUILTINS; b++)
-                if (!o->set_policy(oih_builtin_names[b], t->drop[b] ? "DROP" : "ACCEPT", NULL, h))
+        for (int b = 0; oih_table_builtins[t->table][b] != NULL; b++)
+                if (!o->set_policy(oih_table_builtins[t->table][b], t->drop[b] ? "DROP" : "ACCEPT", NULL, h))
                         return -1;
         size_t off = 0;
         for (unsigned i = 0; i < t->nentries; i++) {
@@ -272,19 +172,17 @@ static int fill_table(enum oih_family f, const struct oih_table *t, struct xtc_h
 
 /* A copy of a table as libiptc read it, to put back if a later step fails. Jumps are stored
  * by offset in the handle: the copy gets their names back, as libiptc wants for append. */
-static int snapshot_table(enum oih_family f, struct xtc_handle *h, struct oih_table *t)
+static int snapshot_table(enum oih_family f, unsigned table, struct xtc_handle *h, struct oih_table *t)
 {
         const struct tc_ops *o = &tc[f];
-        unsigned cap = 0;
+        unsigned cap = 0, nb = oih_table_nbuiltins(table);
         memset(t, 0, sizeof(*t));
+        t->table = table;
         for (const char *c = o->first_chain(h); c; c = o->next_chain(h)) {
                 unsigned slot;
                 if (o->builtin(c, h)) {
-                        int b;
-                        for (b = 0; b < OIH_NBUILTINS; b++)
-                                if (strcmp(c, oih_builtin_names[b]) == 0)
-                                        break;
-                        if (b == OIH_NBUILTINS)
+                        int b = oih_table_builtin(table, c);
+                        if (b < 0)
                                 continue;
                         struct xt_counters cnt;
                         const char *pol = o->get_policy(c, &cnt, h);
@@ -296,7 +194,7 @@ static int snapshot_table(enum oih_family f, struct xtc_handle *h, struct oih_ta
                                 return -1;
                         t->chains = nc;
                         snprintf(t->chains[t->nchains], sizeof(t->chains[0]), "%s", c);
-                        slot = OIH_NBUILTINS + t->nchains++;
+                        slot = nb + t->nchains++;
                 }
                 for (const void *e = o->first_rule(c, h); e; e = o->next_rule(e, h)) {
                         uint16_t toff = entry_u16(e, o->target_offset_at), size = entry_u16(e, o->next_offset_at);
@@ -335,22 +233,60 @@ static void table_free(struct oih_table *t)
         free(t->chain_of);
 }
 
-int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err)
+int oih_tables_present(enum oih_family f, unsigned *ret, char *others, size_t size, struct oih_error *err)
+{
+        /* Opening a table that the namespace does not have yet creates it (the kernel makes
+         * nat, mangle and raw on first use): the kernel's own list says which ones exist. */
+        const char *path = f == OIH_IPV4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names";
+        FILE *in = fopen(path, "re");
+        if (in == NULL)
+                return oih_err_errno(err, errno, "cannot list the %s tables of the namespace (%s)",
+                                     tc[f].family_name, path);
+        char line[64];
+        size_t at = 0;
+        *ret = 0;
+        if (size > 0)
+                others[0] = '\0';
+        for (int n = 0; n < 64 && fgets(line, sizeof(line), in) != NULL; n++) {
+                line[strcspn(line, "\n")] = '\0';
+                unsigned t = 0;
+                while (t < OIH_NTABLES && strcmp(line, oih_table_names[t]) != 0)
+                        t++;
+                if (t < OIH_NTABLES)
+                        *ret |= OIH_TBLBIT(t);
+                else if (at + strlen(line) + 2 < size)
+                        at += (size_t)snprintf(others + at, size - at, "%s%s", at ? " " : "", line);
+        }
+        fclose(in);
+        return 0;
+}
+
+int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES], struct oih_ruleset **ret,
+                    struct oih_error *err)
 {
         struct oih_ruleset *rs = calloc(1, sizeof(*rs));
         if (rs == NULL)
                 return oih_err(err, "out of memory");
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                struct xtc_handle *h = NULL;
-                if (open_table((enum oih_family)f, &h, err) < 0) {
-                        oih_ruleset_free(rs);
-                        return -1;
-                }
-                int r = snapshot_table((enum oih_family)f, h, &rs->t[f]);
-                tc[f].free(h);
-                if (r < 0) {
-                        oih_ruleset_free(rs);
-                        return oih_err(err, "out of memory");
+                for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                        if (!(want[f] & OIH_TBLBIT(t)))
+                                continue;
+                        rs->present[f] |= OIH_TBLBIT(t);
+                        rs->tables |= OIH_TBLBIT(t);
+                        rs->t[f][t].table = t;
+                        if (!(has[f] & OIH_TBLBIT(t)))
+                                continue;
+                        struct xtc_handle *h = NULL;
+                        if (open_table((enum oih_family)f, t, &h, err) < 0) {
+                                oih_ruleset_free(rs);
+                                return -1;
+                        }
+                        int r = snapshot_table((enum oih_family)f, t, h, &rs->t[f][t]);
+                        tc[f].free(h);
+                        if (r < 0) {
+                                oih_ruleset_free(rs);
+                                return oih_err(err, "out of memory");
+                        }
                 }
         }
         *ret = rs;
@@ -368,14 +304,15 @@ static int commit_table(enum oih_family f, const struct oih_table *t, struct oih
                         struct oih_error *err)
 {
         const struct tc_ops *o = &tc[f];
+        const char *tname = oih_table_names[t->table];
         bool have_old = false;
         int e;
         for (int attempt = 1;; attempt++) {
                 struct xtc_handle *h = NULL;
-                if (open_table(f, &h, err) < 0)
+                if (open_table(f, t->table, &h, err) < 0)
                         goto fail;
                 if (old && !have_old) {
-                        if (snapshot_table(f, h, old) < 0) {
+                        if (snapshot_table(f, t->table, h, old) < 0) {
                                 table_free(old);
                                 o->free(h);
                                 return oih_err(err, "out of memory");
@@ -386,11 +323,12 @@ static int commit_table(enum oih_family f, const struct oih_table *t, struct oih
                         e = errno;
                         o->free(h);
                         err->errnum = e;
-                        oih_err(err, "cannot build the %s table: %s", o->family_name, o->strerror(e));
+                        oih_err(err, "cannot build the %s %s table: %s", o->family_name, tname, o->strerror(e));
                         goto fail;
                 }
                 int ok;
-                if (oih_fault_before_commit && oih_fault_before_commit(f) < 0) {
+                if ((t->table == OIH_TBL_FILTER && oih_fault_before_commit && oih_fault_before_commit(f) < 0) ||
+                    (oih_fault_before_table_commit && oih_fault_before_table_commit(f, t->table) < 0)) {
                         errno = EIO;
                         ok = 0;
                 } else {
@@ -409,10 +347,10 @@ static int commit_table(enum oih_family f, const struct oih_table *t, struct oih
                         continue;
                 err->errnum = e;
                 if (e == EPERM)
-                        oih_err(err, "cannot commit the %s filter table: %s (needs CAP_NET_ADMIN)",
-                                o->family_name, o->strerror(e));
+                        oih_err(err, "cannot commit the %s %s table: %s (needs CAP_NET_ADMIN)",
+                                o->family_name, tname, o->strerror(e));
                 else
-                        oih_err(err, "cannot commit the %s filter table: %s", o->family_name, o->strerror(e));
+                        oih_err(err, "cannot commit the %s %s table: %s", o->family_name, tname, o->strerror(e));
                 goto fail;
         }
 fail:
@@ -421,24 +359,50 @@ fail:
         return -1;
 }
 
+/* Every table of the ruleset, IPv4 then IPv6, filter first in each. Legacy xtables has no
+ * transaction across tables: each table is replaced atomically, and when one fails, every
+ * table already replaced is put back as it was, last first. */
 int oih_commit(const struct oih_ruleset *rs, struct oih_error *err)
 {
-        struct oih_table old4;
-        if (commit_table(OIH_IPV4, &rs->t[OIH_IPV4], &old4, err) < 0)
-                return -1;
-        if (commit_table(OIH_IPV6, &rs->t[OIH_IPV6], NULL, err) == 0) {
-                table_free(&old4);
-                return 0;
+        struct {
+                enum oih_family f;
+                unsigned table;
+                struct oih_table old;
+        } done[OIH_NFAMILIES * OIH_NTABLES];
+        unsigned ndone = 0;
+        int r = 0;
+        for (int f = 0; f < OIH_NFAMILIES && r == 0; f++) {
+                for (unsigned t = 0; t < OIH_NTABLES && r == 0; t++) {
+                        if (!(rs->tables & OIH_TBLBIT(t)) && t != OIH_TBL_FILTER)
+                                continue;
+                        done[ndone].f = (enum oih_family)f;
+                        done[ndone].table = t;
+                        r = commit_table((enum oih_family)f, &rs->t[f][t], &done[ndone].old, err);
+                        if (r == 0)
+                                ndone++;
+                }
         }
-        /* IPv6 failed after IPv4 went in: put IPv4 back as it was, never half a policy. */
-        struct oih_error rerr;
-        oih_error_init(&rerr);
-        if (commit_table(OIH_IPV4, &old4, NULL, &rerr) < 0)
-                oih_err(err, "and putting the IPv4 table back failed too: %s", oih_error_first(&rerr));
-        else
-                oih_err(err, "the IPv4 table was put back as it was");
-        table_free(&old4);
-        return -1;
+        if (r < 0 && ndone > 0) {
+                /* never half a policy: put back what went in */
+                bool ok = true;
+                for (unsigned i = ndone; i-- > 0;) {
+                        struct oih_error rerr;
+                        oih_error_init(&rerr);
+                        if (commit_table(done[i].f, &done[i].old, NULL, &rerr) < 0) {
+                                ok = false;
+                                oih_err(err, "and putting the %s %s table back failed too: %s",
+                                        tc[done[i].f].family_name, oih_table_names[done[i].table],
+                                        oih_error_first(&rerr));
+                        }
+                }
+                if (ok && ndone == 1)
+                        oih_err(err, "the %s table was put back as it was", tc[done[0].f].family_name);
+                else if (ok)
+                        oih_err(err, "the %u tables already replaced were put back as they were", ndone);
+        }
+        for (unsigned i = 0; i < ndone; i++)
+                table_free(&done[i].old);
+        return r;
 }
 
 /* ---- network namespaces ---- */
@@ -578,61 +542,79 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
 
 /* ---- one writer per network namespace ---- */
 
-/* The text `show` would print for RS, both families: two tables are the same when it is. */
-static char *tables_text(const struct oih_ruleset *rs, struct oih_error *err)
+/* Reads every table the namespace has (those it lacks are not created) and the ones RS names. */
+static int read_live(const struct oih_ruleset *rs, struct oih_ruleset **ret, struct oih_error *err)
 {
-        struct oih_policy *p = NULL;
-        char *buf = NULL;
-        size_t len = 0;
-        if (oih_decode(rs, &p, err) < 0)
-                return NULL;
-        FILE *out = open_memstream(&buf, &len);
-        if (out != NULL) {
-                for (int f = 0; f < OIH_NFAMILIES; f++)
-                        oih_render(p, (enum oih_family)f, out);
-                fclose(out);
+        unsigned want[OIH_NFAMILIES], has[OIH_NFAMILIES];
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                char others[256];
+                if (oih_tables_present((enum oih_family)f, &has[f], others, sizeof(others), err) < 0)
+                        return -1;
+                want[f] = has[f] | rs->tables | OIH_TBLBIT(OIH_TBL_FILTER);
         }
-        oih_policy_free(p);
-        if (buf == NULL)
-                oih_err(err, "out of memory");
-        return buf;
+        return oih_read_tables(want, has, ret, err);
 }
 
-static bool tables_empty(const struct oih_ruleset *rs)
+/* Whether the tables RS read, except those in BUT (OIH_TBLBIT), hold nothing. */
+static bool tables_empty(const struct oih_ruleset *rs, unsigned but)
 {
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                const struct oih_table *t = &rs->t[f];
-                if (t->nentries || t->nchains)
-                        return false;
-                for (int b = 0; b < OIH_NBUILTINS; b++)
-                        if (t->drop[b])
+                for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                        const struct oih_table *tb = &rs->t[f][t];
+                        if (!(rs->present[f] & OIH_TBLBIT(t)) || (but & OIH_TBLBIT(t)))
+                                continue;
+                        if (tb->nentries || tb->nchains)
                                 return false;
+                        for (int b = 0; b < OIH_MAXBUILTINS; b++)
+                                if (tb->drop[b])
+                                        return false;
+                }
         }
         return true;
 }
 
 struct checked_commit {
         const struct oih_ruleset *rs;
+        const struct oih_policy *p; /* when RS is NULL: compiled in the namespace */
         unsigned flags;
+        double *ms; /* may be NULL; shared with the caller: compile, commit */
 };
+
+static double ms_since(const struct timespec *a)
+{
+        struct timespec b;
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
 
 /* In the namespace, holding its lock: returns 1 when a joined namespace holds RS already. */
 static int checked_commit_fn(void *ctx, struct oih_error *err)
 {
         const struct checked_commit *c = ctx;
-        struct oih_ruleset *live = NULL;
-        char *want = tables_text(c->rs, err), *got = NULL;
-        int r = -1;
-        if (want == NULL)
-                return -1;
+        struct oih_ruleset *live = NULL, *compiled = NULL;
+        const struct oih_ruleset *rs = c->rs;
+        struct timespec t;
+        int r;
+        if (rs == NULL) {
+                /* in the namespace: the revision probe answers for the kernel the tables live in */
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                r = oih_compile_probe(c->p, OIH_XT_KERNEL, &compiled, err);
+                if (c->ms)
+                        c->ms[0] = ms_since(&t);
+                if (r < 0)
+                        return -1;
+                rs = compiled;
+        }
+        r = -1;
         if (c->flags & OIH_COMMIT_JOINED) {
-                if (oih_read_tables(&live, err) < 0)
+                if (read_live(rs, &live, err) < 0)
                         goto out;
-                if (!tables_empty(live)) {
+                if (!tables_empty(live, 0)) {
+                        /* this very policy: the same tables it names, nothing in the others */
                         struct oih_error ignored;
                         oih_error_init(&ignored);
-                        got = tables_text(live, &ignored);
-                        r = got && strcmp(got, want) == 0
+                        unsigned named = rs->tables | OIH_TBLBIT(OIH_TBL_FILTER);
+                        r = tables_empty(live, named) && oih_live_same(rs, live, &ignored) == 1
                                     ? 1
                                     : oih_err(err, "the container joins a network namespace that already "
                                                    "holds other rules (another container's policy): "
@@ -643,19 +625,26 @@ static int checked_commit_fn(void *ctx, struct oih_error *err)
                 oih_ruleset_free(live);
                 live = NULL;
         }
-        if (oih_commit(c->rs, err) < 0)
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        r = oih_commit(rs, err);
+        if (c->ms)
+                c->ms[1] = ms_since(&t);
+        if (r < 0)
                 goto out;
         /* Nothing of ours can change the tables now (we hold the lock), but another iptables
-         * user could have: say so rather than report a policy that is not there. */
-        if (oih_read_tables(&live, err) < 0 || (got = tables_text(live, err)) == NULL)
+         * user could have: say so rather than report a policy that is not there. Every table
+         * the policy names is compared, as the extensions print it. */
+        r = -1;
+        if (read_live(rs, &live, err) < 0)
                 goto out;
-        r = strcmp(got, want) == 0 ? 0
-                                   : oih_err(err, "the tables read back after the commit are not the "
-                                                  "policy: another program changed them at the same time");
+        int same = oih_live_same(rs, live, err);
+        r = same == 1 ? 0
+                      : same < 0 ? -1
+                                 : oih_err(err, "the tables read back after the commit are not the "
+                                                "policy: another program changed them at the same time");
 out:
-        free(want);
-        free(got);
         oih_ruleset_free(live);
+        oih_ruleset_free(compiled);
         return r;
 }
 
@@ -680,15 +669,39 @@ static int lock_netns(int fd, struct oih_error *err)
         }
 }
 
-int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags, struct oih_error *err)
+static int locked_commit(struct checked_commit *c, int netns_fd, struct oih_error *err)
 {
-        struct checked_commit c = { rs, flags };
         if (lock_netns(netns_fd, err) < 0)
                 return -1;
-        int r = flags & OIH_COMMIT_HERE ? checked_commit_fn(&c, err)
-                                        : oih_run_in_netns(netns_fd, checked_commit_fn, &c, err);
+        int r = c->flags & OIH_COMMIT_HERE ? checked_commit_fn(c, err)
+                                           : oih_run_in_netns(netns_fd, checked_commit_fn, c, err);
         flock(netns_fd, LOCK_UN);
         return r;
+}
+
+int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags, struct oih_error *err)
+{
+        struct checked_commit c = { rs, NULL, flags, NULL };
+        return locked_commit(&c, netns_fd, err);
+}
+
+int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[2], struct oih_error *err)
+{
+        /* the child's timings come back through a shared page */
+        double *ms = NULL;
+        if (ret_ms) {
+                ms = mmap(NULL, 2 * sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+                if (ms == MAP_FAILED)
+                        ms = NULL;
+        }
+        struct checked_commit c = { NULL, p, 0, ms };
+        int r = locked_commit(&c, netns_fd, err);
+        if (ms) {
+                ret_ms[0] = ms[0];
+                ret_ms[1] = ms[1];
+                munmap(ms, 2 * sizeof(double));
+        }
+        return r < 0 ? -1 : 0;
 }
 
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)

@@ -56,6 +56,10 @@ void oih_print_line(FILE *out, const char *fmt, ...)
         va_end(ap);
         if (n < 0)
                 return;
-        oih_put_escaped(out, line, strlen(line));
-        fputc('\n', out);
+        /* one write: stderr is unbuffered, and a line written whole is never interleaved */
+        char esc[8 * OIH_ERR_LEN + 2];
+        oih_escape(esc, sizeof(esc) - 1, line);
+        size_t len = strlen(esc);
+        esc[len] = '\n';
+        fwrite(esc, 1, len + 1, out);
 }

@@ -22,27 +22,27 @@ const char *oih_escape(char *buf, size_t size, const char *s);
 /* Prints one line: the formatted text escaped, then a newline. Every message goes through it. */
 void oih_print_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* render.c: the iptables-restore text that builds the same table as the policy, exactly as
+/* compile.c: the policy through libxtables (a worker process per family, xt.h). */
+/* The iptables-restore text that builds the same table as the policy, exactly as
  * iptables-legacy-save prints it (without counters and comment lines). */
-int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out);
-/* Prints S as iptables-save quotes a string argument (with a leading space). */
-void oih_put_string(FILE *out, const char *s);
-/* Chains in the order the kernel table holds them: built-in ones in hook order, then the
- * family's user chains sorted by name (as libiptc keeps them). RET holds nchains + 3. */
-unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret);
-/* oih_policy_foreach_entry, chain by chain in that order. */
-int oih_foreach_entry_in_table_order(const struct oih_policy *p, enum oih_family family,
-                                     oih_entry_fn fn, void *ctx);
+int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out, struct oih_error *err);
+/* Both families (ONLY < 0), each after a "# IPv4 (iptables-legacy-restore)" line, or only
+ * family ONLY: every table the policy replaces. */
+int oih_render_both(const struct oih_policy *p, int only, FILE *out, struct oih_error *err);
 
-/* blob.c + commit.c */
 struct oih_ruleset;
-/* Translates a policy into kernel entries for both families. Pure: no kernel access. */
+/* Translates a policy into kernel entries for both families, assuming the kernel has every
+ * revision of every extension libxtables knows. No kernel access. */
 int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih_error *err);
+/* The same; PROBE (enum oih_xt_probe) = OIH_XT_KERNEL asks the running kernel which
+ * revisions it has, as iptables does (apply and the hook). */
+int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset **ret, struct oih_error *err);
 void oih_ruleset_free(struct oih_ruleset *rs);
 unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family);
 
-/* Replaces the filter tables of the CALLING process's network namespace with RS: IPv4 then
- * IPv6, each one atomic; when IPv6 fails, IPv4 is put back as it was. */
+/* Replaces the tables of the CALLING process's network namespace with RS (filter and every
+ * table the policy names): IPv4 then IPv6, each table atomic; when one fails, every table
+ * already replaced is put back as it was. */
 int oih_commit(const struct oih_ruleset *rs, struct oih_error *err);
 /* The sentence for a failure to open a family's filter table with errno E (a kernel without
  * legacy xtables says so plainly). */
@@ -51,15 +51,29 @@ int oih_table_error(enum oih_family family, int e, struct oih_error *err);
 int oih_table_probe(enum oih_family family, struct oih_error *err);
 /* For tests only: called before each family's commit; < 0 makes that commit fail. */
 extern int (*oih_fault_before_commit)(enum oih_family family);
+/* The same, for every table (enum oih_xtable). */
+extern int (*oih_fault_before_table_commit)(enum oih_family family, unsigned table);
 
-/* Reads the filter tables of the calling process's network namespace, both families. */
-int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err);
+/* The tables (OIH_TBLBIT) FAMILY's side of the calling process's namespace has, from the
+ * kernel's list; the names of tables the policy format does not have go to OTHERS (SIZE
+ * bytes, space-separated). Fails when the list cannot be read. */
+int oih_tables_present(enum oih_family family, unsigned *ret, char *others, size_t size, struct oih_error *err);
+/* Reads the tables WANT[family] (OIH_TBLBIT) of the calling process's network namespace. One
+ * not in HAS[family] is not read but taken as empty (every policy ACCEPT, no rule: what it
+ * does): reading a table the namespace lacks would create it (oih_tables_present says). */
+int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES], struct oih_ruleset **ret,
+                    struct oih_error *err);
 
-/* decode.c: kernel tables back into a policy. Fails, naming the rule, on what the policy
- * format cannot express (a match or target it does not know). Pure. */
-int oih_decode(const struct oih_ruleset *rs, struct oih_policy **ret, struct oih_error *err);
-/* policy-json.c: a policy as version-1 JSON, one rule a line. */
-int oih_policy_write_json(const struct oih_policy *p, FILE *out);
+/* live.c: tables read by oih_read_tables, printed through libxtables workers. */
+/* As iptables-legacy-save prints them (without counters and comment lines), each table in
+ * show's order; non-printable bytes as \xHH. Tables not in RS->present are left out. */
+int oih_live_text(const struct oih_ruleset *rs, enum oih_family family, FILE *out, struct oih_error *err);
+/* As a version-2 policy that builds the same tables: base fields as friendly keys, every
+ * match and target in the generic form, one rule a line. */
+int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err);
+/* 1 when LIVE's tables (read by oih_read_tables) print as WANT's (compiled) do, for every table
+ * WANT names (filter always); 0 when not; < 0 on error. */
+int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live, struct oih_error *err);
 /* diff.c: a line diff of two texts in unified style; returns the number of differing lines. */
 unsigned oih_diff_lines(const char *a, const char *b, const char *label_a, const char *label_b, FILE *out);
 
@@ -75,16 +89,21 @@ int oih_netns_open_pid(long pid, struct oih_error *err);
 int oih_netns_is_initial(int fd);
 /* 1 when FD is the caller's own network namespace, 0 when not, < 0 on error. */
 int oih_netns_is_own(int fd, struct oih_error *err);
-/* Replaces the filter tables of the network namespace NETNS_FD with RS: holding the
- * namespace's lock (flock on NETNS_FD, at most 10 s of waiting), through oih_commit in a child
- * that enters the namespace (OIH_COMMIT_HERE: the caller is in it already), then reads the
- * tables back and fails unless they are RS. OIH_COMMIT_JOINED: a container joins a namespace
+/* Replaces the tables of the network namespace NETNS_FD with RS (filter and every table RS
+ * names): holding the namespace's lock (flock on NETNS_FD, at most 10 s of waiting), through
+ * oih_commit in a child that enters the namespace (OIH_COMMIT_HERE: the caller is in it
+ * already), then reads every table RS names back and fails unless they print as RS does
+ * (oih_live_same). OIH_COMMIT_JOINED: a container joins a namespace
  * that exists; it is changed only when it holds no rules, is left alone when it holds RS
  * already (returns 1), and is refused otherwise. Returns 0 when RS was committed. */
 enum { OIH_COMMIT_HERE = 1, OIH_COMMIT_JOINED = 2 };
 int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags, struct oih_error *err);
 /* oih_commit_netns(RS, NETNS_FD, 0, ERR). */
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
+/* Compiles P (revisions probed in the kernel) and commits it, both inside the namespace FD
+ * in a child process, as oih_commit_netns(.., 0, ..) does (the lock, the read-back). RET_MS
+ * (may be NULL): how long compiling and committing took there, in milliseconds. */
+int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[2], struct oih_error *err);
 /* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR, and
  * FN's return value (-1, 0 or 1) comes back as this function's. */
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <xtables.h>
 
+#include "oih.h"
 #include "xt.h"
 
 #ifndef OIH_XTLIBDIR
@@ -291,9 +292,13 @@ static void numeric_only(const char *what, const char *value, bool strip_mask)
         char buf[INET6_ADDRSTRLEN + 1];
         size_t n = strip_mask ? strcspn(value, "/") : strlen(value);
         struct addrinfo hints = {.ai_family = fam->af, .ai_flags = AI_NUMERICHOST}, *res = NULL;
+        unsigned char bin[sizeof(struct in6_addr)];
         if (n < sizeof(buf)) {
                 memcpy(buf, value, n);
                 buf[n] = '\0';
+                /* the usual spelling, cheaply; getaddrinfo for the others (10.1, scopes) */
+                if (inet_pton(fam->af, buf, bin) == 1)
+                        return;
                 if (getaddrinfo(buf, NULL, &hints, &res) == 0) {
                         freeaddrinfo(res);
                         return;
@@ -954,7 +959,9 @@ static void print_entry(const void *e, const char *chain, const char *label)
         putchar('\n');
 }
 
-int oih_xt_render(const void *e, const char *chain, const char *label, FILE *out, struct oih_error *err)
+/* The line of entry E into a buffer (*RET, *RET_LEN; free it), not escaped. */
+static int render_raw(const void *e, const char *chain, const char *label, char **ret, size_t *ret_len,
+                      struct oih_error *err)
 {
         /* static: they live across the longjmp */
         static char *buf;
@@ -982,9 +989,66 @@ int oih_xt_render(const void *e, const char *chain, const char *label, FILE *out
         print_entry(e, chain, label);
         armed = false;
         stdout = saved;
-        int r = fclose(mem);
-        if (r == 0 && fwrite(buf, 1, len, out) != len)
-                r = -1;
+        if (fclose(mem) != 0) {
+                free(buf);
+                return oih_err(err, "cannot print a rule of chain %s", chain);
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+int oih_xt_render(const void *e, const char *chain, const char *label, FILE *out, struct oih_error *err)
+{
+        char *buf;
+        size_t len;
+        if (render_raw(e, chain, label, &buf, &len, err) < 0)
+                return -1;
+        /* names, comments and prefixes from the kernel may hold any byte (another tool wrote
+         * them): the line keeps its end, everything else not printable becomes \xHH */
+        int r = 0;
+        if (len > 0) {
+                oih_put_escaped(out, buf, len - 1);
+                r = fputc('\n', out) == EOF ? -1 : 0;
+        }
         free(buf);
         return r == 0 ? 0 : oih_err(err, "cannot print a rule of chain %s", chain);
+}
+
+int oih_xt_render_line(const void *e, const char *label, char **ret, struct oih_error *err)
+{
+        size_t len;
+        if (render_raw(e, "-", label, ret, &len, err) < 0)
+                return -1;
+        if (len > 0 && (*ret)[len - 1] == '\n')
+                (*ret)[len - 1] = '\0';
+        return 0;
+}
+
+int oih_xt_option_arg(const char *ext, bool target, const char *name)
+{
+        const struct xt_option_entry *x6 = NULL;
+        const struct option *old = NULL;
+        if (fam == NULL)
+                return -1;
+        if (target) {
+                struct xtables_target *t = xtables_find_target(ext, XTF_TRY_LOAD);
+                if (t != NULL) {
+                        x6 = t->x6_options;
+                        old = t->extra_opts;
+                }
+        } else {
+                struct xtables_match *m = xtables_find_match(ext, XTF_TRY_LOAD, NULL);
+                if (m != NULL) {
+                        x6 = m->x6_options;
+                        old = m->extra_opts;
+                }
+        }
+        for (; x6 != NULL && x6->name != NULL; x6++)
+                if (strcmp(x6->name, name) == 0)
+                        return x6->type == XTTYPE_NONE ? 0 : 1;
+        for (; old != NULL && old->name != NULL; old++)
+                if (strcmp(old->name, name) == 0)
+                        return old->has_arg == required_argument ? 1 : 0;
+        return -1;
 }

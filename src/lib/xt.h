@@ -43,6 +43,10 @@ struct oih_xt_out {
  * stderr lines; RET is then empty. */
 int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
                struct oih_xt_out *ret, struct oih_error *err);
+/* The same with a worker per family at once: FN(CTX[f]) for every family whose CTX[f] is not
+ * NULL, into RET[f]. Fails when any fails (every RET is then empty). */
+int oih_xt_run_each(enum oih_xt_probe probe, oih_xt_fn fn, void *const ctx[OIH_NFAMILIES],
+                    struct oih_xt_out ret[OIH_NFAMILIES], struct oih_error *err);
 void oih_xt_out_free(struct oih_xt_out *o);
 /* Limits of a worker: time (milliseconds) and output bytes. Tests lower them. */
 extern int oih_xt_timeout_ms;
@@ -111,3 +115,9 @@ size_t oih_xt_entry_size(const void *e);
  * (without counters), to OUT. A standard target whose name is "" (as libiptc returns
  * entries) is printed as LABEL: pass iptc_get_target's answer; NULL or "" = no target. */
 int oih_xt_render(const void *e, const char *chain, const char *label, FILE *out, struct oih_error *err);
+/* The same line without "-A CHAIN", without its end and NOT escaped, in *RET (free it): the
+ * words iptables-legacy-save prints, for inspect --json. */
+int oih_xt_render_line(const void *e, const char *label, char **ret, struct oih_error *err);
+/* Whether option --NAME of extension EXT (a match; the target when TARGET) takes an argument:
+ * 1 yes, 0 no, -1 unknown. */
+int oih_xt_option_arg(const char *ext, bool target, const char *name);

@@ -2,7 +2,8 @@
 /* The libxtables worker (xt.h): a forked child per address family (P1). The child sends one
  * record on a pipe: a header, its error messages, then the output of the worker function.
  * Its stdout and stderr go to a second pipe. The parent reads both within limits of time
- * and size, then reaps the child: a child that dies, hangs or floods is an error. */
+ * and size, then reaps the child: a child that dies, hangs or floods is an error. The
+ * workers of both families run at the same time. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -136,12 +137,19 @@ static void add_stderr(const struct sink *s, struct oih_error *err)
         }
 }
 
-int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
-               struct oih_xt_out *ret, struct oih_error *err)
+struct worker {
+        const char *fname;
+        pid_t pid;
+        struct sink s[2]; /* the answer, the worker's stdout and stderr */
+        const char *why; /* why it failed while being read */
+        int e;
+};
+
+static int start(struct worker *w, enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
+                 struct oih_error *err)
 {
-        const char *fname = family == OIH_IPV4 ? "IPv4" : "IPv6";
-        memset(ret, 0, sizeof(*ret));
         int res[2], out[2];
+        w->fname = family == OIH_IPV4 ? "IPv4" : "IPv6";
         if (pipe2(res, O_CLOEXEC) < 0)
                 return oih_err_errno(err, errno, "pipe");
         if (pipe2(out, O_CLOEXEC) < 0) {
@@ -150,9 +158,11 @@ int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, vo
                 close(res[1]);
                 return oih_err_errno(err, e, "pipe");
         }
+        /* a large answer (10,000 rules are about 2 MB) in fewer wake-ups; a hint only */
+        fcntl(res[1], F_SETPIPE_SZ, 1 << 20);
         fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0) {
+        w->pid = fork();
+        if (w->pid < 0) {
                 int e = errno;
                 close(res[0]);
                 close(res[1]);
@@ -160,59 +170,78 @@ int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, vo
                 close(out[1]);
                 return oih_err_errno(err, e, "fork");
         }
-        if (pid == 0) {
+        if (w->pid == 0) {
                 close(res[0]);
                 close(out[0]);
                 child(res[1], out[1], family, probe, fn, ctx);
         }
         close(res[1]);
         close(out[1]);
-        struct sink s[2] = {
-                {res[0], NULL, 0, 0, oih_xt_max_output + sizeof(struct header) + OIH_ERR_MAX * OIH_ERR_LEN, false},
-                {out[0], NULL, 0, 0, MAX_STDERR, false},
-        };
-        const char *why = NULL;
-        int e = 0;
+        w->s[0] = (struct sink){ res[0], NULL, 0, 0, oih_xt_max_output + sizeof(struct header) + OIH_ERR_MAX * OIH_ERR_LEN, false };
+        w->s[1] = (struct sink){ out[0], NULL, 0, 0, MAX_STDERR, false };
+        return 0;
+}
+
+/* Reads every worker's pipes until they close, within the time limit. */
+static void read_all(struct worker *w, int n)
+{
         long deadline = now_ms() + oih_xt_timeout_ms;
-        int open = 2;
-        while (open > 0 && why == NULL) {
-                struct pollfd p[2] = {{s[0].fd, POLLIN, 0}, {s[1].fd, POLLIN, 0}};
+        for (;;) {
+                struct pollfd p[2 * OIH_NFAMILIES];
+                int open = 0;
+                for (int i = 0; i < n; i++)
+                        for (int k = 0; k < 2; k++) {
+                                p[2 * i + k] = (struct pollfd){ w[i].why ? -1 : w[i].s[k].fd, POLLIN, 0 };
+                                open += p[2 * i + k].fd >= 0;
+                        }
+                if (open == 0)
+                        return;
                 long left = deadline - now_ms();
                 if (left <= 0) {
-                        why = "did not finish in time";
-                        break;
+                        for (int i = 0; i < n; i++)
+                                if (w[i].why == NULL && (w[i].s[0].fd >= 0 || w[i].s[1].fd >= 0))
+                                        w[i].why = "did not finish in time";
+                        return;
                 }
-                int k = poll(p, 2, (int)(left > 1000 ? 1000 : left));
+                int k = poll(p, (nfds_t)(2 * n), (int)(left > 1000 ? 1000 : left));
                 if (k < 0 && errno != EINTR) {
-                        e = errno;
-                        why = "cannot be read";
+                        for (int i = 0; i < n; i++)
+                                if (w[i].why == NULL) {
+                                        w[i].e = errno;
+                                        w[i].why = "cannot be read";
+                                }
+                        return;
                 }
-                for (int i = 0; k > 0 && i < 2 && why == NULL; i++) {
-                        if (s[i].fd < 0 || p[i].revents == 0)
+                for (int j = 0; k > 0 && j < 2 * n; j++) {
+                        struct worker *x = &w[j / 2];
+                        struct sink *s = &x->s[j % 2];
+                        if (p[j].fd < 0 || p[j].revents == 0 || x->why != NULL)
                                 continue;
-                        int d = drain(&s[i]);
+                        int d = drain(s);
                         if (d < 0) {
-                                e = -d;
-                                why = "cannot be read";
+                                x->e = -d;
+                                x->why = "cannot be read";
                         } else if (d == 0) {
-                                close(s[i].fd);
-                                s[i].fd = -1;
-                                p[i].fd = -1;
-                                open--;
-                        } else if (i == 0 && s[0].over) {
-                                why = "sent more output than allowed";
+                                close(s->fd);
+                                s->fd = -1;
+                        } else if (j % 2 == 0 && s->over) {
+                                x->why = "sent more output than allowed";
                         }
                 }
-                p[0].fd = s[0].fd;
-                p[1].fd = s[1].fd;
         }
-        if (why != NULL)
-                kill(pid, SIGKILL);
+}
+
+/* Reaps worker W and takes its answer into RET. */
+static int finish(struct worker *w, struct oih_xt_out *ret, struct oih_error *err)
+{
+        const char *fname = w->fname;
+        if (w->why != NULL)
+                kill(w->pid, SIGKILL);
         for (int i = 0; i < 2; i++)
-                if (s[i].fd >= 0)
-                        close(s[i].fd);
+                if (w->s[i].fd >= 0)
+                        close(w->s[i].fd);
         int status = 0;
-        while (waitpid(pid, &status, 0) < 0)
+        while (waitpid(w->pid, &status, 0) < 0)
                 if (errno != EINTR) {
                         status = -1;
                         break;
@@ -220,11 +249,12 @@ int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, vo
 
         int rc = -1;
         struct header h;
-        if (why != NULL) {
-                if (e != 0)
-                        oih_err_errno(err, e, "the %s libxtables worker %s", fname, why);
+        struct sink *s = w->s;
+        if (w->why != NULL) {
+                if (w->e != 0)
+                        oih_err_errno(err, w->e, "the %s libxtables worker %s", fname, w->why);
                 else
-                        oih_err(err, "the %s libxtables worker %s", fname, why);
+                        oih_err(err, "the %s libxtables worker %s", fname, w->why);
         } else if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0
                    || s[0].len < sizeof(h)) {
                 if (status != -1 && WIFSIGNALED(status))
@@ -243,15 +273,17 @@ int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, vo
                         p += strnlen(p, (size_t)(end - p)) + 1;
                 }
                 if (h.rc == 0 && p <= end && (uint64_t)(end - p) == h.len) {
+                        /* the answer is the tail of the buffer: moved, not copied */
                         ret->len = (size_t)h.len;
-                        ret->data = malloc(ret->len + 1);
+                        memmove(s[0].buf, p, ret->len);
+                        s[0].buf[ret->len] = '\0';
+                        ret->data = s[0].buf;
+                        s[0].buf = NULL;
                         ret->warnings = strdup(s[1].len > 0 ? s[1].buf : "");
-                        if (ret->data == NULL || ret->warnings == NULL) {
+                        if (ret->warnings == NULL) {
                                 oih_xt_out_free(ret);
                                 oih_err_errno(err, ENOMEM, "the %s libxtables worker", fname);
                         } else {
-                                memcpy(ret->data, p, ret->len);
-                                ret->data[ret->len] = '\0';
                                 rc = 0;
                         }
                 } else if (h.rc == 0) {
@@ -263,6 +295,53 @@ int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, vo
         free(s[0].buf);
         free(s[1].buf);
         return rc;
+}
+
+static int run(enum oih_xt_probe probe, oih_xt_fn fn, void *const ctx[OIH_NFAMILIES], const bool want[OIH_NFAMILIES],
+               struct oih_xt_out ret[OIH_NFAMILIES], struct oih_error *err)
+{
+        struct worker w[OIH_NFAMILIES];
+        int idx[OIH_NFAMILIES], n = 0, rc = 0;
+        memset(ret, 0, OIH_NFAMILIES * sizeof(*ret));
+        memset(w, 0, sizeof(w));
+        for (int f = 0; f < OIH_NFAMILIES && rc == 0; f++) {
+                if (!want[f])
+                        continue;
+                if (start(&w[n], (enum oih_family)f, probe, fn, ctx[f], err) < 0)
+                        rc = -1;
+                else
+                        idx[n++] = f;
+        }
+        if (rc < 0)
+                for (int i = 0; i < n; i++)
+                        w[i].why = "was stopped";
+        read_all(w, n);
+        for (int i = 0; i < n; i++)
+                if (finish(&w[i], &ret[idx[i]], err) < 0)
+                        rc = -1;
+        if (rc < 0)
+                for (int f = 0; f < OIH_NFAMILIES; f++)
+                        oih_xt_out_free(&ret[f]);
+        return rc;
+}
+
+int oih_xt_run_each(enum oih_xt_probe probe, oih_xt_fn fn, void *const ctx[OIH_NFAMILIES],
+                    struct oih_xt_out ret[OIH_NFAMILIES], struct oih_error *err)
+{
+        const bool want[OIH_NFAMILIES] = { ctx[0] != NULL, ctx[1] != NULL };
+        return run(probe, fn, ctx, want, ret, err);
+}
+
+int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
+               struct oih_xt_out *ret, struct oih_error *err)
+{
+        void *c[OIH_NFAMILIES] = { ctx, ctx };
+        bool want[OIH_NFAMILIES] = { false, false };
+        struct oih_xt_out o[OIH_NFAMILIES];
+        want[family] = true;
+        int r = run(probe, fn, c, want, o, err);
+        *ret = o[family];
+        return r;
 }
 
 void oih_xt_out_free(struct oih_xt_out *o)

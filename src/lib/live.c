@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The live tables (read by commit.c) printed through a libxtables worker per family (xt.h):
+ * as text, exactly what iptables-legacy-save prints (inspect, verify), or as a version-2
+ * policy whose rules are the words iptables-legacy-save prints, split back: base fields as
+ * friendly keys, every match and target in the generic form (inspect --json). Whatever the
+ * extensions print, the policy says it with the same words, so it builds the same entries. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oih.h"
+#include "ruleset.h"
+#include "xt.h"
+
+static const char *const family_keys[OIH_NFAMILIES] = { "ipv4", "ipv6" };
+
+struct live {
+        const struct oih_ruleset *rs;
+        enum oih_family f;
+        unsigned tables; /* OIH_TBLBIT of the tables to print */
+};
+
+/* ---- text ---- */
+
+/* The entries of TB chain by chain, in the table's chain order, as libiptc gives them back: a
+ * compiled table keeps the policy's rule order, which may interleave chains. */
+static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct oih_error *err)
+{
+        unsigned nb = oih_table_nbuiltins(t), nslots = nb + tb->nchains;
+        fprintf(out, "*%s\n", oih_table_names[t]);
+        for (unsigned b = 0; b < nb; b++)
+                fprintf(out, ":%s %s [0:0]\n", oih_table_builtins[t][b], tb->drop[b] ? "DROP" : "ACCEPT");
+        for (unsigned i = 0; i < tb->nchains; i++) {
+                fputc(':', out);
+                oih_put_escaped(out, tb->chains[i], strlen(tb->chains[i]));
+                fputs(" - [0:0]\n", out);
+        }
+        size_t *start = calloc(nslots + 1, sizeof(*start)), *off = calloc(tb->nentries + 1, sizeof(*off));
+        size_t *order = calloc(tb->nentries + 1, sizeof(*order));
+        int r = 0;
+        if (start == NULL || off == NULL || order == NULL) {
+                r = oih_err(err, "out of memory");
+                goto out;
+        }
+        /* a counting sort of the entries by chain, stable */
+        size_t at = 0;
+        for (unsigned i = 0; i < tb->nentries; i++) {
+                off[i] = at;
+                at += oih_xt_entry_size(tb->entries.data + at);
+                if (tb->chain_of[i] < nslots)
+                        start[tb->chain_of[i] + 1]++;
+        }
+        for (unsigned s = 0; s < nslots; s++)
+                start[s + 1] += start[s];
+        for (unsigned i = 0; i < tb->nentries; i++)
+                if (tb->chain_of[i] < nslots)
+                        order[start[tb->chain_of[i]]++] = i;
+        for (size_t k = 0; k < start[nslots > 0 ? nslots - 1 : 0] && r == 0; k++) {
+                unsigned i = (unsigned)order[k];
+                r = oih_xt_render(tb->entries.data + off[i], oih_table_chain_name(tb, tb->chain_of[i]), NULL,
+                                  out, err);
+        }
+        if (r == 0)
+                fputs("COMMIT\n", out);
+out:
+        free(start);
+        free(off);
+        free(order);
+        return r;
+}
+
+static int text_fn(void *ctx, FILE *out, struct oih_error *err)
+{
+        const struct live *l = ctx;
+        for (unsigned t = 0; t < OIH_NTABLES; t++)
+                if ((l->tables & OIH_TBLBIT(t)) && table_text(&l->rs->t[l->f][t], t, out, err) < 0)
+                        return -1;
+        return 0;
+}
+
+int oih_live_text(const struct oih_ruleset *rs, enum oih_family family, FILE *out, struct oih_error *err)
+{
+        struct live l = { rs, family, rs->present[family] };
+        struct oih_xt_out o;
+        if (oih_xt_run(family, OIH_XT_ASSUME, text_fn, &l, &o, err) < 0)
+                return -1;
+        int r = fwrite(o.data, 1, o.len, out) == o.len ? 0 : oih_err(err, "cannot write the rules");
+        oih_xt_out_free(&o);
+        return r;
+}
+
+/* The wanted and the live text of one family, in one worker: "1" when they are the same. */
+struct same {
+        struct live want, live;
+};
+
+static int same_fn(void *ctx, FILE *out, struct oih_error *err)
+{
+        const struct same *s = ctx;
+        char *a = NULL, *b = NULL;
+        size_t alen = 0, blen = 0;
+        FILE *fa = open_memstream(&a, &alen), *fb = open_memstream(&b, &blen);
+        int r = fa && fb ? 0 : oih_err(err, "out of memory");
+        if (r == 0)
+                r = text_fn((void *)&s->want, fa, err);
+        if (r == 0)
+                r = text_fn((void *)&s->live, fb, err);
+        if (fa)
+                fclose(fa);
+        if (fb)
+                fclose(fb);
+        if (r == 0)
+                fputs(alen == blen && memcmp(a, b, alen) == 0 ? "1" : "0", out);
+        free(a);
+        free(b);
+        return r;
+}
+
+int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live, struct oih_error *err)
+{
+        unsigned tables = want->tables | OIH_TBLBIT(OIH_TBL_FILTER);
+        struct same s[OIH_NFAMILIES];
+        void *ctx[OIH_NFAMILIES];
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                if ((live->present[f] & tables) != tables)
+                        return oih_err(err, "the tables read back lack one the policy names");
+                s[f].want = (struct live){ want, (enum oih_family)f, tables };
+                s[f].live = (struct live){ live, (enum oih_family)f, tables };
+                ctx[f] = &s[f];
+        }
+        struct oih_xt_out o[OIH_NFAMILIES];
+        if (oih_xt_run_each(OIH_XT_ASSUME, same_fn, ctx, o, err) < 0)
+                return -1;
+        int r = 1;
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                if (strcmp(o[f].data, "1") != 0)
+                        r = 0;
+                oih_xt_out_free(&o[f]);
+        }
+        return r;
+}
+
+/* ---- a saved line back into a rule ---- */
+
+struct word {
+        char *s;
+        bool quoted; /* a quoted word is always a value, whatever it looks like */
+};
+#define MAX_WORDS 4096
+
+/* Splits LINE in place at spaces; "..." as xtables_save_string quotes (\" \\ \'). */
+static int split(char *line, struct word *w, int max)
+{
+        int n = 0;
+        char *p = line;
+        while (*p) {
+                if (*p == ' ') {
+                        p++;
+                        continue;
+                }
+                if (n == max)
+                        return -1;
+                if (*p == '"') {
+                        char *dst = p, *src = p + 1;
+                        w[n] = (struct word){ dst, true };
+                        while (*src && *src != '"') {
+                                if (*src == '\\' && src[1])
+                                        src++;
+                                *dst++ = *src++;
+                        }
+                        if (*src != '"')
+                                return -1;
+                        *dst = '\0';
+                        p = src + 1;
+                } else {
+                        w[n] = (struct word){ p, false };
+                        p += strcspn(p, " ");
+                        if (*p)
+                                *p++ = '\0';
+                }
+                n++;
+        }
+        return n;
+}
+
+static bool is(const struct word *w, const char *s)
+{
+        return !w->quoted && strcmp(w->s, s) == 0;
+}
+
+/* A name or text read from the kernel, where it may hold any byte: escaped (escape.c) as
+ * everywhere else; a policy cannot hold such bytes anyway. */
+static json_object *text_json(const char *s)
+{
+        char buf[4 * 512 + 1];
+        return json_object_new_string(oih_escape(buf, sizeof(buf), s));
+}
+
+static json_object *negatable(json_object *v, bool inv)
+{
+        if (!inv)
+                return v;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "not", v);
+        return o;
+}
+
+/* The options of extension EXT from W[*I] on, until the next -m/-j/-g, into OPTS (array form:
+ * ordered, repeats allowed). */
+static int options(const struct word *w, int n, int *i, const char *ext, bool target, json_object *opts)
+{
+        while (*i < n && !is(&w[*i], "-m") && !is(&w[*i], "-j") && !is(&w[*i], "-g")) {
+                bool inv = is(&w[*i], "!");
+                if (inv && ++*i == n)
+                        return -1;
+                const struct word *o = &w[(*i)++];
+                if (o->quoted || strncmp(o->s, "--", 2) != 0 || o->s[2] == '\0')
+                        return -1;
+                json_object *vals = json_object_new_array();
+                /* the value of an option that takes one, whatever it looks like ("--comment -x"),
+                 * then the words that are no option (two-word options: --tcp-flags A B) */
+                if (oih_xt_option_arg(ext, target, o->s + 2) == 1 && *i < n)
+                        json_object_array_add(vals, text_json(w[(*i)++].s));
+                while (*i < n && (w[*i].quoted || (w[*i].s[0] != '-' && !is(&w[*i], "!"))))
+                        json_object_array_add(vals, text_json(w[(*i)++].s));
+                size_t k = json_object_array_length(vals);
+                json_object *v = vals;
+                if (k == 0) {
+                        json_object_put(vals);
+                        v = json_object_new_boolean(true);
+                } else if (k == 1) {
+                        v = json_object_get(json_object_array_get_idx(vals, 0));
+                        json_object_put(vals);
+                }
+                json_object *one = json_object_new_object();
+                json_object_object_add(one, o->s + 2, negatable(v, inv));
+                json_object_array_add(opts, one);
+        }
+        return 0;
+}
+
+static json_object *rule_json(unsigned table, const char *chain, enum oih_family f, struct word *w, int n)
+{
+        static const struct {
+                const char *opt, *key;
+        } base[] = {
+                { "-s", "source" }, { "-d", "destination" }, { "-i", "in_interface" },
+                { "-o", "out_interface" }, { "-p", "protocol" },
+        };
+        /* matches before the target, as iptables prints them */
+        json_object *o = json_object_new_object(), *matches = NULL, *tail = json_object_new_object();
+        if (table != OIH_TBL_FILTER)
+                json_object_object_add(o, "table", json_object_new_string(oih_table_names[table]));
+        json_object_object_add(o, "chain", text_json(chain));
+        json_object_object_add(o, "family", json_object_new_string(family_keys[f]));
+        bool inv = false, done = false;
+        int i = 0;
+        while (i < n && !done) {
+                size_t b = 0;
+                while (b < sizeof(base) / sizeof(base[0]) && !is(&w[i], base[b].opt))
+                        b++;
+                if (is(&w[i], "!") && !inv) {
+                        inv = true;
+                        i++;
+                } else if (b < sizeof(base) / sizeof(base[0]) && i + 1 < n) {
+                        json_object_object_add(o, base[b].key, negatable(text_json(w[i + 1].s), inv));
+                        inv = false;
+                        i += 2;
+                } else if (is(&w[i], "-f")) {
+                        json_object_object_add(o, "fragment", negatable(json_object_new_boolean(true), inv));
+                        inv = false;
+                        i++;
+                } else if (is(&w[i], "-g") && i + 1 < n && !inv) {
+                        json_object_object_add(tail, "goto", text_json(w[i + 1].s));
+                        i += 2;
+                        done = true;
+                } else if ((is(&w[i], "-m") || is(&w[i], "-j")) && i + 1 < n && !inv) {
+                        bool target = w[i].s[1] == 'j';
+                        const char *ext = w[i + 1].s;
+                        json_object *opts = json_object_new_array(), *into = tail;
+                        i += 2;
+                        if (options(w, n, &i, ext, target, opts) < 0) {
+                                json_object_put(opts);
+                                break;
+                        }
+                        if (!target) {
+                                into = json_object_new_object();
+                                if (matches == NULL)
+                                        matches = json_object_new_array();
+                                json_object_array_add(matches, into);
+                        }
+                        json_object_object_add(into, target ? "target" : "match", text_json(ext));
+                        if (json_object_array_length(opts) > 0)
+                                json_object_object_add(into, target ? "target_options" : "options", opts);
+                        else
+                                json_object_put(opts);
+                        done = target;
+                } else {
+                        break;
+                }
+        }
+        if (i < n || inv) {
+                json_object_put(matches);
+                json_object_put(tail);
+                json_object_put(o);
+                return NULL;
+        }
+        if (matches != NULL)
+                json_object_object_add(o, "matches", matches);
+        json_object_object_foreach(tail, key, val)
+                json_object_object_add(o, key, json_object_get(val));
+        json_object_put(tail);
+        return o;
+}
+
+static int json_fn(void *ctx, FILE *out, struct oih_error *err)
+{
+        const struct live *l = ctx;
+        struct word *w = calloc(MAX_WORDS, sizeof(*w));
+        if (w == NULL)
+                return oih_err(err, "out of memory");
+        int r = 0;
+        for (unsigned t = 0; t < OIH_NTABLES && r == 0; t++) {
+                if (!(l->rs->present[l->f] & OIH_TBLBIT(t)))
+                        continue;
+                const struct oih_table *tb = &l->rs->t[l->f][t];
+                size_t off = 0;
+                for (unsigned i = 0; i < tb->nentries && r == 0; i++) {
+                        const unsigned char *e = tb->entries.data + off;
+                        const char *chain = oih_table_chain_name(tb, tb->chain_of[i]);
+                        char *line = NULL, name[256];
+                        off += oih_xt_entry_size(e);
+                        if (oih_xt_render_line(e, NULL, &line, err) < 0) {
+                                r = -1;
+                                break;
+                        }
+                        /* "-A - " first: the chain is given apart */
+                        int n = strncmp(line, "-A - ", 5) == 0 ? split(line + 5, w, MAX_WORDS) : -1;
+                        json_object *o = n >= 0 ? rule_json(t, chain, l->f, w, n) : NULL;
+                        if (o == NULL) {
+                                r = oih_err(err, "%s %s table, chain %s, rule %u: cannot be written as a policy rule",
+                                            family_keys[l->f], oih_table_names[t],
+                                            oih_escape(name, sizeof(name), chain), i + 1);
+                        } else {
+                                fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+                                json_object_put(o);
+                        }
+                        free(line);
+                }
+        }
+        free(w);
+        return r;
+}
+
+/* The policies and user chains of every table read, both families in one. */
+static json_object *tables_json(const struct oih_ruleset *rs)
+{
+        json_object *tables = json_object_new_object();
+        for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                if (!(rs->tables & OIH_TBLBIT(t)))
+                        continue;
+                json_object *tj = json_object_new_object(), *pol = json_object_new_object(), *chains = json_object_new_array();
+                for (unsigned b = 0; oih_table_builtins[t][b] != NULL; b++) {
+                        /* a family without the table: what an empty one does */
+                        bool d[OIH_NFAMILIES];
+                        for (int f = 0; f < OIH_NFAMILIES; f++)
+                                d[f] = (rs->present[f] & OIH_TBLBIT(t)) && rs->t[f][t].drop[b];
+                        json_object *v;
+                        if (d[OIH_IPV4] == d[OIH_IPV6]) {
+                                v = json_object_new_string(d[OIH_IPV4] ? "DROP" : "ACCEPT");
+                        } else {
+                                v = json_object_new_object();
+                                for (int f = 0; f < OIH_NFAMILIES; f++)
+                                        json_object_object_add(v, family_keys[f], json_object_new_string(d[f] ? "DROP" : "ACCEPT"));
+                        }
+                        json_object_object_add(pol, oih_table_builtins[t][b], v);
+                }
+                for (int f = 0; f < OIH_NFAMILIES; f++) {
+                        const struct oih_table *tb = &rs->t[f][t];
+                        const struct oih_table *other = &rs->t[1 - f][t];
+                        for (unsigned i = 0; (rs->present[f] & OIH_TBLBIT(t)) && i < tb->nchains; i++) {
+                                bool both = false;
+                                for (unsigned k = 0; (rs->present[1 - f] & OIH_TBLBIT(t)) && k < other->nchains; k++)
+                                        both = both || strcmp(other->chains[k], tb->chains[i]) == 0;
+                                if (both && f == OIH_IPV6)
+                                        continue;
+                                if (both) {
+                                        json_object_array_add(chains, text_json(tb->chains[i]));
+                                } else {
+                                        json_object *c = json_object_new_object();
+                                        json_object_object_add(c, "name", text_json(tb->chains[i]));
+                                        json_object_object_add(c, "family", json_object_new_string(family_keys[f]));
+                                        json_object_array_add(chains, c);
+                                }
+                        }
+                }
+                json_object_object_add(tj, "policy", pol);
+                json_object_object_add(tj, "chains", chains);
+                json_object_object_add(tables, oih_table_names[t], tj);
+        }
+        return tables;
+}
+
+int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err)
+{
+        struct oih_xt_out o[OIH_NFAMILIES];
+        struct live l[OIH_NFAMILIES] = { { rs, OIH_IPV4, 0 }, { rs, OIH_IPV6, 0 } };
+        void *ctx[OIH_NFAMILIES] = { &l[0], &l[1] };
+        if (oih_xt_run_each(OIH_XT_ASSUME, json_fn, ctx, o, err) < 0)
+                return -1;
+        json_object *tables = tables_json(rs);
+        fprintf(out, "{\n  \"version\": 2,\n  \"tables\": %s,\n  \"rules\": [\n",
+                json_object_to_json_string_ext(tables, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(tables);
+        bool first = true;
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                for (char *line = o[f].data, *end; line != NULL && *line; line = end + 1) {
+                        end = strchr(line, '\n');
+                        if (end == NULL)
+                                break;
+                        fprintf(out, "%s    %.*s", first ? "" : ",\n", (int)(end - line), line);
+                        first = false;
+                }
+                oih_xt_out_free(&o[f]);
+        }
+        fputs(first ? "  ]\n}\n" : "\n  ]\n}\n", out);
+        return ferror(out) ? oih_err(err, "cannot write the policy") : 0;
+}
