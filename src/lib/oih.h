@@ -59,9 +59,36 @@ int oih_netns_open_pid(long pid, struct oih_error *err);
 int oih_netns_is_initial(int fd);
 /* 1 when FD is the caller's own network namespace, 0 when not, < 0 on error. */
 int oih_netns_is_own(int fd, struct oih_error *err);
+/* userns.c: setns() into FD; a rootless container's namespace through its user namespace. */
+int oih_netns_enter(int fd, struct oih_error *err);
 /* Runs oih_commit inside the namespace FD, in a child process: the caller never changes
  * namespace. The child's error comes back in ERR. */
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
 /* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR. */
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
                      struct oih_error *err);
+
+/* Packet and byte counters of one family's filter table, chain by chain (commit.c reads them,
+ * counters.c prints them). */
+struct oih_count {
+        uint64_t pcnt, bcnt;
+};
+struct oih_chain_counters {
+        char name[32];
+        bool builtin;                   /* has a policy, and POLICY counts what it decided */
+        struct oih_count policy;
+        struct oih_count *rules;        /* in table order */
+        unsigned nrules;
+};
+struct oih_counters {
+        struct oih_chain_counters *chains;
+        unsigned n;
+};
+/* Reads FAMILY's counters in the calling process's network namespace. */
+int oih_read_counters(enum oih_family family, struct oih_counters *ret, struct oih_error *err);
+void oih_counters_clear(struct oih_counters *c);
+/* Copies TEXT, the iptables-save text of that table (as oih_render prints it), to OUT with the
+ * counters as iptables-save -c prints them: "[packets:bytes]" on each chain line and before each
+ * rule. Fails when TEXT and the counters do not hold the same rules (the table changed between
+ * the two reads). */
+int oih_counters_annotate(const struct oih_counters *c, const char *text, FILE *out, struct oih_error *err);
