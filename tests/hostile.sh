@@ -64,7 +64,7 @@ apply() { timeout 30 "$OIH_BIN" apply --netns "/run/netns/$ns" "$P/$1.json"; }
 # bad NAME DESCRIPTION REGEX: apply P/NAME.json is refused; REGEX follows "NAME.json" and ": ".
 bad() {
         local name=$1 d=$2 want=$3
-        refused "policy file: $d" "^oci-iptables-hook: apply .*$name\\.json: .*$name\\.json:$want" apply "$name"
+        refused "policy file: $d" "^oci-iptables-hook: apply: [^ ]*/$name\\.json:$want" apply "$name"
 }
 rule() { printf '{ "version": 1, "rules": [ %s ] }\n' "$1"; }
 
