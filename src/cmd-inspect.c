@@ -93,7 +93,9 @@ static char *render_text(const struct oih_policy *p, enum oih_family f)
         FILE *out = open_memstream(&buf, &len);
         if (out == NULL)
                 return NULL;
-        oih_render(p, f, out);
+        struct oih_error err;
+        oih_error_init(&err);
+        oih_render(p, f, out, &err);
         fclose(out);
         return buf;
 }
@@ -101,17 +103,32 @@ static char *render_text(const struct oih_policy *p, enum oih_family f)
 /* The table as iptables-save -c prints it: what each rule and each chain policy counted. */
 static int print_counters(const struct oih_policy *live, enum oih_family f, struct oih_error *err)
 {
-        struct oih_counters c;
-        char *text = render_text(live, f), *buf = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&buf, &len);
+        struct oih_counters c[OIH_NTABLES];
+        memset(c, 0, sizeof(c));
+        char *text = NULL, *buf = NULL;
+        size_t tlen = 0, len = 0;
+        FILE *tout = open_memstream(&text, &tlen), *out = open_memstream(&buf, &len);
         int r = -1;
-        if (text == NULL || out == NULL) {
+        if (tout == NULL || out == NULL) {
                 oih_err(err, "out of memory");
-        } else if (oih_read_counters(f, &c, err) == 0) {
-                r = oih_counters_annotate(&c, text, out, err);
-                oih_counters_clear(&c);
+        } else if (oih_render(live, f, tout, err) < 0 || fflush(tout) != 0) {
+                ;
+        } else {
+                /* the counters of every table the text shows */
+                r = 0;
+                for (unsigned t = 0; t < OIH_NTABLES && r == 0; t++) {
+                        char head[40];
+                        snprintf(head, sizeof(head), "\n*%s\n", oih_table_names[t]);
+                        if (strncmp(text, head + 1, strlen(head + 1)) == 0 || strstr(text, head) != NULL)
+                                r = oih_read_counters(f, t, &c[t], err);
+                }
+                if (r == 0)
+                        r = oih_counters_annotate(c, text, out, err);
         }
+        for (unsigned t = 0; t < OIH_NTABLES; t++)
+                oih_counters_clear(&c[t]);
+        if (tout)
+                fclose(tout);
         if (out)
                 fclose(out);
         if (r == 0)
@@ -157,11 +174,8 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                         continue;
                 if (in->only < 0)
                         printf("# %s (%s-legacy-restore)\n", f ? "IPv6" : "IPv4", f ? "ip6tables" : "iptables");
-                if (!in->counters) {
-                        oih_render(live, (enum oih_family)f, stdout);
-                        continue;
-                }
-                if (print_counters(live, (enum oih_family)f, err) < 0)
+                if (in->counters ? print_counters(live, (enum oih_family)f, err) < 0
+                                 : oih_render(live, (enum oih_family)f, stdout, err) < 0)
                         goto out;
         }
         r = 0;

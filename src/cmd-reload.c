@@ -57,7 +57,7 @@ static int policy_name(const struct rules_dirs *d, const char *arg, char *name, 
         return r;
 }
 
-static int reload_one(const struct container *c, const struct oih_ruleset *rs, struct oih_error *err)
+static int reload_one(const struct container *c, const struct oih_policy *p, struct oih_error *err)
 {
         int fd = oih_netns_open_pid(c->pid, err);
         if (fd < 0)
@@ -68,7 +68,7 @@ static int reload_one(const struct container *c, const struct oih_ruleset *rs, s
                 r = oih_err(err, "its network namespace is %s: refusing to change its firewall",
                             own ? "this process's own" : "the machine's initial (the host's)");
         if (r == 0)
-                r = oih_commit_in_netns(rs, fd, err);
+                r = oih_apply_in_netns(p, fd, err);
         close(fd);
         return r;
 }
@@ -109,7 +109,8 @@ int cmd_reload(int argc, char **argv)
                 oih_err(&err, "out of memory");
                 goto out;
         }
-        /* The whole policy is checked before any container is touched. */
+        /* The whole policy is checked, as check does, before any container is touched; each
+         * container's namespace then compiles it for its kernel, as apply does. */
         if (policy_name(&dirs, argv[optind], name, sizeof(name), &err) < 0 ||
             policy_load_arg(&dirs, name, &p, &label, &err) < 0 || oih_compile(p, &rs, &err) < 0)
                 goto out;
@@ -121,7 +122,7 @@ int cmd_reload(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
                 struct oih_error cerr;
                 oih_error_init(&cerr);
-                if (reload_one(&cs[i], rs, &cerr) < 0) {
+                if (reload_one(&cs[i], p, &cerr) < 0) {
                         oih_error_prefix(&cerr, "%s", cs[i].name);
                         cmd_print_errors("reload", &cerr);
                         status = EXIT_FAIL;

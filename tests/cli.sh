@@ -78,7 +78,7 @@ printf '{"policy": {"OUTPUT": "REJECT"}, "colour": 1,\n "rules": [\n  {"chain": 
 run "$bin" check "$T_TMP/many.json"
 m=$T_TMP/many.json
 want="oci-iptables-hook: check: $m: (top level): unknown key \"colour\" (expected version, description, policy, chains, rules, allow_capabilities)
-oci-iptables-hook: check: $m: version: missing: this file must say \"version\": 1
+oci-iptables-hook: check: $m: version: missing: this file must say \"version\": 1 (or 2)
 oci-iptables-hook: check: $m: policy.OUTPUT: policy \"REJECT\" is not ACCEPT or DROP
 oci-iptables-hook: check: $m: rules[0].dport: port 70000 out of range 0-65535
 oci-iptables-hook: check: $m: rules[1]: chain \"NOPE\" is not declared in \"chains\""

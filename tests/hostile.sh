@@ -84,8 +84,8 @@ rule '{ "chain": "INPUT", "target": "DROP", "colour": "red" }' | pol unknown-key
 bad unknown-key "unknown key" ' rules\[0\]: unknown key "colour"'
 rule '{ "chain": "INPUT", "protocol": "tcp", "dport": true }' | pol wrong-type
 bad wrong-type "wrong type" ' rules\[0\]\.dport: .*boolean'
-printf '{ "version": 2 }\n' | pol version2
-bad version2 "version 2" ' version: unsupported version 2'
+printf '{ "version": 3 }\n' | pol version3
+bad version3 "version 3" ' version: unsupported version 3 \(this program reads versions 1 and 2\)'
 { printf '{ "version": 1, "description": '; head -c 10000 /dev/zero | tr '\0' '['; } | pol deep
 bad deep "nesting 10,000 deep" '1:[0-9]+: invalid JSON: nested deeper than 16 levels'
 { printf '{ "version": 1, "rules": [] }'; head -c $((5 << 20)) /dev/zero | tr '\0' ' '; printf 'x\n'; } | pol five-mb
