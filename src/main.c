@@ -79,8 +79,9 @@ static const char show_usage[] =
 static const char apply_usage[] =
         "Usage: oci-iptables-hook apply (--netns PATH | --pid PID | --container NAME) [POLICY]\n"
         "                               [--rules-dir DIR]... [--allow-own-netns] [--timings]\n"
-        "Replaces the filter tables (IPv4 and IPv6) of a network namespace with what POLICY\n"
-        "builds, each in one atomic commit; on failure the namespace keeps what it had.\n"
+        "Replaces the tables (IPv4 and IPv6; filter, and the others a version-2 POLICY names)\n"
+        "of a network namespace with what POLICY builds, each in one atomic commit; on failure\n"
+        "the namespace keeps what it had.\n"
         POLICY_HELP
         "With --container and no POLICY: the policy the container's annotation names.\n"
         "  --netns PATH        a namespace file: /run/netns/NAME, /proc/PID/ns/net\n"
