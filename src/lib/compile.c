@@ -318,7 +318,8 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
                 word(w, "target", "%s", verdicts[r->target]);
                 break;
         }
-        if (r->target == OIH_T_REJECT) {
+        /* without reject_with the default is spelled out, unless target_options say it */
+        if (r->target == OIH_T_REJECT && (r->reject_with[f] >= 0 || r->xtarget_opts == NULL)) {
                 int k = r->reject_with[f] >= 0 ? r->reject_with[f] : oih_reject_default[f];
                 word(w, "reject_with", "--reject-with");
                 word(w, "reject_with", "%s", oih_reject_names[f][k].name);

@@ -1445,9 +1445,11 @@ static int parse_tables(struct parser *ps, const struct jr_value *o, const struc
                                 ret = perr(ps, p2, "given twice: here and as the top-level \"%s\"", tk);
                         else if (strcmp(tk, "policy") == 0)
                                 ret |= parse_policy(ps, tv, table, p2);
-                        else if (strcmp(tk, "chains") == 0 && parse_chains(ps, tv, table, p2) < 0) {
-                                ps->chains_bad = true;
-                                ret = -1;
+                        else if (strcmp(tk, "chains") == 0) {
+                                if (parse_chains(ps, tv, table, p2) < 0) {
+                                        ps->chains_bad = true;
+                                        ret = -1;
+                                }
                         }
                         else
                                 ret = perr(ps, path, "unknown key \"%.40s\" (expected policy, chains)", tk);
