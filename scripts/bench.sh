@@ -114,7 +114,8 @@ rules_in_ns() {
 m_apply() { # N MIX
         local out
         fresh_ns
-        out=$("$RUN" -- "$BIN" apply --timings --netns "/run/netns/$NS" "$W/p-$1-$2.json" 2>"$W/apply.err")
+        # apply's own "applied" line comes first on stdout; bench-run's figures are the last line
+        out=$("$RUN" -- "$BIN" apply --timings --netns "/run/netns/$NS" "$W/p-$1-$2.json" 2>"$W/apply.err" | tail -1)
         [ "${out##* }" = 0 ] || { echo "bench.sh: apply failed: $(cat "$W/apply.err")" >&2; exit 1; }
         # Where the time went: "N MIX PARSE COMPILE COMMIT TOTAL OTHER" (ms): the phases the binary
         # timed itself, and OTHER, the rest of the wall time: exec, loading libraries, exit.

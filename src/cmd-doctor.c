@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <ctype.h>
+#include <pwd.h>
 #include <regex.h>
 #include <sched.h>
 #include <stdio.h>
@@ -37,6 +38,69 @@ static void report(bool ok, const char *what, const char *detail, const char *fi
                 failures++;
 }
 
+/* Something that does not let a container start unfiltered, but that a user should know. */
+static void warn(const char *what, const char *detail, const char *fix)
+{
+        oih_print_line(stdout, "WARN %s: %s%s%s", what, detail, fix ? " -- fix: " : "", fix ? fix : "");
+}
+
+/* ~/.config/oci-iptables-hook/SUB, as scripts/install-rootless.sh sets it up. */
+static void user_dir(char *out, size_t size, const char *sub)
+{
+        const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+        if (xdg != NULL && xdg[0] == '/')
+                snprintf(out, size, "%s/oci-iptables-hook/%s", xdg, sub);
+        else
+                snprintf(out, size, "%s/.config/oci-iptables-hook/%s", home ? home : "", sub);
+}
+
+/* Does FILE (/etc/subuid) give NAME or UID a range? */
+static bool has_subid_range(const char *file, const char *name, uid_t uid)
+{
+        FILE *f = fopen(file, "re");
+        if (f == NULL)
+                return false;
+        char line[512], id[32];
+        bool found = false;
+        snprintf(id, sizeof(id), "%u", (unsigned)uid);
+        for (int i = 0; i < 100000 && !found && fgets(line, sizeof(line), f); i++) {
+                size_t k = strcspn(line, ":");
+                found = line[k] == ':' && ((name && strlen(name) == k && strncmp(line, name, k) == 0) ||
+                                           (strlen(id) == k && strncmp(line, id, k) == 0));
+        }
+        fclose(f);
+        return found;
+}
+
+/* Rootless podman: what it needs besides the hook, said before a kernel message could mislead. */
+static void check_rootless(void)
+{
+        uid_t uid = geteuid();
+        struct passwd *pw = getpwuid(uid);
+        const char *name = pw ? pw->pw_name : NULL;
+        char detail[512];
+        snprintf(detail, sizeof(detail), "running as %s (uid %u): checking this user's rootless podman setup; "
+                 "run as root (sudo) to check the system's", name ? name : "?", (unsigned)uid);
+        oih_print_line(stdout, "     %s", detail);
+        bool uidmap = has_subid_range("/etc/subuid", name, uid), gidmap = has_subid_range("/etc/subgid", name, uid);
+        if (uidmap && gidmap)
+                report(true, "user namespace", "/etc/subuid and /etc/subgid give this user ranges", NULL);
+        else
+                report(false, "user namespace", uidmap ? "/etc/subgid has no range for this user" : "/etc/subuid has no range for this user",
+                       "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER (as root), then podman system migrate");
+        if (access("/dev/net/tun", R_OK | W_OK) == 0) {
+                report(true, "/dev/net/tun", "this user can open it (slirp4netns, rootless podman's default network)", NULL);
+        } else {
+                struct stat st;
+                if (stat("/dev/net/tun", &st) == 0)
+                        snprintf(detail, sizeof(detail), "mode %04o: this user cannot open it, so slirp4netns (rootless podman's "
+                                 "default network) fails and containers do not start; --network none works", (unsigned)(st.st_mode & 07777));
+                else
+                        snprintf(detail, sizeof(detail), "missing: slirp4netns (rootless podman's default network) fails; --network none works");
+                warn("/dev/net/tun", detail, "chmod 0666 /dev/net/tun as root (the usual mode; a udev rule keeps it)");
+        }
+}
+
 /* In a child, in a new network namespace: can libiptc open the filter table? */
 static void check_kernel(enum oih_family f)
 {
@@ -52,8 +116,11 @@ static void check_kernel(enum oih_family f)
                 close(pipefd[0]);
                 struct oih_error err;
                 oih_error_init(&err);
-                int r = unshare(CLONE_NEWNET) < 0 ? oih_err_errno(&err, errno, "cannot create a network namespace")
-                                                   : oih_table_probe(f, &err);
+                /* Rootless, the hook runs in the container's user namespace: probe the same way. */
+                int flags = CLONE_NEWNET | (geteuid() != 0 ? CLONE_NEWUSER : 0);
+                int r = unshare(flags) < 0 ? oih_err_errno(&err, errno, "cannot create a %snetwork namespace",
+                                                           flags & CLONE_NEWUSER ? "user and " : "")
+                                           : oih_table_probe(f, &err);
                 if (r < 0 && write(pipefd[1], oih_error_first(&err), strlen(oih_error_first(&err))) < 0)
                         _exit(2);
                 _exit(r < 0 ? 1 : 0);
@@ -254,7 +321,9 @@ static void check_hooks_dirs(char **dirs, size_t ndirs, struct rulesdirs *rd)
                 closedir(d);
         }
         if (found == 0)
-                report(false, "hooks.d", "no file there runs oci-iptables-hook", "make install, or scripts/install-rootless.sh and podman --hooks-dir");
+                report(false, "hooks.d", "no file there runs oci-iptables-hook",
+                       geteuid() != 0 ? "scripts/install-rootless.sh, then podman --hooks-dir ~/.config/oci-iptables-hook/hooks.d"
+                                      : "make install, or scripts/install-rootless.sh and podman --hooks-dir");
         else
                 oih_print_line(stdout, "     (looked in %s)", where);
 }
@@ -268,7 +337,9 @@ static void check_rules_dir(const char *dir)
         oih_error_init(&derr);
         int dfd = oih_rules_dir_open(dir, &derr);
         if (dfd == -ENOENT) {
-                report(false, what, "missing", "create it with the policies the annotations name (make install puts the shipped ones there)");
+                report(false, what, "missing",
+                       geteuid() != 0 ? "scripts/install-rootless.sh creates it with the shipped policies"
+                                      : "create it with the policies the annotations name (make install puts the shipped ones there)");
                 return;
         }
         if (dfd < 0) {
@@ -531,15 +602,32 @@ int cmd_doctor(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "hooks-dir", required_argument, NULL, 'd' }, { "rules-dir", required_argument, NULL, 'r' },
-                { "no-podman", no_argument, NULL, 'n' }, { NULL, 0, NULL, 0 },
+                { "no-podman", no_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
         };
+        static const char usage[] =
+                "Usage: oci-iptables-hook doctor [--hooks-dir DIR]... [--rules-dir DIR]... [--no-podman]\n"
+                "Checks that the hook will run and hold here, one line per check (OK, WARN or FAIL with\n"
+                "the fix): legacy iptables in the kernel, the hooks.d files and the binary they name, the\n"
+                "rules directories and every policy in them, podman's runtime and default capabilities.\n"
+                "Run as a user other than root, it checks that user's rootless setup: the user namespace,\n"
+                "/dev/net/tun, and ~/.config/oci-iptables-hook/{hooks.d,rules} (scripts/install-rootless.sh).\n"
+                "  --hooks-dir DIR     where podman reads hooks.d files; repeatable (default: podman's\n"
+                "                      " "/usr/share/containers/oci/hooks.d and /etc/containers/oci/hooks.d,\n"
+                "                      and ~/.config/oci-iptables-hook/hooks.d for users other than root)\n"
+                "  --rules-dir DIR     a rules directory to check; repeatable (default: those the hooks.d\n"
+                "                      files name, else the system's or the user's)\n"
+                "  --no-podman         do not ask podman\n"
+                "  -h, --help          show this help\n"
+                "Exit status: 0 all good (warnings allowed); 1 something would stop the hook from\n"
+                "running or holding; 2 wrong usage.\n";
         char *hooksdirs[16];
         size_t nhooks = 0;
         struct rulesdirs rd = { .n = 0 };
         bool podman = true;
         int c;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'd':
                         if (nhooks < 16)
@@ -547,22 +635,35 @@ int cmd_doctor(int argc, char **argv)
                         break;
                 case 'r': add_rulesdir(&rd, optarg); break;
                 case 'n': podman = false; break;
-                default:
-                        fprintf(stderr, "oci-iptables-hook: doctor: bad option\n");
-                        return EXIT_USAGE;
+                case 'h': fputs(usage, stdout); return EXIT_OK;
+                default: return cmd_usage_error("doctor", "unknown option or missing argument '%s'", argv[optind - 1]);
                 }
         }
-        bool default_dirs = nhooks == 0;
+        bool default_dirs = nhooks == 0, rootless = geteuid() != 0;
+        static char user_hooks[4096], user_rules[4096];
+        user_dir(user_hooks, sizeof(user_hooks), "hooks.d");
+        user_dir(user_rules, sizeof(user_rules), "rules");
+        if (default_dirs && rootless)
+                hooksdirs[nhooks++] = user_hooks;
         if (default_dirs) {
                 /* where podman and CRI-O look unless their configuration says otherwise */
                 hooksdirs[nhooks++] = "/usr/share/containers/oci/hooks.d";
                 hooksdirs[nhooks++] = "/etc/containers/oci/hooks.d";
         }
         failures = 0;
+        if (rootless)
+                check_rootless();
         check_kernel(OIH_IPV4);
         check_kernel(OIH_IPV6);
         check_hooks_dirs(hooksdirs, nhooks, &rd);
-        if (default_dirs && strcmp(HOOKSDIR, hooksdirs[0]) != 0 && strcmp(HOOKSDIR, hooksdirs[1]) != 0) {
+        if (default_dirs && rootless) {
+                char path[4200];
+                snprintf(path, sizeof(path), "%s/oci-iptables-hook.json", user_hooks);
+                if (access(path, F_OK) == 0)
+                        oih_print_line(stdout, "     rootless podman reads %s only when told: podman --hooks-dir %s, or hooks_dir "
+                                       "in ~/.config/containers/containers.conf (which replaces the system's)", user_hooks, user_hooks);
+        }
+        if (default_dirs && strcmp(HOOKSDIR, hooksdirs[nhooks - 2]) != 0 && strcmp(HOOKSDIR, hooksdirs[nhooks - 1]) != 0) {
                 char path[4096];
                 snprintf(path, sizeof(path), "%s/oci-iptables-hook.json", HOOKSDIR);
                 if (access(path, F_OK) == 0)
@@ -570,7 +671,7 @@ int cmd_doctor(int argc, char **argv)
                                "configure --prefix=/usr (or --with-hooks-dir=/usr/share/containers/oci/hooks.d), or add it to hooks_dir in containers.conf");
         }
         if (rd.n == 0)
-                add_rulesdir(&rd, SYSCONFDIR "/oci-iptables-hook/rules");
+                add_rulesdir(&rd, rootless ? user_rules : SYSCONFDIR "/oci-iptables-hook/rules");
         for (size_t i = 0; i < rd.n; i++) {
                 check_rules_dir(rd.v[i]);
                 free(rd.v[i]);

@@ -31,7 +31,7 @@
 #define MAX_SELECTABLE 64
 
 static const char usage[] =
-        "usage: oci-iptables-hook hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
+        "Usage: oci-iptables-hook hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
         "                              [--selectable NAME]...\n"
         "Reads an OCI state on stdin and applies the policy named by the annotation\n"
         OIH_ANNOTATION " to the container's network namespace.\n"
@@ -121,7 +121,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         int c;
         oih_error_init(&err);
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
                         if (o->ndirs == MAX_RULES_DIRS) {

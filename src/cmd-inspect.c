@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "oih.h"
+#include "ruleset.h"
 
 int run_capture(char *const argv[], char *out, size_t size)
 {
@@ -58,21 +59,6 @@ int run_capture(char *const argv[], char *out, size_t size)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* The pid of a podman container, asked of podman itself (no shell in between). */
-static long container_pid(const char *name, struct oih_error *err)
-{
-        if (name[0] == '\0' || name[0] == '-' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name))
-                return oih_err(err, "invalid container name \"%s\"", name);
-        char *const argv[] = { "podman", "container", "inspect", "--format", "{{.State.Pid}}", (char *)name, NULL };
-        char buf[64];
-        int status = run_capture(argv, buf, sizeof(buf));
-        long p = strtol(buf, NULL, 10);
-        if (status != 0 || p <= 0)
-                return oih_err(err, "cannot find the pid of container \"%s\" (%s)", name,
-                               status == 127 ? "podman could not be run" : status == 0 ? "is it running?" : "podman container inspect said no");
-        return p;
-}
-
 int open_target(const char *netns, const char *pid, const char *container, struct oih_error *err)
 {
         if ((netns != NULL) + (pid != NULL) + (container != NULL) != 1)
@@ -86,8 +72,11 @@ int open_target(const char *netns, const char *pid, const char *container, struc
                 p = strtol(pid, &end, 10);
                 if (*end != '\0' || end == pid || errno)
                         return oih_err(err, "invalid pid \"%s\"", pid);
-        } else if ((p = container_pid(container, err)) < 0) {
-                return -1;
+        } else {
+                struct container c;
+                if (container_lookup(container, &c, err) < 0)
+                        return -1;
+                p = c.pid;
         }
         return oih_netns_open_pid(p, err);
 }
@@ -95,6 +84,7 @@ int open_target(const char *netns, const char *pid, const char *container, struc
 struct inspect {
         int only;       /* -1: both families */
         bool json;
+        bool counters;
         const struct oih_policy *want;  /* verify: the policy to compare with */
         const char *want_name;
 };
@@ -149,6 +139,41 @@ static int tables_to_read(const struct inspect *in, unsigned want[OIH_NFAMILIES]
         return 0;
 }
 
+/* The table as iptables-save -c prints it: what each rule and each chain policy counted. */
+static int print_counters(const struct oih_ruleset *live, enum oih_family f, struct oih_error *err)
+{
+        struct oih_counters c[OIH_NTABLES];
+        memset(c, 0, sizeof(c));
+        char *text = NULL, *buf = NULL;
+        size_t tlen = 0, len = 0;
+        FILE *tout = open_memstream(&text, &tlen), *out = open_memstream(&buf, &len);
+        int r = -1;
+        if (tout == NULL || out == NULL) {
+                oih_err(err, "out of memory");
+        } else if (oih_live_text(live, f, tout, err) < 0 || fflush(tout) != 0) {
+                ;
+        } else {
+                /* the counters of every table the text shows */
+                r = 0;
+                for (unsigned t = 0; t < OIH_NTABLES && r == 0; t++)
+                        if (live->present[f] & OIH_TBLBIT(t))
+                                r = oih_read_counters(f, t, &c[t], err);
+                if (r == 0)
+                        r = oih_counters_annotate(c, text, out, err);
+        }
+        for (unsigned t = 0; t < OIH_NTABLES; t++)
+                oih_counters_clear(&c[t]);
+        if (tout)
+                fclose(tout);
+        if (out)
+                fclose(out);
+        if (r == 0)
+                fputs(buf, stdout);
+        free(buf);
+        free(text);
+        return r;
+}
+
 /* Runs inside the namespace. */
 static int inspect_fn(void *ctx, struct oih_error *err)
 {
@@ -189,7 +214,8 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                         continue;
                 if (in->only < 0)
                         printf("# %s (%s-legacy-restore)\n", f ? "IPv6" : "IPv4", f ? "ip6tables" : "iptables");
-                if (oih_live_text(live, (enum oih_family)f, stdout, err) < 0)
+                if (in->counters ? print_counters(live, (enum oih_family)f, err) < 0
+                                 : oih_live_text(live, (enum oih_family)f, stdout, err) < 0)
                         goto out;
         }
         r = 0;
@@ -198,54 +224,105 @@ out:
         return r;
 }
 
+static const char inspect_usage[] =
+        "Usage: oci-iptables-hook inspect (--netns PATH | --pid PID | --container NAME) [-4|-6]\n"
+        "                                 [--json | --counters]\n"
+        "Prints every live table (filter, nat, mangle, raw) of a network namespace as\n"
+        "iptables-legacy-save does, the way `show` prints a policy.\n"
+        "  --netns PATH        a namespace file: /run/netns/NAME, /proc/PID/ns/net\n"
+        "  --pid PID           the namespace of that process\n"
+        "  --container NAME    the namespace of a running podman container (the caller's podman:\n"
+        "                      root's, or this user's own rootless containers)\n"
+        "  -4, -6              one family only\n"
+        "  --json              the tables as a version-2 policy\n"
+        "  --counters          packets and bytes per rule and per chain policy, as\n"
+        "                      iptables-save -c prints them: [packets:bytes]\n"
+        "  -h, --help          show this help\n";
+
+static const char verify_usage[] =
+        "Usage: oci-iptables-hook verify [POLICY] (--netns PATH | --pid PID | --container NAME)\n"
+        "                                [--rules-dir DIR]...\n"
+        "Exits 0 when the live tables POLICY names are exactly what it builds; otherwise prints\n"
+        "the difference and exits 1. POLICY is a file (a path, or a name ending in .json) or a policy\n"
+        "name looked up in the rules directories as the hook looks up an annotation. With\n"
+        "--container and no POLICY: the policy the container's annotation names.\n"
+        "  --rules-dir DIR     look policy names up here; repeatable, first match wins\n"
+        "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"
+        "                      ~/.config/oci-iptables-hook/rules for users other than root)\n"
+        "  -h, --help          show this help\n";
+
 static int run(int argc, char **argv, bool verify)
 {
         static const struct option opts[] = {
                 { "netns", required_argument, NULL, 'n' }, { "pid", required_argument, NULL, 'p' },
                 { "container", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
-                { NULL, 0, NULL, 0 },
+                { "counters", no_argument, NULL, 'C' }, { "rules-dir", required_argument, NULL, 'r' },
+                { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
         };
         const char *netns = NULL, *pid = NULL, *container = NULL, *cmd = verify ? "verify" : "inspect";
         struct inspect in = { .only = -1 };
+        struct rules_dirs dirs = { .n = 0 };
         int c;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "46", opts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "46h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'n': netns = optarg; break;
                 case 'p': pid = optarg; break;
                 case 'c': container = optarg; break;
                 case 'j': in.json = true; break;
+                case 'C': in.counters = true; break;
                 case '4': in.only = OIH_IPV4; break;
                 case '6': in.only = OIH_IPV6; break;
-                default:
-                        fprintf(stderr, "oci-iptables-hook: %s: bad option\n", cmd);
-                        return EXIT_USAGE;
+                case 'r':
+                        if (rules_dirs_add(&dirs, cmd, optarg) < 0)
+                                return EXIT_USAGE;
+                        break;
+                case 'h': fputs(verify ? verify_usage : inspect_usage, stdout); return EXIT_OK;
+                default: return cmd_usage_error(cmd, "unknown option or missing argument '%s'", argv[optind - 1]);
                 }
         }
-        if (optind != argc - (verify ? 1 : 0)) {
-                fprintf(stderr, "oci-iptables-hook: %s: %s\n", cmd, verify ? "give one policy file" : "unexpected argument");
-                return EXIT_USAGE;
-        }
+        rules_dirs_default(&dirs);
+        if ((netns != NULL) + (pid != NULL) + (container != NULL) != 1)
+                return cmd_usage_error(cmd, "give exactly one of --netns PATH, --pid PID or --container NAME");
+        if (verify && (in.json || in.counters))
+                return cmd_usage_error(cmd, "--json and --counters are inspect's");
+        if (in.json && in.counters)
+                return cmd_usage_error(cmd, "give --json or --counters, not both");
+        if (optind < argc - 1 || (!verify && optind != argc))
+                return cmd_usage_error(cmd, "unexpected argument '%s'", argv[argc - 1]);
+        if (verify && optind == argc && container == NULL)
+                return cmd_usage_error(cmd, "give the policy (only --container can do without: its annotation names it)");
         struct oih_error err;
         struct oih_policy *want = NULL;
+        char *label = NULL;
         oih_error_init(&err);
         int fd = -1, status = EXIT_FAIL;
         if (verify) {
-                in.want_name = argv[optind];
-                if (oih_policy_load(argv[optind], &want, &err) < 0)
+                int r;
+                if (optind < argc) {
+                        r = policy_load_arg(&dirs, argv[optind], &want, &label, &err);
+                } else {
+                        struct container ct;
+                        r = container_lookup(container, &ct, &err);
+                        if (r == 0)
+                                r = container_policy_load(&ct, &dirs, &want, &label, &err);
+                }
+                if (r < 0)
                         goto out;
                 in.want = want;
+                in.want_name = label;
         }
         if ((fd = open_target(netns, pid, container, &err)) < 0)
                 goto out;
         if (oih_run_in_netns(fd, inspect_fn, &in, &err) == 0)
                 status = EXIT_OK;
 out:
-        for (int i = 0; i < err.n; i++)
-                oih_print_line(stderr, "oci-iptables-hook: %s: %s", cmd, err.msg[i]);
+        cmd_print_errors(cmd, &err);
         if (fd >= 0)
                 close(fd);
         oih_policy_free(want);
+        free(label);
         return status;
 }
 

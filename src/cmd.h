@@ -19,3 +19,55 @@ int run_capture(char *const argv[], char *out, size_t size);
 struct oih_error;
 /* Opens the network namespace named by exactly one of the three (the others NULL). */
 int open_target(const char *netns, const char *pid, const char *container, struct oih_error *err);
+
+/* cmd-util.c: what every command shares. */
+#include <stdbool.h>
+
+#include "hook.h"
+
+struct oih_policy;
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+/* Where the hook (and, as root, every command) looks for policies by name. */
+#define OIH_SYSTEM_RULES_DIR SYSCONFDIR "/oci-iptables-hook/rules"
+#define OIH_MAX_RULES_DIRS 16
+
+/* One convention for every command: "oci-iptables-hook: CMD: MESSAGE", one line per error, on
+ * stderr. Usage errors add "Try 'oci-iptables-hook CMD --help'." and return EXIT_USAGE. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cmd_print_errors(const char *cmd, const struct oih_error *err);
+
+/* The rules directories a command looks policy names up in: the --rules-dir options given, else
+ * the system's directory for root and ~/.config/oci-iptables-hook/rules for other users (as
+ * scripts/install-rootless.sh sets it up). */
+struct rules_dirs {
+        const char *v[OIH_MAX_RULES_DIRS];
+        size_t n;
+        char user[4096];
+};
+int rules_dirs_add(struct rules_dirs *d, const char *cmd, const char *dir);
+void rules_dirs_default(struct rules_dirs *d);
+/* A policy argument is a name (no '/', not ending in ".json": looked up in the rules directories
+ * as the hook looks up an annotation) or a path. *RET_LABEL names it for messages (malloc'ed). */
+bool policy_arg_is_name(const char *arg);
+int policy_load_arg(const struct rules_dirs *d, const char *arg, struct oih_policy **ret, char **ret_label,
+                    struct oih_error *err);
+
+/* cmd-container.c: a podman container, asked of podman (the caller's: root's or the user's). */
+struct container {
+        char name[256];
+        long pid;
+        char policy[OIH_POLICY_NAME_MAX + 1]; /* its annotation; "" when it has none */
+        bool has_policy;
+};
+int container_lookup(const char *name, struct container *ret, struct oih_error *err);
+/* The running containers whose annotation is POLICY; at most MAX. */
+int containers_with_policy(const char *policy, struct container *ret, size_t max, size_t *ret_n,
+                           struct oih_error *err);
+/* Loads the policy a container was started with (its annotation, looked up in D). */
+int container_policy_load(const struct container *c, const struct rules_dirs *d, struct oih_policy **ret,
+                          char **ret_label, struct oih_error *err);
+
+int cmd_reload(int argc, char **argv);

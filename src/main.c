@@ -17,26 +17,28 @@ static const char usage_text[] =
         "Firewall each container on its own: apply a JSON policy as iptables-legacy rules,\n"
         "IPv4 and IPv6, inside a network namespace.\n"
         "\n"
-        "Commands:\n"
-        "  check FILE...              validate policies; print every error found\n"
-        "  show [-4|-6] FILE          print the iptables-restore text of every table the policy\n"
+        "Commands (each has its own --help):\n"
+        "  check POLICY...            validate policies; print every error found\n"
+        "  show [-4|-6] POLICY        print the iptables-restore text of every table the policy\n"
         "                             builds (dry run)\n"
-        "  apply (--netns PATH | --pid PID) [--allow-own-netns] [--timings] FILE\n"
+        "  apply (--netns PATH | --pid PID | --container NAME) [POLICY]\n"
         "                             replace the filter tables of that network namespace and\n"
         "                             every other table (nat, mangle, raw) the policy names\n"
-        "                             (--timings: how long each step took, on stderr)\n"
-        "  inspect (--netns PATH | --pid PID | --container NAME) [-4|-6] [--json]\n"
+        "  inspect (--netns PATH | --pid PID | --container NAME) [-4|-6] [--json|--counters]\n"
         "                             print every live table as iptables-legacy-save does, or\n"
         "                             as a version-2 policy (--json)\n"
-        "  verify FILE (--netns PATH | --pid PID | --container NAME)\n"
-        "                             exit 0 when the live tables FILE names are what it builds;\n"
+        "  verify [POLICY] (--netns PATH | --pid PID | --container NAME)\n"
+        "                             exit 0 when the live tables POLICY names are what it builds;\n"
         "                             otherwise print the difference and exit 1\n"
+        "  reload POLICY              apply an edited policy again to every running container\n"
+        "                             started with it\n"
         "  doctor [--hooks-dir DIR]... [--rules-dir DIR]... [--no-podman]\n"
         "                             check that the hook is installed so that it runs and holds\n"
         "  hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
         "                             run as an OCI hook: OCI state on stdin\n"
         "  migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
         "                             turn an iptables script or iptables-save dump into a policy\n"
+        "A POLICY is a file, or a name looked up in the rules directories as the hook does.\n"
         "\n"
         "Options:\n"
         "  -h, --help                 show this help\n"
@@ -44,6 +46,7 @@ static const char usage_text[] =
         "\n"
         "Exit status: 0 success; 1 the policy, the input or the kernel refused (nothing was\n"
         "applied, or what was there was put back); 2 wrong usage.\n"
+        "Errors: one a line on stderr, \"oci-iptables-hook: COMMAND: FILE: JSON-PATH: message\".\n"
         "The policy format (version 2: tables nat, mangle, raw and any iptables match or\n"
         "target): oci-iptables-hook-policy(5), docs/policy-format.md.\n";
 
@@ -56,63 +59,126 @@ static int usage_error(const char *fmt, const char *arg)
         return EXIT_USAGE;
 }
 
-/* PREFIX goes before the first message only. */
-static void print_errors(const char *prefix, const struct oih_error *err)
+#define RULES_DIR_HELP                                                                              \
+        "  --rules-dir DIR     look policy names up here; repeatable, first match wins\n"             \
+        "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"                                \
+        "                      ~/.config/oci-iptables-hook/rules for users other than root)\n"
+#define POLICY_HELP                                                                                  \
+        "A POLICY is a file (a path, or a name ending in .json) or a policy name, looked up in\n"     \
+        "the rules directories as the hook looks up an annotation.\n"
+
+static const char check_usage[] =
+        "Usage: oci-iptables-hook check [--rules-dir DIR]... POLICY...\n"
+        "Validates policies. Prints \"POLICY: ok (N rules)\" on stdout for each good one, and every\n"
+        "error of the bad ones on stderr, one a line, with the file and the JSON path.\n"
+        POLICY_HELP RULES_DIR_HELP
+        "  -h, --help          show this help\n";
+
+static const char show_usage[] =
+        "Usage: oci-iptables-hook show [-4|-6] [--rules-dir DIR]... POLICY\n"
+        "Prints the iptables-restore text the policy builds, exactly what iptables-legacy-save\n"
+        "prints after it is applied. Needs no privileges: the dry run.\n"
+        POLICY_HELP
+        "  -4, -6              one family only\n" RULES_DIR_HELP
+        "  -h, --help          show this help\n";
+
+static const char apply_usage[] =
+        "Usage: oci-iptables-hook apply (--netns PATH | --pid PID | --container NAME) [POLICY]\n"
+        "                               [--rules-dir DIR]... [--allow-own-netns] [--timings]\n"
+        "Replaces the tables (IPv4 and IPv6; filter, and the others a version-2 POLICY names)\n"
+        "of a network namespace with what POLICY builds, each in one atomic commit; on failure\n"
+        "the namespace keeps what it had.\n"
+        POLICY_HELP
+        "With --container and no POLICY: the policy the container's annotation names.\n"
+        "  --netns PATH        a namespace file: /run/netns/NAME, /proc/PID/ns/net\n"
+        "  --pid PID           the namespace of that process\n"
+        "  --container NAME    a running podman container (root's, or this user's rootless one)\n"
+        RULES_DIR_HELP
+        "  --allow-own-netns   allow this process's own namespace (or the host's)\n"
+        "  --timings           how long each step took, on stderr\n"
+        "  -h, --help          show this help\n";
+
+/* Options shared by check and show: --rules-dir, -4/-6 (show). Leaves the operands in argv[optind..]. */
+static int policy_options(const char *cmd, int argc, char **argv, struct rules_dirs *dirs, int *only,
+                          const char *help)
 {
-        for (int i = 0; i < err->n; i++)
-                oih_print_line(stderr, "%s%s", i == 0 ? prefix : "", err->msg[i]);
-        if (err->dropped)
-                fprintf(stderr, "(%d more errors not shown)\n", err->dropped);
+        static const struct option opts[] = {
+                { "rules-dir", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, only ? "46h" : "h", opts, NULL)) != -1) {
+                switch (c) {
+                case '4': *only = OIH_IPV4; break;
+                case '6': *only = OIH_IPV6; break;
+                case 'r':
+                        if (rules_dirs_add(dirs, cmd, optarg) < 0)
+                                return -1;
+                        break;
+                case 'h': fputs(help, stdout); return 1;
+                default:
+                        cmd_usage_error(cmd, "unknown option or missing argument '%s'", argv[optind - 1]);
+                        return -1;
+                }
+        }
+        rules_dirs_default(dirs);
+        return 0;
 }
 
 static int cmd_check(int argc, char **argv)
 {
-        if (argc < 2)
-                return usage_error("check: %s", "no policy file given");
+        struct rules_dirs dirs = { .n = 0 };
+        int r = policy_options("check", argc, argv, &dirs, NULL, check_usage);
+        if (r != 0)
+                return r > 0 ? EXIT_OK : EXIT_USAGE;
+        if (optind == argc)
+                return cmd_usage_error("check", "no policy given");
         int status = EXIT_OK;
-        for (int i = 1; i < argc; i++) {
+        for (int i = optind; i < argc; i++) {
                 struct oih_error err;
                 struct oih_policy *p = NULL;
+                char *label = NULL;
                 oih_error_init(&err);
                 struct oih_ruleset *rs = NULL;
                 /* libxtables checks what the extensions check (values, combinations) */
-                if (oih_policy_load(argv[i], &p, &err) < 0 || oih_compile(p, &rs, &err) < 0) {
-                        print_errors("", &err);
+                if (policy_load_arg(&dirs, argv[i], &p, &label, &err) < 0 || oih_compile(p, &rs, &err) < 0) {
+                        cmd_print_errors("check", &err);
                         status = EXIT_FAIL;
+                } else {
+                        oih_print_line(stdout, "%s: ok (%u rule%s)", label, p->nrules, p->nrules == 1 ? "" : "s");
                 }
                 oih_ruleset_free(rs);
+                free(label);
                 oih_policy_free(p);
         }
-        return status;
+        return fflush(stdout) == 0 ? status : EXIT_FAIL;
 }
 
 static int cmd_show(int argc, char **argv)
 {
         int only = -1;
-        const char *file = NULL;
-        for (int i = 1; i < argc; i++) {
-                if (strcmp(argv[i], "-4") == 0)
-                        only = OIH_IPV4;
-                else if (strcmp(argv[i], "-6") == 0)
-                        only = OIH_IPV6;
-                else if (argv[i][0] == '-' && argv[i][1] != '\0')
-                        return usage_error("show: unknown option '%s'", argv[i]);
-                else if (file)
-                        return usage_error("show: %s", "give one policy file");
-                else
-                        file = argv[i];
-        }
-        if (file == NULL)
-                return usage_error("show: %s", "no policy file given");
+        struct rules_dirs dirs = { .n = 0 };
+        int r = policy_options("show", argc, argv, &dirs, &only, show_usage);
+        if (r != 0)
+                return r > 0 ? EXIT_OK : EXIT_USAGE;
+        if (optind == argc)
+                return cmd_usage_error("show", "no policy given");
+        if (optind != argc - 1)
+                return cmd_usage_error("show", "give one policy");
         struct oih_error err;
         struct oih_policy *p = NULL;
+        char *label = NULL;
         oih_error_init(&err);
-        if (oih_policy_load(file, &p, &err) < 0) {
-                print_errors("", &err);
+        if (policy_load_arg(&dirs, argv[optind], &p, &label, &err) < 0) {
+                cmd_print_errors("show", &err);
+                free(label);
                 return EXIT_FAIL;
         }
+        free(label);
         if (oih_render_both(p, only, stdout, &err) < 0) {
-                print_errors("", &err);
+                cmd_print_errors("show", &err);
                 oih_policy_free(p);
                 return EXIT_FAIL;
         }
@@ -130,33 +196,44 @@ static int cmd_apply(int argc, char **argv)
         static const struct option opts[] = {
                 { "netns", required_argument, NULL, 'n' },
                 { "pid", required_argument, NULL, 'p' },
+                { "container", required_argument, NULL, 'c' },
+                { "rules-dir", required_argument, NULL, 'r' },
                 { "allow-own-netns", no_argument, NULL, 'a' },
                 { "timings", no_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
-        const char *netns = NULL, *pidarg = NULL;
+        const char *netns = NULL, *pidarg = NULL, *container = NULL;
+        struct rules_dirs dirs = { .n = 0 };
         bool allow_own = false, timings = false;
         int c;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'n': netns = optarg; break;
                 case 'p': pidarg = optarg; break;
+                case 'c': container = optarg; break;
+                case 'r':
+                        if (rules_dirs_add(&dirs, "apply", optarg) < 0)
+                                return EXIT_USAGE;
+                        break;
                 case 'a': allow_own = true; break;
                 case 't': timings = true; break;
-                case 'h': fputs(usage_text, stdout); return EXIT_OK;
-                default: return usage_error("apply: %s", "bad option");
+                case 'h': fputs(apply_usage, stdout); return EXIT_OK;
+                default: return cmd_usage_error("apply", "unknown option or missing argument '%s'", argv[optind - 1]);
                 }
         }
-        if (!netns == !pidarg)
-                return usage_error("apply: %s", "give exactly one of --netns PATH or --pid PID");
-        if (optind != argc - 1)
-                return usage_error("apply: %s", "give one policy file");
-        const char *file = argv[optind];
+        rules_dirs_default(&dirs);
+        if ((netns != NULL) + (pidarg != NULL) + (container != NULL) != 1)
+                return cmd_usage_error("apply", "give exactly one of --netns PATH, --pid PID or --container NAME");
+        if (optind < argc - 1 || (optind == argc && container == NULL))
+                return cmd_usage_error("apply", "give one policy (only --container can do without: its annotation names it)");
+        const char *target = netns ? netns : pidarg ? pidarg : container;
 
         struct oih_error err;
         struct oih_policy *p = NULL;
+        char *label = NULL;
         int fd = -1, status = EXIT_FAIL;
         /* --timings: where the time goes (scripts/bench.sh, docs/benchmarks.md). Compiling
          * (libxtables workers, both families at once) and committing happen in a child
@@ -164,10 +241,16 @@ static int cmd_apply(int argc, char **argv)
         struct timespec t[3];
         oih_error_init(&err);
         clock_gettime(CLOCK_MONOTONIC, &t[0]);
-        if (oih_policy_load(file, &p, &err) < 0)
-                goto out;
+        if (optind < argc) {
+                if (policy_load_arg(&dirs, argv[optind], &p, &label, &err) < 0)
+                        goto out;
+        } else {
+                struct container ct;
+                if (container_lookup(container, &ct, &err) < 0 || container_policy_load(&ct, &dirs, &p, &label, &err) < 0)
+                        goto out;
+        }
         clock_gettime(CLOCK_MONOTONIC, &t[1]);
-        fd = open_target(netns, pidarg, NULL, &err);
+        fd = open_target(netns, pidarg, container, &err);
         if (fd < 0)
                 goto out;
         int own = oih_netns_is_own(fd, &err);
@@ -177,7 +260,7 @@ static int cmd_apply(int argc, char **argv)
         int initial = own ? 0 : oih_netns_is_initial(fd);
         if ((own || initial != 0) && !allow_own) {
                 oih_err(&err, "%s %s network namespace: refusing to change its firewall "
-                        "(give --allow-own-netns if that is really meant)", netns ? netns : pidarg,
+                        "(give --allow-own-netns if that is really meant)", target,
                         own ? "is this process's own"
                             : initial > 0 ? "is the machine's initial (the host's)"
                                           : "may be the machine's initial (the host's): this kernel "
@@ -194,17 +277,14 @@ static int cmd_apply(int argc, char **argv)
         if (timings)
                 fprintf(stderr, "oci-iptables-hook: timings: parse %.3f ms, compile %.3f ms, commit %.3f ms, "
                         "total %.3f ms\n", ms_between(&t[0], &t[1]), ms[0], ms[1], ms_between(&t[0], &t[2]));
-        oih_print_line(stderr, "oci-iptables-hook: applied %s: %u IPv4 and %u IPv6 rules", file,
-                       oih_policy_count(p, OIH_IPV4), oih_policy_count(p, OIH_IPV6));
-        status = EXIT_OK;
+        oih_print_line(stdout, "%s: applied %s (%u IPv4 and %u IPv6 rules)", target, label,
+               oih_policy_count(p, OIH_IPV4), oih_policy_count(p, OIH_IPV6));
+        status = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 out:
-        if (status == EXIT_FAIL) {
-                char prefix[OIH_ERR_LEN];
-                snprintf(prefix, sizeof(prefix), "oci-iptables-hook: apply %s: ", file);
-                print_errors(prefix, &err);
-        }
+        cmd_print_errors("apply", &err);
         if (fd >= 0)
                 close(fd);
+        free(label);
         oih_policy_free(p);
         return status;
 }
@@ -215,7 +295,7 @@ static const struct {
 } commands[] = {
         { "check", cmd_check }, { "show", cmd_show }, { "apply", cmd_apply },
         { "hook", cmd_hook }, { "migrate", cmd_migrate }, { "inspect", cmd_inspect },
-        { "verify", cmd_verify }, { "doctor", cmd_doctor },
+        { "verify", cmd_verify }, { "doctor", cmd_doctor }, { "reload", cmd_reload },
 };
 
 int main(int argc, char **argv)

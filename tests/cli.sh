@@ -13,7 +13,7 @@ err_is() { grep -qxF -- "$1" "$T_TMP/err" || { echo "# stderr was:"; sed 's/^/# 
 run "$bin" --version
 check "--version prints the version" grep -qE '^oci-iptables-hook [0-9]+\.[0-9]+\.[0-9]+$' "$T_TMP/out"
 run "$bin" --help
-check "--help lists every command" grep -q 'check FILE' "$T_TMP/out"
+check "--help lists every command" grep -q 'check POLICY' "$T_TMP/out"
 check "--help documents the exit status" grep -q 'Exit status: 0 success; 1 ' "$T_TMP/out"
 run "$bin" frobnicate
 check "an unknown command exits 2" [ "$(rc)" = 2 ]
@@ -32,16 +32,17 @@ check "check passes every shipped policy" [ "$(rc)" = 0 ]
 printf '{"version": 1, "rules": [\n  {"chain": "INPUT", "protocol": "tcp", "dport": 70000},\n  {"chain": "INPUT", "source": "192.0.2.0/33"}\n]}\n' > "$T_TMP/bad.json"
 run "$bin" check "$T_TMP/bad.json" "$good"
 check "check of a bad policy exits 1" [ "$(rc)" = 1 ]
-check "check names the file, the JSON path and what was expected" err_is "$T_TMP/bad.json: rules[0].dport: port 70000 out of range 0-65535"
-check "check prints every error it finds" err_is "$T_TMP/bad.json: rules[1].source: mask \"/33\" out of range 0-32"
+check "check names the file, the JSON path and what was expected" err_is "oci-iptables-hook: check: $T_TMP/bad.json: rules[0].dport: port 70000 out of range 0-65535"
+check "check prints every error it finds" err_is "oci-iptables-hook: check: $T_TMP/bad.json: rules[1].source: mask \"/33\" out of range 0-32"
+check "check says ok for the good policy, on stdout" [ "$(cat "$T_TMP/out")" = "$good: ok (14 rules)" ]
 printf '{"version": 1,\n "rules": [}\n' > "$T_TMP/syntax.json"
 run "$bin" check "$T_TMP/syntax.json"
-check "a JSON syntax error names the line and column" err_is "$T_TMP/syntax.json:2:12: invalid JSON: unexpected character"
+check "a JSON syntax error names the line and column" err_is "oci-iptables-hook: check: $T_TMP/syntax.json:2:12: invalid JSON: unexpected character"
 run "$bin" check /nonexistent.json
-check "a missing file is an error" err_is "/nonexistent.json: cannot open: No such file or directory"
+check "a missing file is an error" err_is "oci-iptables-hook: check: /nonexistent.json: cannot open: No such file or directory"
 ln -s "$good" "$T_TMP/link.json"
 run "$bin" check "$T_TMP/link.json"
-check "a symbolic link is refused" err_is "$T_TMP/link.json: is a symbolic link; give the file itself"
+check "a symbolic link is refused" err_is "oci-iptables-hook: check: $T_TMP/link.json: is a symbolic link; give the file itself"
 run "$bin" check "$T_TMP"
 check "a directory is refused" [ "$(rc)" = 1 ]
 
@@ -52,6 +53,67 @@ check "show heads each family with a comment line" \
 run "$bin" show -6 "$good"
 check "show -6 prints one table" [ "$(grep -c '^\*filter$' "$T_TMP/out")" = 1 ]
 
+# --- every command answers --help and -h with its own usage, on stdout, exit 0 -----------------
+for c in check show apply inspect verify reload doctor hook migrate; do
+        for h in --help -h; do
+                run "$bin" "$c" "$h"
+                check "$c $h prints its own usage on stdout and exits 0" \
+                        [ "$(rc)" = 0 ] && [ ! -s "$T_TMP/err" ] && \
+                        [ "$(head -1 "$T_TMP/out" | cut -d' ' -f1-3)" = "Usage: oci-iptables-hook $c" ]
+        done
+done
+run "$bin" check --help
+check_fails "check --help does not take --help for a file" grep -q "cannot open" "$T_TMP/err" "$T_TMP/out"
+run "$bin" apply --bogus
+check "an unknown option exits 2" [ "$(rc)" = 2 ]
+check "and says which, and where help is" [ "$(cat "$T_TMP/err")" = "oci-iptables-hook: apply: unknown option or missing argument '--bogus'
+Try 'oci-iptables-hook apply --help'." ]
+run "$bin" verify --netns /run/netns/nonexistent
+check "verify without a policy and without --container is a usage error" [ "$(rc)" = 2 ]
+check "and says so" grep -q "^oci-iptables-hook: verify: give the policy" "$T_TMP/err"
+run "$bin" doctor --bogus
+check "doctor: an unknown option exits 2" [ "$(rc)" = 2 ]
+
+# --- check: every independent error once, in one run ---------------------------------------
+printf '{"policy": {"OUTPUT": "REJECT"}, "colour": 1,\n "rules": [\n  {"chain": "INPUT", "protocol": "tcp", "dport": 70000},\n  {"chain": "NOPE", "target": "ACCEPT"}\n]}\n' >"$T_TMP/many.json"
+run "$bin" check "$T_TMP/many.json"
+m=$T_TMP/many.json
+want="oci-iptables-hook: check: $m: (top level): unknown key \"colour\" (expected version, description, policy, chains, rules, allow_capabilities)
+oci-iptables-hook: check: $m: version: missing: this file must say \"version\": 1 (or 2)
+oci-iptables-hook: check: $m: policy.OUTPUT: policy \"REJECT\" is not ACCEPT or DROP
+oci-iptables-hook: check: $m: rules[0].dport: port 70000 out of range 0-65535
+oci-iptables-hook: check: $m: rules[1]: chain \"NOPE\" is not declared in \"chains\""
+if [ "$(cat "$T_TMP/err")" = "$want" ]; then
+        ok "check prints five independent errors, each once, in one run"
+else
+        not_ok "check prints five independent errors, each once, in one run"; diff <(echo "$want") "$T_TMP/err" | sed 's/^/# /'
+fi
+check "and exits 1, printing no ok line" [ "$(rc)" = 1 ] && [ ! -s "$T_TMP/out" ]
+printf '{"version": 1, "policy": {"OUTPUT": "REJECT"}}\n' >"$T_TMP/reject.json"
+run "$bin" check "$T_TMP/reject.json"
+check "a chain policy REJECT is one error, printed once" [ "$(cat "$T_TMP/err")" = \
+        "oci-iptables-hook: check: $T_TMP/reject.json: policy.OUTPUT: policy \"REJECT\" is not ACCEPT or DROP" ]
+
+# --- policies by name, as the hook finds them ----------------------------------------------
+# The hook takes a rules directory only when every directory from / down is root's and not
+# writable by group or others (and has no ".." on the way): a copy under /run is.
+rd=$T_TMP/rules
+mkdir -p "$rd" && cp "$OIH_SRCDIR/rules/"*.json "$rd/" && chmod -R go-w "$rd"
+run "$bin" check --rules-dir "$rd" web-egress
+check "check NAME looks the policy up in --rules-dir" [ "$(cat "$T_TMP/out")" = "$rd/web-egress.json: ok (14 rules)" ]
+run "$bin" show --rules-dir "$rd" web-egress
+check "show NAME prints what show PATH prints" [ "$(cat "$T_TMP/out")" = "$("$bin" show "$good")" ]
+run "$bin" check --rules-dir "$rd" nope
+check "an unknown name says where it looked" [ "$(cat "$T_TMP/err")" = \
+        "oci-iptables-hook: check: policy \"nope\" not found: no nope.json in $rd" ]
+mkdir -p "$T_TMP/bundle"
+echo '{"linux":{"namespaces":[{"type":"network"}]}}' >"$T_TMP/bundle/config.json"
+hns=$(new_netns hint)
+out=$(printf '{"ociVersion":"1.0.2","id":"hint","status":"creating","pid":1,"bundle":"%s","annotations":{"oci-iptables-hook.policy":"web-egress.json"}}' "$T_TMP/bundle" |
+        ip netns exec "$hns" "$bin" hook --rules-dir "$rd" 2>&1) && rc=0 || rc=$?
+check "an annotation naming a file gets a hint" [ "$rc" = 1 ] && [ "$out" = \
+        "oci-iptables-hook: hint: no policy named \"web-egress.json\" (no web-egress.json.json in $rd); did you mean \"web-egress\"?" ]
+
 ns=$(new_netns cli)
 run "$bin" apply "$good"
 check "apply without a target is a usage error (exit 2)" [ "$(rc)" = 2 ]
@@ -61,11 +123,11 @@ before4=$(save4 "$ns"); before6=$(save6 "$ns")
 run "$bin" apply --netns "/run/netns/$ns" "$T_TMP/bad.json"
 check "apply of a bad policy exits 1" [ "$(rc)" = 1 ]
 check "and says why on its first line" \
-        [ "$(head -1 "$T_TMP/err")" = "oci-iptables-hook: apply $T_TMP/bad.json: $T_TMP/bad.json: rules[0].dport: port 70000 out of range 0-65535" ]
+        [ "$(head -1 "$T_TMP/err")" = "oci-iptables-hook: apply: $T_TMP/bad.json: rules[0].dport: port 70000 out of range 0-65535" ]
 check "and applies nothing (IPv4)" [ "$before4" == "$(save4 "$ns")" ]
 check "and applies nothing (IPv6)" [ "$before6" == "$(save6 "$ns")" ]
 run "$bin" apply --netns /run/netns/nonexistent "$good"
-check "an unknown namespace is an error" err_is "oci-iptables-hook: apply $good: cannot open network namespace /run/netns/nonexistent: No such file or directory"
+check "an unknown namespace is an error" err_is "oci-iptables-hook: apply: cannot open network namespace /run/netns/nonexistent: No such file or directory"
 run "$bin" apply --netns /proc/self/ns/net "$good"
 check "apply refuses the caller's own network namespace" [ "$(rc)" = 1 ]
 check "and says so" grep -q "is this process's own network namespace: refusing to change its firewall" "$T_TMP/err"
@@ -79,7 +141,8 @@ run "$bin" apply --pid $$ "$good"
 check "apply --pid of a process in the caller's namespace is refused too" grep -q "own network namespace" "$T_TMP/err"
 run "$bin" apply --netns "/run/netns/$ns" "$good"
 check "apply to a namespace succeeds" [ "$(rc)" = 0 ]
-check "and reports what it did" err_is "oci-iptables-hook: applied $good: 11 IPv4 and 12 IPv6 rules"
+check "and reports what it did, on stdout" [ "$(cat "$T_TMP/out")" = "/run/netns/$ns: applied $good (11 IPv4 and 12 IPv6 rules)" ]
+check "and nothing on stderr" [ ! -s "$T_TMP/err" ]
 check "and the namespace holds what show prints" [ "$(save4 "$ns")" == "$("$bin" show -4 "$good")" ]
 sleep 60 & sleeper=$!
 ip netns exec "$ns" true

@@ -118,4 +118,34 @@ rm "$hooks/oci-iptables-hook.json"
 check_fails "doctor fails when no hooks.d file runs the hook" doctor --no-podman
 check "and says so" grep -q "^FAIL hooks.d: no file there runs oci-iptables-hook" "$T_TMP/out"
 
+# --- as a user other than root: that user's rootless setup -----------------------------------
+# nobody (65534) has no /etc/subuid range; a home of its own holds what install-rootless.sh makes.
+uhome=$T_TMP/home
+mkdir -p "$uhome/.config/oci-iptables-hook/rules"
+cp "$OIH_SRCDIR/rules/deny-all.json" "$uhome/.config/oci-iptables-hook/rules/"
+chown -R 65534:65534 "$uhome"
+chmod -R go-w "$uhome"
+chmod 0755 "$T_TMP"
+asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$uhome" PATH="$PATH" "$@"; }
+# /dev/net/tun at mode 0600, as on this machine kind, in a mount namespace of this test only
+touch "$T_TMP/tun"
+chmod 0600 "$T_TMP/tun"
+unshare -m sh -c 'mount --bind "$1" /dev/net/tun && shift && exec "$@"' sh "$T_TMP/tun" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME="$uhome" PATH="$PATH" \
+        timeout 60 "$OIH_BIN" doctor --no-podman >"$T_TMP/out" 2>&1 || true
+check "rootless doctor says whose setup it checks" \
+        grep -q "^     running as nobody (uid 65534): checking this user's rootless podman setup" "$T_TMP/out"
+check "rootless doctor probes legacy iptables in a user namespace, not with a misleading EPERM" \
+        test "$(grep -c '^OK   legacy iptables (IPv[46])' "$T_TMP/out")" = 2
+check "rootless doctor names a missing /etc/subuid range and the fix" \
+        grep -q '^FAIL user namespace: /etc/subuid has no range for this user -- fix: usermod --add-subuids' "$T_TMP/out"
+check "rootless doctor warns of /dev/net/tun at mode 0600 (slirp4netns) with the fix" \
+        grep -q '^WARN /dev/net/tun: mode 0600: this user cannot open it, so slirp4netns .* -- fix: chmod 0666 /dev/net/tun' "$T_TMP/out"
+check "rootless doctor checks the user's rules directory" \
+        grep -q "^OK   rules directory $uhome/.config/oci-iptables-hook/rules: 1 policies pass check" "$T_TMP/out"
+check "rootless doctor looks for the user's hooks.d and says how to install it" \
+        grep -q '^FAIL hooks.d: no file there runs oci-iptables-hook -- fix: scripts/install-rootless.sh, then podman --hooks-dir' "$T_TMP/out"
+asuser "$OIH_BIN" doctor --help >"$T_TMP/out" 2>&1
+check "doctor --help documents the rootless checks" grep -q "Run as a user other than root" "$T_TMP/out"
+
 done_testing

@@ -65,7 +65,7 @@ apply() { timeout 30 "$OIH_BIN" apply --netns "/run/netns/$ns" "$P/$1.json"; }
 # bad NAME DESCRIPTION REGEX: apply P/NAME.json is refused; REGEX follows "NAME.json" and ": ".
 bad() {
         local name=$1 d=$2 want=$3
-        refused "policy file: $d" "^oci-iptables-hook: apply .*$name\\.json: .*$name\\.json:$want" apply "$name"
+        refused "policy file: $d" "^oci-iptables-hook: apply: [^ ]*/$name\\.json:$want" apply "$name"
 }
 rule() { printf '{ "version": 1, "rules": [ %s ] }\n' "$1"; }
 
@@ -86,7 +86,7 @@ bad unknown-key "unknown key" ' rules\[0\]: unknown key "colour"'
 rule '{ "chain": "INPUT", "protocol": "tcp", "dport": true }' | pol wrong-type
 bad wrong-type "wrong type" ' rules\[0\]\.dport: .*boolean'
 printf '{ "version": 3 }\n' | pol version3
-bad version3 "version 3" ' version: unsupported version 3'
+bad version3 "version 3" ' version: unsupported version 3 \(this program reads versions 1 and 2\)'
 { printf '{ "version": 1, "description": '; head -c 10000 /dev/zero | tr '\0' '['; } | pol deep
 bad deep "nesting 10,000 deep" '1:[0-9]+: invalid JSON: nested deeper than 16 levels'
 { printf '{ "version": 1, "rules": [] }'; head -c $((5 << 20)) /dev/zero | tr '\0' ' '; printf 'x\n'; } | pol five-mb
@@ -440,9 +440,9 @@ rule '{ "chain": "INPUT", "comment": "escape test", "target": "ACCEPT" }' >"$goo
 escaped "check: file name and JSON key" "$P/bad$e.json: rules[0]: unknown key \"x\x1b[2J\x0d\x0aforged\"" \
         "$OIH_BIN" check "$bad_file"
 escaped "show: file name" "$P/bad$e.json: rules[0]: unknown key" "$OIH_BIN" show "$bad_file"
-escaped "apply: file name in an error" "oci-iptables-hook: apply $P/bad$e.json: $P/bad$e.json: rules[0]" \
+escaped "apply: file name in an error" "oci-iptables-hook: apply: $P/bad$e.json: rules[0]" \
         timeout 30 "$OIH_BIN" apply --netns "/run/netns/$esc_ns" "$bad_file"
-escaped "apply: file name in what was applied" "oci-iptables-hook: applied $P/good$e.json: " \
+escaped "apply: file name in what was applied" "/run/netns/$esc_ns: applied $P/good$e.json (" \
         timeout 30 "$OIH_BIN" apply --netns "/run/netns/$esc_ns" "$good_file"
 # A table written by another tool: a comment with ESC, CR and LF, a chain name with ESC (iptables
 # refuses white space in chain names; the kernel takes any byte).

@@ -118,7 +118,7 @@ done
 bad=$T_TMP/bad-option.json
 echo '{"version": 2, "rules": [{"chain": "INPUT", "matches": [{"match": "recent", "options": {"name": "x", "bogus": 5}}]}]}' > "$bad"
 check "check names file, JSON path and iptables' message for a bad generic option" \
-        grep -qxF "$bad: rules[0].matches[0].options.bogus: unknown option \"--bogus\"" <("$OIH_BIN" check "$bad" 2>&1)
+        grep -qxF "oci-iptables-hook: check: $bad: rules[0].matches[0].options.bogus: unknown option \"--bogus\"" <("$OIH_BIN" check "$bad" 2>&1)
 one=$T_TMP/one-family.json
 echo '{"version": 2, "rules": [{"chain": "INPUT", "matches": [{"match": "hl", "options": {"hl-eq": 5}}], "target": "DROP"}]}' > "$one"
 check "a one-family extension without \"family\" is refused, asking for it" \

@@ -275,6 +275,60 @@ else
         not_ok "--network container: with the same policy starts"; diag "$out"
 fi
 
+# --- rootful: running containers: apply --container, verify without a policy, reload, counters --
+H=("$OIH_BIN")
+check "verify --container without a policy uses the container's annotation" \
+        "${H[@]}" verify --container oih-fw-$$ --rules-dir "$W/rules"
+out=$("${H[@]}" apply --container oih-a-$$ --rules-dir "$W/rules" deny-out 2>&1) && rc=0 || rc=$?
+check "apply --container NAME POLICY-NAME replaces the container's rules" \
+        test "$rc" -eq 0 -a -n "$(rules_are "$(pid_of oih-a-$$)" deny-out && echo y)"
+check "and says so on one line" test "$out" = "oih-a-$$: applied $W/rules/deny-out.json (1 IPv4 and 1 IPv6 rules)"
+check "verify --container without a policy now sees the difference" \
+        test "$("${H[@]}" verify --container oih-a-$$ --rules-dir "$W/rules" >/dev/null 2>&1; echo $?)" = 1
+out=$("${H[@]}" apply --container oih-a-$$ --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
+check "apply --container without a policy puts the annotation's policy back" \
+        test "$rc" -eq 0 -a -n "$(rules_are "$(pid_of oih-a-$$)" allow-8080 && echo y)"
+check_fails "apply --container of a container without the annotation needs a policy" \
+        "${H[@]}" apply --container oih-plain-$$ --rules-dir "$W/rules"
+refused "an annotation naming a file, with a hint" 'did you mean "allow-8080"' --network none \
+        --annotation oci-iptables-hook.policy=allow-8080.json
+
+# inspect --counters: the REJECT that refused oih-fw's connections to port 8081 (above) counted them
+out=$("${H[@]}" inspect --counters -4 --container oih-fw-$$ 2>&1) || true
+check "inspect --counters shows what the policy refused (traffic between the test's containers)" \
+        grep -qE '^\[[1-9][0-9]*:[1-9][0-9]*\] -A OUTPUT -p tcp -j REJECT --reject-with tcp-reset$' <<<"$out" ||
+        diag "$out"
+
+# reload: an edited policy reaches every running container started with it, and only those
+policy reload-me <"$W/rules/deny-out.json"
+for n in r1 r2; do
+        podman run -d --name oih-$n-$$ --network none --cap-drop NET_RAW \
+                --annotation oci-iptables-hook.policy=reload-me --rootfs "$ROOTFS" /bin/sleep 600 >/dev/null
+done
+policy reload-me <<'EOF'
+{ "version": 1, "description": "podman.sh: deny-out, edited",
+  "policy": { "OUTPUT": "DROP" },
+  "rules": [ { "chain": "OUTPUT", "out_interface": "lo", "target": "ACCEPT" },
+             { "chain": "OUTPUT", "protocol": "tcp", "destination": "192.0.2.1", "dport": 9, "target": "DROP" } ] }
+EOF
+out=$("${H[@]}" reload --rules-dir "$W/rules" reload-me 2>&1) && rc=0 || rc=$?
+check "reload reports each container it reloaded" \
+        test "$rc" -eq 0 -a "$(sort <<<"$out")" = "oih-r1-$$: reloaded (2 rules)
+oih-r2-$$: reloaded (2 rules)" || diag "$out"
+for n in r1 r2; do
+        check "reload: oih-$n has the edited rule (iptables-legacy-save)" \
+                grep -qxF -- '-A OUTPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 9 -j DROP' <(ns_rules "$(pid_of oih-$n-$$)" ipv4)
+done
+check "reload left a container with another policy alone" rules_are "$(pid_of oih-b-$$)" deny-out
+printf '{ "version": 1, "rules": [ { "chain": "OUTPUT", "dport": 70000 } ] }\n' >"$W/rules/reload-me.json"
+out=$("${H[@]}" reload --rules-dir "$W/rules" reload-me 2>&1) && rc=0 || rc=$?
+check "reload of a broken policy exits 1 and says why" \
+        test "$rc" -eq 1 -a -n "$(grep -F "oci-iptables-hook: reload: $W/rules/reload-me.json: rules[0].dport" <<<"$out")"
+check "and leaves the containers' rules as they were" \
+        grep -qxF -- '-A OUTPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 9 -j DROP' <(ns_rules "$(pid_of oih-r1-$$)" ipv4)
+check "reload of a policy no container uses says so" \
+        test "$("${H[@]}" reload --rules-dir "$W/rules" count-only)" = 'no running container uses policy "count-only"'
+
 # --- rootful: a pod from kube play -----------------------------------------------------------
 cat >"$W/pod.yaml" <<EOF
 apiVersion: v1
@@ -411,8 +465,16 @@ ru() {
 rpid() { ru podman inspect -f '{{.State.Pid}}' "$1"; }
 RROOTFS=/home/$TU/rootfs
 
-# slirp4netns needs /dev/net/tun usable by the user, as it is on desktop systems.
+# slirp4netns needs /dev/net/tun usable by the user, as it is on desktop systems. Before that,
+# doctor as the user must name the machine's mode (0600 here) and the fix.
 tun_mode=$(stat -c %a /dev/net/tun)
+if [ "$tun_mode" = 600 ]; then
+        out=$(ru "$W/bin/oci-iptables-hook" doctor --no-podman 2>&1) || true
+        check "rootless doctor: /dev/net/tun mode 0600 is named, with the fix" \
+                grep -q '^WARN /dev/net/tun: mode 0600: .*chmod 0666 /dev/net/tun' <<<"$out" || diag "$out"
+else
+        diag "/dev/net/tun is mode $tun_mode already (another test?): the doctor check of mode 0600 is skipped"
+fi
 chmod 0666 /dev/net/tun
 
 # A listener on the host's loopback: slirp4netns shows it to the container as 10.0.2.2.
@@ -465,6 +527,12 @@ if out=$(ru podman run -d --name oih-rplain-$$ --network "$SLIRP" --rootfs "$RRO
                 ru podman unshare "$W/bin/oci-iptables-hook" verify "$W/rules/rootless-allow.json" --container oih-rfw-$$
         check_fails "rootless: verify --container fails for another policy" \
                 ru podman unshare "$W/bin/oci-iptables-hook" verify "$W/rules/deny-out.json" --container oih-rfw-$$
+        # and without podman unshare: the command enters the container's user namespace itself
+        check "rootless: inspect --container (no podman unshare) prints what show prints" \
+                cmp -s <(ru "$W/bin/oci-iptables-hook" inspect --container oih-rfw-$$) \
+                <("$OIH_BIN" show "$W/rules/rootless-allow.json")
+        check "rootless: verify --container without a policy uses the annotation's" \
+                ru "$W/bin/oci-iptables-hook" verify --container oih-rfw-$$ --rules-dir "$W/rules"
         out=$(ru podman exec oih-rfw-$$ /bin/try-replace 2>&1) && rc=0 || rc=$?
         if [ "$rc" -eq 0 ] && [ "$out" = $'ipv4: EPERM\nipv6: EPERM' ]; then
                 ok "rootless: the container cannot replace its tables (EPERM)"
@@ -479,6 +547,13 @@ if out=$(ru podman run -d --name oih-rnone-$$ --network none \
         --annotation oci-iptables-hook.policy=allow-8080 --rootfs "$RROOTFS" /bin/sleep 600 2>&1); then
         check "rootless --network none: the rules are what \`show\` prints" \
                 rules_are "$(rpid oih-rnone-$$)" allow-8080
+        out=$(ru "$W/bin/oci-iptables-hook" apply --container oih-rnone-$$ --rules-dir "$W/rules" deny-out 2>&1) && rc=0 || rc=$?
+        check "rootless: apply --container replaces the user's own container's rules" \
+                test "$rc" -eq 0 -a -n "$(rules_are "$(rpid oih-rnone-$$)" deny-out && echo y)" || diag "$out"
+        out=$(ru "$W/bin/oci-iptables-hook" reload --rules-dir "$W/rules" allow-8080 2>&1) && rc=0 || rc=$?
+        check "rootless: reload reaches the user's containers only" \
+                test "$rc" -eq 0 -a "$out" = "oih-rnone-$$: reloaded (7 rules)" || diag "$out"
+        check "rootless: and the container has the policy again" rules_are "$(rpid oih-rnone-$$)" allow-8080
 else
         not_ok "rootless --network none container starts"; diag "$out"
 fi
@@ -494,6 +569,22 @@ if out=$(ru "$OIH_SRCDIR/scripts/install-rootless.sh" --bin "$W/bin/oci-iptables
 else
         not_ok "install-rootless.sh + --hooks-dir: the container starts"; diag "$out"
 fi
+
+# A namespace that is not the user's: the user is told that only root can, not just "EPERM".
+out=$(ru "$W/bin/oci-iptables-hook" inspect --netns "/run/netns/$ns1" 2>&1) && rc=0 || rc=$?
+check "rootless: inspect of root's namespace says why it cannot" test "$rc" -eq 1 -a "$out" = \
+        "oci-iptables-hook: inspect: cannot enter the network namespace (only root can read or change its tables): Operation not permitted" ||
+        diag "$out"
+# doctor as the user: the user's directories, the user namespace, /dev/net/tun
+out=$(ru env HOME="/home/$TU" "$W/bin/oci-iptables-hook" doctor --no-podman 2>&1) || true
+check "rootless doctor says it checks the user's setup" grep -q "checking this user's rootless podman setup" <<<"$out"
+check "rootless doctor: the kernel probe passes in a user namespace" \
+        grep -q '^OK   legacy iptables (IPv4)' <<<"$out"
+check "rootless doctor: the user's hooks.d from install-rootless.sh" \
+        grep -q "^OK   hooks.d file /home/$TU/.config/oci-iptables-hook/hooks.d/oci-iptables-hook.json" <<<"$out"
+check "rootless doctor: the user's rules directory" \
+        grep -q "^OK   rules directory /home/$TU/.config/oci-iptables-hook/rules" <<<"$out"
+check "rootless doctor: the user namespace ranges" grep -q '^OK   user namespace' <<<"$out"
 
 rrefused() {
         local d=$1 want=$2 out rc=0

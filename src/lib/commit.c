@@ -497,8 +497,8 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
                 struct oih_error cerr;
                 oih_error_init(&cerr);
                 int r;
-                if (setns(netns_fd, CLONE_NEWNET) < 0)
-                        r = oih_err_errno(&cerr, errno, "cannot enter the network namespace");
+                if (oih_netns_enter(netns_fd, &cerr) < 0)
+                        r = -1;
                 else
                         r = fn(ctx, &cerr);
                 fflush(NULL);
@@ -707,4 +707,54 @@ int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[2
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)
 {
         return oih_commit_netns(rs, netns_fd, 0, err) < 0 ? -1 : 0;
+}
+
+/* ---- counters ---- */
+
+int oih_read_counters(enum oih_family f, unsigned table, struct oih_counters *ret, struct oih_error *err)
+{
+        static const size_t counters_at[OIH_NFAMILIES] = {
+                offsetof(struct ipt_entry, counters), offsetof(struct ip6t_entry, counters),
+        };
+        const struct tc_ops *o = &tc[f];
+        struct xtc_handle *h = NULL;
+        memset(ret, 0, sizeof(*ret));
+        if (open_table(f, table, &h, err) < 0)
+                return -1;
+        /* one handle: every counter comes from the same read of the table */
+        for (const char *c = o->first_chain(h); c; c = o->next_chain(h)) {
+                struct oih_chain_counters *nc = realloc(ret->chains, (ret->n + 1) * sizeof(*nc));
+                if (nc == NULL)
+                        goto oom;
+                ret->chains = nc;
+                struct oih_chain_counters *cc = &nc[ret->n++];
+                memset(cc, 0, sizeof(*cc));
+                snprintf(cc->name, sizeof(cc->name), "%s", c);
+                if (o->builtin(c, h)) {
+                        struct xt_counters pc = { 0, 0 };
+                        cc->builtin = o->get_policy(c, &pc, h) != NULL;
+                        cc->policy.pcnt = pc.pcnt;
+                        cc->policy.bcnt = pc.bcnt;
+                }
+                unsigned cap = 0;
+                for (const void *e = o->first_rule(c, h); e; e = o->next_rule(e, h)) {
+                        if (cc->nrules == cap) {
+                                cap = cap ? cap * 2 : 16;
+                                void *nr = realloc(cc->rules, cap * sizeof(*cc->rules));
+                                if (nr == NULL)
+                                        goto oom;
+                                cc->rules = nr;
+                        }
+                        struct xt_counters rc;
+                        memcpy(&rc, (const char *)e + counters_at[f], sizeof(rc));
+                        cc->rules[cc->nrules].pcnt = rc.pcnt;
+                        cc->rules[cc->nrules++].bcnt = rc.bcnt;
+                }
+        }
+        o->free(h);
+        return 0;
+oom:
+        o->free(h);
+        oih_counters_clear(ret);
+        return oih_err(err, "out of memory");
 }

@@ -686,5 +686,10 @@ int oih_policy_open(const char *const *dirs, size_t ndirs, const char *name, cha
                 int n = snprintf(where + used, sizeof(where) - used, "%s%s", i ? ", " : "", dirs[i]);
                 used += n > 0 ? (size_t)n : 0;
         }
+        /* A name is what the annotation says, never a file name: say so to whoever wrote one. */
+        size_t len = strlen(name);
+        if (len > 5 && strcmp(name + len - 5, ".json") == 0)
+                return oih_err(err, "no policy named \"%s\" (no %s in %s); did you mean \"%.*s\"?", name,
+                               file, where, (int)(len - 5), name);
         return oih_err(err, "policy \"%s\" not found: no %s in %s", name, file, where);
 }

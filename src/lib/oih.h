@@ -98,6 +98,8 @@ int oih_netns_is_own(int fd, struct oih_error *err);
  * already (returns 1), and is refused otherwise. Returns 0 when RS was committed. */
 enum { OIH_COMMIT_HERE = 1, OIH_COMMIT_JOINED = 2 };
 int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags, struct oih_error *err);
+/* userns.c: setns() into FD; a rootless container's namespace through its user namespace. */
+int oih_netns_enter(int fd, struct oih_error *err);
 /* oih_commit_netns(RS, NETNS_FD, 0, ERR). */
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
 /* Compiles P (revisions probed in the kernel) and commits it, both inside the namespace FD
@@ -108,3 +110,30 @@ int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[2
  * FN's return value (-1, 0 or 1) comes back as this function's. */
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
                      struct oih_error *err);
+
+/* Packet and byte counters of one family's filter table, chain by chain (commit.c reads them,
+ * counters.c prints them). */
+struct oih_count {
+        uint64_t pcnt, bcnt;
+};
+struct oih_chain_counters {
+        char name[32];
+        bool builtin;                   /* has a policy, and POLICY counts what it decided */
+        struct oih_count policy;
+        struct oih_count *rules;        /* in table order */
+        unsigned nrules;
+};
+struct oih_counters {
+        struct oih_chain_counters *chains;
+        unsigned n;
+};
+/* Reads the counters of FAMILY's TABLE (enum oih_xtable) in the calling process's network
+ * namespace. */
+int oih_read_counters(enum oih_family family, unsigned table, struct oih_counters *ret, struct oih_error *err);
+void oih_counters_clear(struct oih_counters *c);
+/* Copies TEXT, iptables-save text of one family (as oih_render prints it), to OUT with the
+ * counters of each of its tables (C, indexed by enum oih_xtable) as iptables-save -c prints
+ * them: "[packets:bytes]" on each chain line and before each rule. Fails when TEXT and the
+ * counters do not hold the same rules (the table changed between the two reads). */
+int oih_counters_annotate(const struct oih_counters c[OIH_NTABLES], const char *text, FILE *out,
+                          struct oih_error *err);

@@ -23,6 +23,8 @@ struct parser {
         struct oih_error *err;
         struct oih_policy *p;
         int errors;
+        bool chains_bad;        /* "chains" had an error: references to them would be guesses */
+        unsigned char *rule_bad; /* per rule: it had an error of its own */
 };
 
 #define PATHLEN 128
@@ -1456,8 +1458,12 @@ static int parse_policy(struct parser *ps, const struct jr_value *o, unsigned ta
                         per[OIH_IPV4] = per[OIH_IPV6] = val;
                 }
                 for (int f = 0; f < OIH_NFAMILIES; f++) {
-                        if (!per[f])
+                        /* one value for both families is one value: one error at most */
+                        if (!per[f] || (f > 0 && per[f] == per[f - 1])) {
+                                if (per[f])
+                                        v[f] = v[f - 1];
                                 continue;
+                        }
                         char p2[PATHLEN];
                         const char *s;
                         if (per[f] != val)
@@ -1518,8 +1524,12 @@ static int parse_tables(struct parser *ps, const struct jr_value *o, const struc
                                 ret = perr(ps, p2, "given twice: here and as the top-level \"%s\"", tk);
                         else if (strcmp(tk, "policy") == 0)
                                 ret |= parse_policy(ps, tv, table, p2);
-                        else if (strcmp(tk, "chains") == 0)
-                                ret |= parse_chains(ps, tv, table, p2);
+                        else if (strcmp(tk, "chains") == 0) {
+                                if (parse_chains(ps, tv, table, p2) < 0) {
+                                        ps->chains_bad = true;
+                                        ret = -1;
+                                }
+                        }
                         else
                                 ret = perr(ps, path, "unknown key \"%.40s\" (expected policy, chains)", tk);
                 }
@@ -1621,6 +1631,8 @@ static int check_references(struct parser *ps)
         int ret = 0;
         for (unsigned i = 0; i < p->nrules; i++) {
                 struct oih_rule *r = &p->rules[i];
+                if (ps->rule_bad && ps->rule_bad[i])
+                        continue;
                 char path[PATHLEN];
                 path_index(path, "rules", r->index);
                 /* A rule in a chain that exists in one family only is built for that family. */
@@ -1665,7 +1677,11 @@ static int check_references(struct parser *ps)
                 if ((r->target == OIH_T_JUMP || r->target == OIH_T_GOTO) && hook_index(r->jump) >= 0)
                         ret = perr(ps, path, "cannot jump to the built-in chain %s", r->jump);
         }
-        if (ret == 0)
+        /* the graph needs every rule's chains resolved */
+        bool all_good = ret == 0;
+        for (unsigned i = 0; all_good && i < p->nrules; i++)
+                all_good = !(ps->rule_bad && ps->rule_bad[i]);
+        if (all_good)
                 ret = check_graph(ps);
         return ret;
 }
@@ -1742,24 +1758,28 @@ static int parse_top(struct parser *ps, const struct jr_value *root)
                         if (expect_type(ps, "description", val, JR_STRING, "a string") < 0)
                                 ret = -1;
                 } else
-                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules%s, allow_capabilities)",
+                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules, allow_capabilities%s)",
                            key, p->version >= 2 ? ", tables" : "");
         }
+        /* A missing version is one more mistake in a version-1 file; the rest is still worth
+         * checking. A different version is another format: its other errors would be guesses. */
         if (version == NULL)
-                return perr(ps, "version", "missing: this file must say \"version\": 1");
-        if (!jr_is(version, JR_INT) || version->i < 1 || version->i > 2)
+                ret = perr(ps, "version", "missing: this file must say \"version\": 1 (or 2)");
+        else if (!jr_is(version, JR_INT) || version->i < 1 || version->i > 2)
                 return jr_is(version, JR_INT)
                                ? perr(ps, "version", "unsupported version %lld (this program reads versions 1 and 2)", (long long)version->i)
                                : perr(ps, "version", "expected the number 1 or 2, got %s", type_name(version));
-        p->version = (unsigned)version->i;
+        p->version = version ? (unsigned)version->i : 1;
         if (tables && p->version < 2)
                 ret = perr(ps, "(top level)", "unknown key \"tables\" (new in version 2)");
         else if (tables && parse_tables(ps, tables, policy, chains) < 0)
                 ret = -1;
         if (policy && parse_policy(ps, policy, OIH_TBL_FILTER, "policy") < 0)
                 ret = -1;
-        if (chains && parse_chains(ps, chains, OIH_TBL_FILTER, "chains") < 0)
+        if (chains && parse_chains(ps, chains, OIH_TBL_FILTER, "chains") < 0) {
+                ps->chains_bad = true;
                 ret = -1;
+        }
         if (rules) {
                 if (expect_type(ps, "rules", rules, JR_ARRAY, "an array of rules") < 0)
                         return -1;
@@ -1767,17 +1787,22 @@ static int parse_top(struct parser *ps, const struct jr_value *root)
                 if (n > OIH_MAX_RULES)
                         return perr(ps, "rules", "%zu rules, more than the limit of %u", n, OIH_MAX_RULES);
                 p->rules = calloc(n ? n : 1, sizeof(*p->rules));
-                if (p->rules == NULL)
+                ps->rule_bad = calloc(n ? n : 1, 1);
+                if (p->rules == NULL || ps->rule_bad == NULL)
                         return perr(ps, "rules", "out of memory");
                 for (size_t i = 0; i < n; i++) {
                         p->nrules++;
-                        if (parse_rule(ps, (unsigned)i, &rules->items[i], &p->rules[i]) < 0)
+                        if (parse_rule(ps, (unsigned)i, &rules->items[i], &p->rules[i]) < 0) {
+                                ps->rule_bad[i] = 1;
                                 ret = -1;
+                        }
                 }
         }
+        /* Independent errors are all reported at once: the references of the rules that are
+         * right on their own are checked even when other rules are wrong. */
+        if (!ps->chains_bad && check_references(ps) < 0)
+                ret = -1;
         if (ret < 0)
-                return -1;
-        if (check_references(ps) < 0)
                 return -1;
         for (int f = 0; f < OIH_NFAMILIES; f++) {
                 struct count_ctx cc = { 0 };
@@ -1834,6 +1859,7 @@ int oih_policy_parse(const char *name, const char *buf, size_t len, struct oih_p
         int n0 = err->n;
         struct parser ps = { .err = err, .p = p };
         int r = parse_top(&ps, root);
+        free(ps.rule_bad);
         jr_free(doc);
         if (r < 0) {
                 /* Name the file in every message this parse added. */

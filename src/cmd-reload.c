@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* reload: a policy was edited; give every running container started with it the new rules.
+ * The containers are the caller's podman's (root's, or the user's rootless ones); each gets one
+ * atomic commit per family in its own namespace, exactly as `apply` does. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "oih.h"
+
+#define MAX_RELOAD 1024
+
+static const char reload_usage[] =
+        "Usage: oci-iptables-hook reload [--rules-dir DIR]... POLICY\n"
+        "Applies POLICY again, as it is now, to every running container whose annotation\n"
+        OIH_ANNOTATION " names it, and prints one line per container. Each container's tables\n"
+        "are replaced atomically; one that fails keeps its rules. POLICY is a name, or the path of\n"
+        "NAME.json in a rules directory. Containers are the caller's podman's: root's, or this\n"
+        "user's own rootless ones.\n"
+        "  --rules-dir DIR     where the hook finds policies; repeatable, first match wins\n"
+        "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"
+        "                      ~/.config/oci-iptables-hook/rules for users other than root)\n"
+        "  -h, --help          show this help\n"
+        "Exit status: 0 every container was reloaded (or none uses POLICY); 1 one failed or\n"
+        "the policy is wrong; 2 wrong usage.\n";
+
+/* The annotation names a policy; a path must be that policy as the hook finds it, or the
+ * containers would get rules the hook would not give them. */
+static int policy_name(const struct rules_dirs *d, const char *arg, char *name, size_t size,
+                       struct oih_error *err)
+{
+        if (policy_arg_is_name(arg)) {
+                snprintf(name, size, "%s", arg);
+                return oih_policy_name_check(name, err);
+        }
+        const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+        size_t len = strlen(base);
+        if (len <= 5 || strcmp(base + len - 5, ".json") != 0 || len - 5 >= size)
+                return oih_err(err, "%s: not NAME.json, so no annotation can name it", arg);
+        snprintf(name, size, "%.*s", (int)(len - 5), base);
+        char *path = NULL;
+        int fd = oih_policy_open(d->v, d->n, name, &path, err);
+        if (fd < 0)
+                return -1;
+        struct stat a, b;
+        int r = 0;
+        if (fstat(fd, &a) < 0 || stat(arg, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                r = oih_err(err, "%s is not the policy \"%s\" the hook reads (%s): give --rules-dir", arg, name, path);
+        close(fd);
+        free(path);
+        return r;
+}
+
+static int reload_one(const struct container *c, const struct oih_policy *p, struct oih_error *err)
+{
+        int fd = oih_netns_open_pid(c->pid, err);
+        if (fd < 0)
+                return -1;
+        int own = oih_netns_is_own(fd, err);
+        int r = own;
+        if (own == 1 || (own == 0 && oih_netns_is_initial(fd)))
+                r = oih_err(err, "its network namespace is %s: refusing to change its firewall",
+                            own ? "this process's own" : "the machine's initial (the host's)");
+        if (r == 0)
+                r = oih_apply_in_netns(p, fd, NULL, err);
+        close(fd);
+        return r;
+}
+
+int cmd_reload(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "rules-dir", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        struct rules_dirs dirs = { .n = 0 };
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        if (rules_dirs_add(&dirs, "reload", optarg) < 0)
+                                return EXIT_USAGE;
+                        break;
+                case 'h': fputs(reload_usage, stdout); return EXIT_OK;
+                default: return cmd_usage_error("reload", "unknown option or missing argument '%s'", argv[optind - 1]);
+                }
+        }
+        rules_dirs_default(&dirs);
+        if (optind != argc - 1)
+                return cmd_usage_error("reload", "give one policy");
+
+        struct oih_error err;
+        struct oih_policy *p = NULL;
+        struct oih_ruleset *rs = NULL;
+        struct container *cs = calloc(MAX_RELOAD, sizeof(*cs));
+        char name[OIH_POLICY_NAME_MAX + 1], *label = NULL;
+        size_t n = 0;
+        int status = EXIT_FAIL;
+        oih_error_init(&err);
+        if (cs == NULL) {
+                oih_err(&err, "out of memory");
+                goto out;
+        }
+        /* The whole policy is checked, as check does, before any container is touched; each
+         * container's namespace then compiles it for its kernel, as apply does. */
+        if (policy_name(&dirs, argv[optind], name, sizeof(name), &err) < 0 ||
+            policy_load_arg(&dirs, name, &p, &label, &err) < 0 || oih_compile(p, &rs, &err) < 0)
+                goto out;
+        if (containers_with_policy(name, cs, MAX_RELOAD, &n, &err) < 0)
+                goto out;
+        if (n == 0)
+                oih_print_line(stdout, "no running container uses policy \"%s\"", name);
+        status = EXIT_OK;
+        for (size_t i = 0; i < n; i++) {
+                struct oih_error cerr;
+                oih_error_init(&cerr);
+                if (reload_one(&cs[i], p, &cerr) < 0) {
+                        oih_error_prefix(&cerr, "%s", cs[i].name);
+                        cmd_print_errors("reload", &cerr);
+                        status = EXIT_FAIL;
+                } else {
+                        oih_print_line(stdout, "%s: reloaded (%u rule%s)", cs[i].name, p->nrules, p->nrules == 1 ? "" : "s");
+                }
+                fflush(stdout);
+        }
+out:
+        cmd_print_errors("reload", &err);
+        free(cs);
+        free(label);
+        oih_ruleset_free(rs);
+        oih_policy_free(p);
+        return status;
+}
