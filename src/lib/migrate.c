@@ -958,26 +958,42 @@ static int serve(void *ctx, const char *req, size_t len, FILE *out, struct oih_e
         }
         char **av = json_names(argv);
         int ac = (int)json_object_array_length(argv);
-        int dt = table_index(si.table);
-        struct oih_xt_in in = { .table = si.table, .chains = (const char *const *)si.chains[dt], .commands = true };
+        /* The table is known once the line is parsed (-t may come anywhere): parse with the
+         * chains of every table, then again with the chains of the line's table only, where
+         * -j NAME is a jump when NAME is one of them. */
+        size_t nall = 0;
+        for (int i = 0; i < NTABLES; i++)
+                for (char **c = si.chains[i]; *c != NULL; c++)
+                        nall++;
+        const char **all = xrealloc(NULL, (nall + 1) * sizeof(*all));
+        nall = 0;
+        for (int i = 0; i < NTABLES; i++)
+                for (char **c = si.chains[i]; *c != NULL; c++)
+                        all[nall++] = *c;
+        all[nall] = NULL;
+        struct oih_xt_in in = { .table = si.table, .chains = all, .commands = true };
         struct oih_xt_rule r;
         struct oih_error e;
         oih_error_init(&e);
         int k = oih_xt_parse(ac, av, &in, &r, &e);
-        int t = k == 0 ? table_index(r.table) : dt;
-        if (k == 0 && t >= 0 && t != dt) {
-                /* -t names another table: -j NAME is a jump when NAME is a chain of that one */
+        int t = k == 0 ? table_index(r.table) : -1;
+        if (k == 0 && t >= 0) {
                 oih_xt_rule_free(&r);
                 in.chains = (const char *const *)si.chains[t];
                 k = oih_xt_parse(ac, av, &in, &r, &e);
         }
+        free(all);
         struct json_object *a = json_object_new_object();
         if (k < 0) {
                 answer_error(out, oih_error_first(&e));
-        } else if (t < 0) {
+        } else if (t < 0 || table_index(si.table) < 0) {
                 char msg[MSGLEN];
-                snprintf(msg, sizeof(msg), "can't initialize %s table `%s': Table does not exist (migrate "
-                         "knows filter, nat, mangle and raw)", r.table, r.table);
+                if (strcmp(r.table, "security") == 0)
+                        snprintf(msg, sizeof(msg), "table `security' is not supported: a policy has the "
+                                 "tables filter, nat, mangle and raw");
+                else
+                        snprintf(msg, sizeof(msg), "can't initialize iptables table `%s': Table does not exist",
+                                 r.table);
                 answer_error(out, msg);
         } else {
                 char cmd[2] = { r.command, 0 };
