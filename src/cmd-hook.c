@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "hook.h"
 #include "oih.h"
+#include "xt.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -142,7 +143,7 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
         free(path);
         if (r < 0)
                 return -1;
-        r = oih_compile(p, ret, err);
+        r = oih_compile_probe(p, OIH_XT_KERNEL, ret, err);
         oih_policy_free(p);
         return r;
 }

@@ -104,7 +104,9 @@ static char *render_text(const struct oih_policy *p, enum oih_family f)
         FILE *out = open_memstream(&buf, &len);
         if (out == NULL)
                 return NULL;
-        oih_render(p, f, out);
+        struct oih_error err;
+        oih_error_init(&err);
+        oih_render(p, f, out, &err);
         fclose(out);
         return buf;
 }
@@ -145,7 +147,8 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                         continue;
                 if (in->only < 0)
                         printf("# %s (%s-legacy-restore)\n", f ? "IPv6" : "IPv4", f ? "ip6tables" : "iptables");
-                oih_render(live, (enum oih_family)f, stdout);
+                if (oih_render(live, (enum oih_family)f, stdout, err) < 0)
+                        goto out;
         }
         r = 0;
 out:

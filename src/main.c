@@ -67,11 +67,13 @@ static int cmd_check(int argc, char **argv)
                 struct oih_error err;
                 struct oih_policy *p = NULL;
                 oih_error_init(&err);
-                if (oih_policy_load(argv[i], &p, &err) < 0) {
+                struct oih_ruleset *rs = NULL;
+                /* libxtables checks what the extensions check (values, combinations) */
+                if (oih_policy_load(argv[i], &p, &err) < 0 || oih_compile(p, &rs, &err) < 0) {
                         print_errors(&err);
                         status = EXIT_FAIL;
-                        continue;
                 }
+                oih_ruleset_free(rs);
                 oih_policy_free(p);
         }
         return status;
@@ -102,13 +104,10 @@ static int cmd_show(int argc, char **argv)
                 print_errors(&err);
                 return EXIT_FAIL;
         }
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                if (only >= 0 && only != f)
-                        continue;
-                if (only < 0)
-                        printf("# %s (%s-legacy-restore)\n", f == OIH_IPV4 ? "IPv4" : "IPv6",
-                               f == OIH_IPV4 ? "iptables" : "ip6tables");
-                oih_render(p, (enum oih_family)f, stdout);
+        if (oih_render_both(p, only, stdout, &err) < 0) {
+                print_errors(&err);
+                oih_policy_free(p);
+                return EXIT_FAIL;
         }
         oih_policy_free(p);
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
@@ -151,19 +150,16 @@ static int cmd_apply(int argc, char **argv)
 
         struct oih_error err;
         struct oih_policy *p = NULL;
-        struct oih_ruleset *rs = NULL;
         int fd = -1, status = EXIT_FAIL;
-        /* --timings: where the time goes (scripts/bench.sh, docs/benchmarks.md). The commit
-         * step includes the child process that enters the namespace. */
-        struct timespec t[4];
+        /* --timings: where the time goes (scripts/bench.sh, docs/benchmarks.md). The second
+         * step is the child process that enters the namespace, compiles there through
+         * libxtables workers and commits. */
+        struct timespec t[3];
         oih_error_init(&err);
         clock_gettime(CLOCK_MONOTONIC, &t[0]);
         if (oih_policy_load(file, &p, &err) < 0)
                 goto out;
         clock_gettime(CLOCK_MONOTONIC, &t[1]);
-        if (oih_compile(p, &rs, &err) < 0)
-                goto out;
-        clock_gettime(CLOCK_MONOTONIC, &t[2]);
         fd = open_target(netns, pidarg, NULL, &err);
         if (fd < 0)
                 goto out;
@@ -176,15 +172,15 @@ static int cmd_apply(int argc, char **argv)
                         own ? "this process's own" : "the machine's initial (the host's)");
                 goto out;
         }
-        if (oih_commit_in_netns(rs, fd, &err) < 0)
+        if (oih_apply_in_netns(p, fd, &err) < 0)
                 goto out;
-        clock_gettime(CLOCK_MONOTONIC, &t[3]);
+        clock_gettime(CLOCK_MONOTONIC, &t[2]);
         if (timings)
-                fprintf(stderr, "oci-iptables-hook: timings: parse %.3f ms, compile %.3f ms, "
-                        "commit %.3f ms, total %.3f ms\n", ms_between(&t[0], &t[1]),
-                        ms_between(&t[1], &t[2]), ms_between(&t[2], &t[3]), ms_between(&t[0], &t[3]));
+                fprintf(stderr, "oci-iptables-hook: timings: parse %.3f ms, compile and commit %.3f ms, "
+                        "total %.3f ms\n", ms_between(&t[0], &t[1]), ms_between(&t[1], &t[2]),
+                        ms_between(&t[0], &t[2]));
         fprintf(stderr, "oci-iptables-hook: applied %s: %u IPv4 and %u IPv6 rules\n", file,
-                oih_ruleset_count(rs, OIH_IPV4), oih_ruleset_count(rs, OIH_IPV6));
+                oih_policy_count(p, OIH_IPV4), oih_policy_count(p, OIH_IPV6));
         status = EXIT_OK;
 out:
         if (status == EXIT_FAIL) {
@@ -193,7 +189,6 @@ out:
         }
         if (fd >= 0)
                 close(fd);
-        oih_ruleset_free(rs);
         oih_policy_free(p);
         return status;
 }

@@ -32,7 +32,9 @@ char *ck_render(const struct oih_policy *p, enum oih_family f)
         size_t len = 0;
         FILE *out = open_memstream(&buf, &len);
         ck_assert_ptr_nonnull(out);
-        oih_render(p, f, out);
+        struct oih_error err;
+        oih_error_init(&err);
+        ck_assert_msg(oih_render(p, f, out, &err) == 0, "%s", oih_error_first(&err));
         fclose(out);
         return buf;
 }

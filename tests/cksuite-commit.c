@@ -56,6 +56,105 @@ START_TEST(test_ipv6_failure_puts_ipv4_back)
 }
 END_TEST
 
+/* Two version-2 policies over filter and nat; the expected tables are written out by hand. */
+static const char *const tables_a =
+        "{\"version\": 2, \"tables\": {\"nat\": {}}, \"policy\": {\"INPUT\": \"DROP\"}, \"rules\": ["
+        "{\"chain\": \"INPUT\", \"in_interface\": \"lo\", \"target\": \"ACCEPT\"},"
+        "{\"table\": \"nat\", \"chain\": \"OUTPUT\", \"protocol\": \"tcp\", \"dport\": 80,"
+        " \"target\": \"REDIRECT\", \"target_options\": {\"to-ports\": 3128}}]}";
+static const char *const tables_b =
+        "{\"version\": 2, \"tables\": {\"nat\": {\"policy\": {\"OUTPUT\": \"DROP\"}}}, \"rules\": ["
+        "{\"chain\": \"OUTPUT\", \"target\": \"DROP\"},"
+        "{\"table\": \"nat\", \"chain\": \"POSTROUTING\", \"target\": \"MASQUERADE\"}]}";
+static const char *const filter_a =
+        "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+        "-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
+static const char *const nat_a =
+        "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+        "-A OUTPUT -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 3128\nCOMMIT\n";
+
+static char *saved_table(enum oih_family f, const char *table)
+{
+        char cmd[64];
+        snprintf(cmd, sizeof(cmd), "%s-legacy-save -t %s", f == OIH_IPV4 ? "iptables" : "ip6tables", table);
+        FILE *in = popen(cmd, "r");
+        ck_assert_ptr_nonnull(in);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        char line[4096];
+        while (fgets(line, sizeof(line), in)) {
+                char *c = strstr(line, " [");
+                if (line[0] == '#')
+                        continue;
+                if (line[0] == ':' && c)
+                        strcpy(c, " [0:0]\n");
+                fputs(line, out);
+        }
+        pclose(in);
+        fclose(out);
+        return buf;
+}
+
+static void assert_tables_a(void)
+{
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                char *got = saved_table((enum oih_family)f, "filter");
+                ck_assert_str_eq(got, filter_a);
+                free(got);
+                got = saved_table((enum oih_family)f, "nat");
+                ck_assert_str_eq(got, nat_a);
+                free(got);
+        }
+}
+
+static enum oih_family fail_family;
+static int fail_nat(enum oih_family f, unsigned table)
+{
+        return f == fail_family && table == OIH_TBL_NAT ? -1 : 0;
+}
+
+START_TEST(test_nat_failure_puts_every_table_back)
+{
+        ck_own_netns();
+        struct oih_policy *a = ck_parse(tables_a), *b = ck_parse(tables_b);
+        commit_ok(a);
+        assert_tables_a();
+
+        struct oih_ruleset *rs = NULL;
+        struct oih_error err;
+        oih_error_init(&err);
+        ck_assert_int_eq(oih_compile(b, &rs, &err), 0);
+        /* IPv4: filter went in, nat fails; IPv6: filter, nat of IPv4 and filter went in */
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                oih_error_init(&err);
+                fail_family = (enum oih_family)f;
+                oih_fault_before_table_commit = fail_nat;
+                ck_assert_int_lt(oih_commit(rs, &err), 0);
+                oih_fault_before_table_commit = NULL;
+                ck_assert_str_eq(oih_error_first(&err), f == OIH_IPV4 ? "cannot commit the IPv4 nat table: Input/output error"
+                                                                      : "cannot commit the IPv6 nat table: Input/output error");
+                ck_assert_str_eq(err.msg[1], f == OIH_IPV4 ? "the IPv4 table was put back as it was"
+                                                           : "the 3 tables already replaced were put back as they were");
+                assert_tables_a();
+        }
+
+        /* without the fault, b goes in whole */
+        ck_assert_int_eq(oih_commit(rs, &err), 0);
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                char *got = saved_table((enum oih_family)f, "nat");
+                ck_assert_ptr_nonnull(strstr(got, ":OUTPUT DROP [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j MASQUERADE\n"));
+                free(got);
+                got = saved_table((enum oih_family)f, "filter");
+                ck_assert_ptr_nonnull(strstr(got, ":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j DROP\n"));
+                free(got);
+        }
+        oih_ruleset_free(rs);
+        oih_policy_free(a);
+        oih_policy_free(b);
+}
+END_TEST
+
 START_TEST(test_commit_is_idempotent)
 {
         ck_own_netns();
@@ -121,6 +220,7 @@ Suite *commit_suite(void)
         Suite *s = suite_create("commit");
         TCase *tc = tcase_create("kernel");
         tcase_add_test(tc, test_ipv6_failure_puts_ipv4_back);
+        tcase_add_test(tc, test_nat_failure_puts_every_table_back);
         tcase_add_test(tc, test_commit_is_idempotent);
         tcase_add_test(tc, test_own_netns_is_recognised);
         suite_add_tcase(s, tc);

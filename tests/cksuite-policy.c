@@ -25,7 +25,7 @@ static const struct {
         { "{\"version\": 1}\n{}", "t.json:2:1: invalid JSON: unexpected text after the policy object" },
         { "[1]", "t.json: (top level): expected a policy object, got an array" },
         { "{}", "t.json: version: missing: this file must say \"version\": 1" },
-        { "{\"version\": 2}", "t.json: version: unsupported version 2 (this program reads version 1)" },
+        { "{\"version\": 3}", "t.json: version: unsupported version 3 (this program reads versions 1 and 2)" },
         { "{\"version\": 1, \"rule\": []}", "t.json: (top level): unknown key \"rule\"" },
         { "{\"version\": 1, \"policy\": {\"INPUT\": \"REJECT\"}}", "t.json: policy.INPUT: policy \"REJECT\" is not ACCEPT or DROP" },
         { "{\"version\": 1, \"policy\": {\"PREROUTING\": \"DROP\"}}", "t.json: policy: unknown chain \"PREROUTING\"" },
@@ -126,7 +126,7 @@ static const struct {
         { "{\"version\": 1, \"description\": \"a\\u0000b\"}", "t.json:1:" },
         { "{\"version\": 01}", "t.json:1:14: invalid JSON: unexpected character" },
         { "{\"version\": 1,}", "t.json:1:15: invalid JSON: unexpected character" },
-        { "{\"version\": 1.0}", "t.json: version: expected the number 1, got a number that is not a whole number in range" },
+        { "{\"version\": 1.0}", "t.json: version: expected the number 1 or 2, got a number that is not a whole number in range" },
         { "{\"version\": tru}", "t.json:1:13: invalid JSON: unexpected character" },
         { "{\"version\": 1 /* c */}", "t.json:1:15: invalid JSON: unexpected character" },
 };

@@ -84,7 +84,7 @@ cases=$(cat <<'EOF'
 + {"version": 1}
 + {"version": 1, "description": "d", "policy": {"INPUT": "DROP", "OUTPUT": {"ipv4": "DROP"}, "FORWARD": {"ipv4": "ACCEPT", "ipv6": "DROP"}}}
 - {}
-- {"version": 2}
+- {"version": 3}
 - {"version": "1"}
 - {"version": 1, "extra": true}
 - {"version": 1, "description": 5}

@@ -15,116 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "blob.h"
+#include "ruleset.h"
+#include "xt.h"
 #include "oih.h"
 
 int (*oih_fault_before_commit)(enum oih_family family);
-
-/* ---- compile ---- */
-
-struct compile_ctx {
-        struct oih_table *t;
-        enum oih_family f;
-        const char **order;
-        unsigned norder;
-};
-
-static unsigned chain_slot(const struct compile_ctx *c, const char *name)
-{
-        /* order[] is builtins then sorted user chains: binary search the sorted part */
-        for (unsigned b = 0; b < OIH_NBUILTINS; b++)
-                if (strcmp(name, c->order[b]) == 0)
-                        return b;
-        unsigned lo = OIH_NBUILTINS, hi = c->norder;
-        while (lo < hi) {
-                unsigned mid = (lo + hi) / 2;
-                int k = strcmp(name, c->order[mid]);
-                if (k == 0)
-                        return mid;
-                if (k < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return 0; /* not reached: validation checked every chain name */
-}
-
-static int compile_entry(const struct oih_entry *e, void *ctx)
-{
-        struct compile_ctx *c = ctx;
-        struct oih_table *t = c->t;
-        if (oih_build_entry(e, c->f, &t->entries) < 0)
-                return -1;
-        t->chain_of[t->nentries++] = chain_slot(c, e->rule->chain);
-        return 0;
-}
-
-static int count_entry(const struct oih_entry *e, void *ctx)
-{
-        (void)e;
-        (*(unsigned *)ctx)++;
-        return 0;
-}
-
-static int compile_family(const struct oih_policy *p, enum oih_family f, struct oih_table *t)
-{
-        const char **order = calloc(p->nchains + OIH_NBUILTINS, sizeof(*order));
-        if (order == NULL)
-                return -1;
-        struct compile_ctx c = { t, f, order, oih_chain_order(p, f, order) };
-        int r = -1;
-        memcpy(t->drop, p->drop[f], sizeof(t->drop));
-        t->nchains = c.norder - OIH_NBUILTINS;
-        t->chains = calloc(t->nchains ? t->nchains : 1, sizeof(*t->chains));
-        unsigned n = 0;
-        oih_policy_foreach_entry(p, f, count_entry, &n);
-        t->chain_of = calloc(n ? n : 1, sizeof(*t->chain_of));
-        if (t->chains == NULL || t->chain_of == NULL)
-                goto out;
-        for (unsigned i = 0; i < t->nchains; i++)
-                strcpy(t->chains[i], order[OIH_NBUILTINS + i]);
-        r = oih_policy_foreach_entry(p, f, compile_entry, &c);
-out:
-        free(order);
-        return r;
-}
-
-void oih_ruleset_free(struct oih_ruleset *rs)
-{
-        if (rs == NULL)
-                return;
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                free(rs->t[f].chains);
-                free(rs->t[f].entries.data);
-                free(rs->t[f].chain_of);
-        }
-        free(rs);
-}
-
-int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih_error *err)
-{
-        struct oih_ruleset *rs = calloc(1, sizeof(*rs));
-        if (rs == NULL)
-                return oih_err(err, "out of memory");
-        for (int f = 0; f < OIH_NFAMILIES; f++) {
-                if (compile_family(p, (enum oih_family)f, &rs->t[f]) < 0) {
-                        oih_ruleset_free(rs);
-                        return oih_err(err, "out of memory");
-                }
-        }
-        *ret = rs;
-        return 0;
-}
-
-unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family)
-{
-        return rs->t[family].nentries;
-}
-
-const char *oih_table_chain_name(const struct oih_table *t, unsigned i)
-{
-        return i < OIH_NBUILTINS ? oih_builtin_names[i] : t->chains[i - OIH_NBUILTINS];
-}
+int (*oih_fault_before_table_commit)(enum oih_family family, unsigned table);
 
 /* ---- libiptc, through one table of operations for both families ---- */
 
@@ -201,9 +97,12 @@ int oih_table_error(enum oih_family f, int e, struct oih_error *err)
         return oih_err(err, "cannot read the %s filter table: %s", o->family_name, o->strerror(e));
 }
 
-static int open_table(enum oih_family f, struct xtc_handle **ret, struct oih_error *err)
+static int open_table(enum oih_family f, unsigned table, struct xtc_handle **ret, struct oih_error *err)
 {
-        struct xtc_handle *h = tc[f].init("filter");
+        struct xtc_handle *h = tc[f].init(oih_table_names[table]);
+        if (h == NULL && table != OIH_TBL_FILTER)
+                return oih_err_errno(err, errno, "cannot read the %s %s table", tc[f].family_name,
+                                     oih_table_names[table]);
         if (h == NULL)
                 return oih_table_error(f, errno, err);
         *ret = h;
@@ -213,7 +112,7 @@ static int open_table(enum oih_family f, struct xtc_handle **ret, struct oih_err
 int oih_table_probe(enum oih_family f, struct oih_error *err)
 {
         struct xtc_handle *h = NULL;
-        if (open_table(f, &h, err) < 0)
+        if (open_table(f, OIH_TBL_FILTER, &h, err) < 0)
                 return -1;
         tc[f].free(h);
         return 0;
@@ -251,8 +150,8 @@ static int fill_table(enum oih_family f, const struct oih_table *t, struct xtc_h
         for (unsigned i = 0; i < t->nchains; i++)
                 if (!o->create_chain(t->chains[i], h))
                         return -1;
-        for (int b = 0; b < OIH_NBUILTINS; b++)
-                if (!o->set_policy(oih_builtin_names[b], t->drop[b] ? "DROP" : "ACCEPT", NULL, h))
+        for (int b = 0; oih_table_builtins[t->table][b] != NULL; b++)
+                if (!o->set_policy(oih_table_builtins[t->table][b], t->drop[b] ? "DROP" : "ACCEPT", NULL, h))
                         return -1;
         size_t off = 0;
         for (unsigned i = 0; i < t->nentries; i++) {
@@ -266,19 +165,17 @@ static int fill_table(enum oih_family f, const struct oih_table *t, struct xtc_h
 
 /* A copy of a table as libiptc read it, to put back if a later step fails. Jumps are stored
  * by offset in the handle: the copy gets their names back, as libiptc wants for append. */
-static int snapshot_table(enum oih_family f, struct xtc_handle *h, struct oih_table *t)
+static int snapshot_table(enum oih_family f, unsigned table, struct xtc_handle *h, struct oih_table *t)
 {
         const struct tc_ops *o = &tc[f];
-        unsigned cap = 0;
+        unsigned cap = 0, nb = oih_table_nbuiltins(table);
         memset(t, 0, sizeof(*t));
+        t->table = table;
         for (const char *c = o->first_chain(h); c; c = o->next_chain(h)) {
                 unsigned slot;
                 if (o->builtin(c, h)) {
-                        int b;
-                        for (b = 0; b < OIH_NBUILTINS; b++)
-                                if (strcmp(c, oih_builtin_names[b]) == 0)
-                                        break;
-                        if (b == OIH_NBUILTINS)
+                        int b = oih_table_builtin(table, c);
+                        if (b < 0)
                                 continue;
                         struct xt_counters cnt;
                         const char *pol = o->get_policy(c, &cnt, h);
@@ -290,7 +187,7 @@ static int snapshot_table(enum oih_family f, struct xtc_handle *h, struct oih_ta
                                 return -1;
                         t->chains = nc;
                         snprintf(t->chains[t->nchains], sizeof(t->chains[0]), "%s", c);
-                        slot = OIH_NBUILTINS + t->nchains++;
+                        slot = nb + t->nchains++;
                 }
                 for (const void *e = o->first_rule(c, h); e; e = o->next_rule(e, h)) {
                         uint16_t toff = entry_u16(e, o->target_offset_at), size = entry_u16(e, o->next_offset_at);
@@ -336,11 +233,11 @@ int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err)
                 return oih_err(err, "out of memory");
         for (int f = 0; f < OIH_NFAMILIES; f++) {
                 struct xtc_handle *h = NULL;
-                if (open_table((enum oih_family)f, &h, err) < 0) {
+                if (open_table((enum oih_family)f, OIH_TBL_FILTER, &h, err) < 0) {
                         oih_ruleset_free(rs);
                         return -1;
                 }
-                int r = snapshot_table((enum oih_family)f, h, &rs->t[f]);
+                int r = snapshot_table((enum oih_family)f, OIH_TBL_FILTER, h, &rs->t[f][OIH_TBL_FILTER]);
                 tc[f].free(h);
                 if (r < 0) {
                         oih_ruleset_free(rs);
@@ -362,14 +259,15 @@ static int commit_table(enum oih_family f, const struct oih_table *t, struct oih
                         struct oih_error *err)
 {
         const struct tc_ops *o = &tc[f];
+        const char *tname = oih_table_names[t->table];
         bool have_old = false;
         int e;
         for (int attempt = 1;; attempt++) {
                 struct xtc_handle *h = NULL;
-                if (open_table(f, &h, err) < 0)
+                if (open_table(f, t->table, &h, err) < 0)
                         goto fail;
                 if (old && !have_old) {
-                        if (snapshot_table(f, h, old) < 0) {
+                        if (snapshot_table(f, t->table, h, old) < 0) {
                                 table_free(old);
                                 o->free(h);
                                 return oih_err(err, "out of memory");
@@ -380,11 +278,12 @@ static int commit_table(enum oih_family f, const struct oih_table *t, struct oih
                         e = errno;
                         o->free(h);
                         err->errnum = e;
-                        oih_err(err, "cannot build the %s table: %s", o->family_name, o->strerror(e));
+                        oih_err(err, "cannot build the %s %s table: %s", o->family_name, tname, o->strerror(e));
                         goto fail;
                 }
                 int ok;
-                if (oih_fault_before_commit && oih_fault_before_commit(f) < 0) {
+                if ((t->table == OIH_TBL_FILTER && oih_fault_before_commit && oih_fault_before_commit(f) < 0) ||
+                    (oih_fault_before_table_commit && oih_fault_before_table_commit(f, t->table) < 0)) {
                         errno = EIO;
                         ok = 0;
                 } else {
@@ -403,10 +302,10 @@ static int commit_table(enum oih_family f, const struct oih_table *t, struct oih
                         continue;
                 err->errnum = e;
                 if (e == EPERM)
-                        oih_err(err, "cannot commit the %s filter table: %s (needs CAP_NET_ADMIN)",
-                                o->family_name, o->strerror(e));
+                        oih_err(err, "cannot commit the %s %s table: %s (needs CAP_NET_ADMIN)",
+                                o->family_name, tname, o->strerror(e));
                 else
-                        oih_err(err, "cannot commit the %s filter table: %s", o->family_name, o->strerror(e));
+                        oih_err(err, "cannot commit the %s %s table: %s", o->family_name, tname, o->strerror(e));
                 goto fail;
         }
 fail:
@@ -415,24 +314,50 @@ fail:
         return -1;
 }
 
+/* Every table of the ruleset, IPv4 then IPv6, filter first in each. Legacy xtables has no
+ * transaction across tables: each table is replaced atomically, and when one fails, every
+ * table already replaced is put back as it was, last first. */
 int oih_commit(const struct oih_ruleset *rs, struct oih_error *err)
 {
-        struct oih_table old4;
-        if (commit_table(OIH_IPV4, &rs->t[OIH_IPV4], &old4, err) < 0)
-                return -1;
-        if (commit_table(OIH_IPV6, &rs->t[OIH_IPV6], NULL, err) == 0) {
-                table_free(&old4);
-                return 0;
+        struct {
+                enum oih_family f;
+                unsigned table;
+                struct oih_table old;
+        } done[OIH_NFAMILIES * OIH_NTABLES];
+        unsigned ndone = 0;
+        int r = 0;
+        for (int f = 0; f < OIH_NFAMILIES && r == 0; f++) {
+                for (unsigned t = 0; t < OIH_NTABLES && r == 0; t++) {
+                        if (!(rs->tables & OIH_TBLBIT(t)) && t != OIH_TBL_FILTER)
+                                continue;
+                        done[ndone].f = (enum oih_family)f;
+                        done[ndone].table = t;
+                        r = commit_table((enum oih_family)f, &rs->t[f][t], &done[ndone].old, err);
+                        if (r == 0)
+                                ndone++;
+                }
         }
-        /* IPv6 failed after IPv4 went in: put IPv4 back as it was, never half a policy. */
-        struct oih_error rerr;
-        oih_error_init(&rerr);
-        if (commit_table(OIH_IPV4, &old4, NULL, &rerr) < 0)
-                oih_err(err, "and putting the IPv4 table back failed too: %s", oih_error_first(&rerr));
-        else
-                oih_err(err, "the IPv4 table was put back as it was");
-        table_free(&old4);
-        return -1;
+        if (r < 0 && ndone > 0) {
+                /* never half a policy: put back what went in */
+                bool ok = true;
+                for (unsigned i = ndone; i-- > 0;) {
+                        struct oih_error rerr;
+                        oih_error_init(&rerr);
+                        if (commit_table(done[i].f, &done[i].old, NULL, &rerr) < 0) {
+                                ok = false;
+                                oih_err(err, "and putting the %s %s table back failed too: %s",
+                                        tc[done[i].f].family_name, oih_table_names[done[i].table],
+                                        oih_error_first(&rerr));
+                        }
+                }
+                if (ok && ndone == 1)
+                        oih_err(err, "the %s table was put back as it was", tc[done[0].f].family_name);
+                else if (ok)
+                        oih_err(err, "the %u tables already replaced were put back as they were", ndone);
+        }
+        for (unsigned i = 0; i < ndone; i++)
+                table_free(&done[i].old);
+        return r;
 }
 
 /* ---- network namespaces ---- */
@@ -553,6 +478,22 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
 static int commit_fn(void *ctx, struct oih_error *err)
 {
         return oih_commit(ctx, err);
+}
+
+/* In the namespace: the revision probe answers for the kernel the tables live in. */
+static int apply_fn(void *ctx, struct oih_error *err)
+{
+        struct oih_ruleset *rs = NULL;
+        int r = oih_compile_probe(ctx, OIH_XT_KERNEL, &rs, err);
+        if (r == 0)
+                r = oih_commit(rs, err);
+        oih_ruleset_free(rs);
+        return r;
+}
+
+int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, struct oih_error *err)
+{
+        return oih_run_in_netns(netns_fd, apply_fn, (void *)p, err);
 }
 
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)

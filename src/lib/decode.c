@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blob.h"
+#include "ruleset.h"
 #include "oih.h"
 #include "tables.h"
 
@@ -379,6 +379,7 @@ static int add_chain(struct oih_policy *p, const char *name, enum oih_family f)
         if (c == NULL)
                 return -1;
         p->chains = c;
+        memset(&c[p->nchains], 0, sizeof(c[0]));
         snprintf(c[p->nchains].name, sizeof(c[0].name), "%s", name);
         c[p->nchains++].families = OIH_FAMBIT(f);
         return 0;
@@ -391,12 +392,12 @@ int oih_decode(const struct oih_ruleset *rs, struct oih_policy **ret, struct oih
                 free(p);
                 return oih_err(err, "out of memory");
         }
-        unsigned total = rs->t[OIH_IPV4].nentries + rs->t[OIH_IPV6].nentries;
+        unsigned total = rs->t[OIH_IPV4][OIH_TBL_FILTER].nentries + rs->t[OIH_IPV6][OIH_TBL_FILTER].nentries;
         p->rules = calloc(total ? total : 1, sizeof(*p->rules));
         if (p->rules == NULL)
                 goto oom;
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                const struct oih_table *t = &rs->t[f];
+                const struct oih_table *t = &rs->t[f][OIH_TBL_FILTER];
                 struct decoder d = { (enum oih_family)f, t, err, "" };
                 memcpy(p->drop[f], t->drop, sizeof(t->drop));
                 for (unsigned i = 0; i < t->nchains; i++)

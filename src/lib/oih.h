@@ -10,27 +10,30 @@
 int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len,
                      struct oih_error *err);
 
-/* render.c: the iptables-restore text that builds the same table as the policy, exactly as
+/* compile.c: the policy through libxtables (a worker process per family, xt.h). */
+/* The iptables-restore text that builds the same table as the policy, exactly as
  * iptables-legacy-save prints it (without counters and comment lines). */
-int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out);
-/* Prints S as iptables-save quotes a string argument (with a leading space). */
-void oih_put_string(FILE *out, const char *s);
-/* Chains in the order the kernel table holds them: built-in ones in hook order, then the
- * family's user chains sorted by name (as libiptc keeps them). RET holds nchains + 3. */
+int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out, struct oih_error *err);
+/* Both families (ONLY < 0), each after a "# IPv4 (iptables-legacy-restore)" line, or only
+ * family ONLY: every table the policy replaces. */
+int oih_render_both(const struct oih_policy *p, int only, FILE *out, struct oih_error *err);
+/* Filter's chains in the order the kernel table holds them: built-in ones in hook order, then
+ * the family's user chains sorted by name (as libiptc keeps them). RET holds nchains + 6. */
 unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret);
-/* oih_policy_foreach_entry, chain by chain in that order. */
-int oih_foreach_entry_in_table_order(const struct oih_policy *p, enum oih_family family,
-                                     oih_entry_fn fn, void *ctx);
 
-/* blob.c + commit.c */
 struct oih_ruleset;
-/* Translates a policy into kernel entries for both families. Pure: no kernel access. */
+/* Translates a policy into kernel entries for both families, assuming the kernel has every
+ * revision of every extension libxtables knows. No kernel access. */
 int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih_error *err);
+/* The same; PROBE (enum oih_xt_probe) = OIH_XT_KERNEL asks the running kernel which
+ * revisions it has, as iptables does (apply and the hook). */
+int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset **ret, struct oih_error *err);
 void oih_ruleset_free(struct oih_ruleset *rs);
 unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family);
 
-/* Replaces the filter tables of the CALLING process's network namespace with RS: IPv4 then
- * IPv6, each one atomic; when IPv6 fails, IPv4 is put back as it was. */
+/* Replaces the tables of the CALLING process's network namespace with RS (filter and every
+ * table the policy names): IPv4 then IPv6, each table atomic; when one fails, every table
+ * already replaced is put back as it was. */
 int oih_commit(const struct oih_ruleset *rs, struct oih_error *err);
 /* The sentence for a failure to open a family's filter table with errno E (a kernel without
  * legacy xtables says so plainly). */
@@ -39,6 +42,8 @@ int oih_table_error(enum oih_family family, int e, struct oih_error *err);
 int oih_table_probe(enum oih_family family, struct oih_error *err);
 /* For tests only: called before each family's commit; < 0 makes that commit fail. */
 extern int (*oih_fault_before_commit)(enum oih_family family);
+/* The same, for every table (enum oih_xtable). */
+extern int (*oih_fault_before_table_commit)(enum oih_family family, unsigned table);
 
 /* Reads the filter tables of the calling process's network namespace, both families. */
 int oih_read_tables(struct oih_ruleset **ret, struct oih_error *err);
@@ -62,6 +67,9 @@ int oih_netns_is_own(int fd, struct oih_error *err);
 /* Runs oih_commit inside the namespace FD, in a child process: the caller never changes
  * namespace. The child's error comes back in ERR. */
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
+/* Compiles P (revisions probed in the kernel) and commits it, both inside the namespace FD
+ * in a child process, as oih_commit_in_netns. */
+int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, struct oih_error *err);
 /* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR. */
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
                      struct oih_error *err);

@@ -1,4 +1,4 @@
-/* Parse and validate a version-1 policy (docs/policy-format.md) into struct oih_policy.
+/* Parse and validate a policy, version 1 or 2 (docs/policy-format.md), into struct oih_policy.
  * Pure: no kernel access. Errors are collected, each with its JSON path. */
 #include "policy.h"
 
@@ -8,6 +8,7 @@
 #include "jsonr.h"
 #include "oih.h"
 #include <limits.h>
+#include <netdb.h>
 #include <linux/netfilter/xt_limit.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,15 @@ struct parser {
 };
 
 #define PATHLEN 128
+
+/* The user chain NAME of TABLE: its index in p->chains, or -1. */
+static int chain_index_t(const struct oih_policy *p, const char *name, unsigned table)
+{
+        for (unsigned i = 0; i < p->nchains; i++)
+                if (p->chains[i].table == table && strcmp(p->chains[i].name, name) == 0)
+                        return (int)i;
+        return -1;
+}
 
 /* JSON paths for messages; one cut short still says where. */
 static void path_fmt(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -395,7 +405,7 @@ struct rule_ctx {
         struct oih_rule *r;
         /* raw values kept for the checks that need the whole rule */
         const struct jr_value *icmp_type, *reject_with, *log_prefix, *log_level, *nflog_group, *nflog_prefix,
-                *family, *target, *goto_;
+                *family, *target, *goto_, *target_options;
         char icmp_path[PATHLEN];
 };
 
@@ -427,9 +437,14 @@ static int f_protocol(struct rule_ctx *c, const char *path, const struct jr_valu
                 if (get_string(c->ps, path, v, 16, &s) < 0)
                         return -1;
                 const struct oih_name *n = oih_name_find(oih_protocols, s);
-                if (n == NULL)
-                        return perr(c->ps, path, "unknown protocol \"%s\" (expected tcp, udp, icmp, icmpv6, all or a number)", s);
-                num = n->value;
+                /* version 2: any name iptables takes, which is /etc/protocols' */
+                struct protoent *pe = n == NULL && c->ps->p->version >= 2 ? getprotobyname(s) : NULL;
+                if (n == NULL && pe == NULL)
+                        return perr(c->ps, path, "unknown protocol \"%s\" (expected tcp, udp, icmp, icmpv6, all%s or a number)",
+                                    s, c->ps->p->version >= 2 ? ", a name of /etc/protocols" : "");
+                num = n ? n->value : (unsigned long)pe->p_proto;
+                if (num > 255)
+                        return perr(c->ps, path, "protocol \"%s\" is not in 0-255", s);
         }
         if (num == 0 && c->r->proto_inv)
                 return perr(c->ps, path, "rule would never match protocol");
@@ -623,6 +638,205 @@ static int f_comment(struct rule_ctx *c, const char *path, const struct jr_value
         return c->r->comment ? 0 : perr(c->ps, path, "out of memory");
 }
 
+/* ---- version 2: table, fragment, generic matches and target options ---- */
+
+static int f_table(struct rule_ctx *c, const char *path, const struct jr_value *v)
+{
+        const char *s;
+        if (get_string(c->ps, path, v, 16, &s) < 0)
+                return -1;
+        for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                if (strcmp(s, oih_table_names[t]) == 0) {
+                        c->r->table = (uint8_t)t;
+                        c->ps->p->tables |= OIH_TBLBIT(t);
+                        return 0;
+                }
+        }
+        return perr(c->ps, path, "unknown table \"%s\" (expected filter, nat, mangle, raw)", s);
+}
+
+static int f_fragment(struct rule_ctx *c, const char *path, const struct jr_value *v)
+{
+        bool bad;
+        v = unwrap_not(c->ps, path, v, &c->r->frag_inv, &bad);
+        if (bad)
+                return -1;
+        if (!jr_is(v, JR_BOOL) || !v->b)
+                return perr(c->ps, path, "expected true or {\"not\": true}");
+        c->r->frag_set = true;
+        return 0;
+}
+
+#define MAX_XWORDS 256          /* words of one rule's matches, and of its target options */
+#define MAX_MATCHES 32
+#define MAX_XNAME 28            /* an extension's name, as the kernel holds it */
+
+struct xwords {
+        char *buf;
+        size_t len;
+        unsigned n;
+};
+
+static int xword(struct parser *ps, const char *path, struct xwords *w, const char *word, const char *rel)
+{
+        size_t a = strlen(word) + 1, b = strlen(rel) + 1;
+        if (++w->n > MAX_XWORDS)
+                return perr(ps, path, "more than %d words of extension options", MAX_XWORDS);
+        char *nb = realloc(w->buf, w->len + a + b);
+        if (nb == NULL)
+                return perr(ps, path, "out of memory");
+        memcpy(nb + w->len, word, a);
+        memcpy(nb + w->len + a, rel, b);
+        w->buf = nb;
+        w->len += a + b;
+        return 0;
+}
+
+/* An option value word: a string (printable ASCII) or an integer. */
+static int xvalue(struct parser *ps, const char *path, const char *rel, const struct jr_value *v, struct xwords *w)
+{
+        char num[24];
+        const char *s;
+        if (jr_is(v, JR_INT)) {
+                snprintf(num, sizeof(num), "%lld", (long long)v->i);
+                s = num;
+        } else if (jr_is(v, JR_STRING)) {
+                if (get_string(ps, path, v, 255, &s) < 0)
+                        return -1;
+        } else {
+                return perr(ps, path, "expected a string or a number, got %s", type_name(v));
+        }
+        return xword(ps, path, w, s, rel);
+}
+
+/* NAME: VALUE -> [!] --NAME [WORD...] (POLICY-V2.md, OPTIONS). */
+static int xoption(struct parser *ps, const char *path, const char *rel, const char *name,
+                   const struct jr_value *v, struct xwords *w)
+{
+        size_t n = strlen(name);
+        if (n == 0 || n > 64 || name[0] == '-' || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)
+                return perr(ps, path, "option name \"%.40s\": expected letters, digits and -, without leading dashes", name);
+        bool inv = false;
+        if (jr_is(v, JR_OBJECT)) {
+                const struct jr_value *inner = jr_get(v, "not");
+                if (inner == NULL || v->len != 1)
+                        return perr(ps, path, "expected true, a string, a number, an array of them or {\"not\": value}");
+                inv = true;
+                v = inner;
+        }
+        if (inv && xword(ps, path, w, "!", rel) < 0)
+                return -1;
+        char opt[80];
+        snprintf(opt, sizeof(opt), "--%s", name);
+        if (xword(ps, path, w, opt, rel) < 0)
+                return -1;
+        if (jr_is(v, JR_BOOL))
+                return v->b ? 0 : perr(ps, path, "false is not an option value (leave the option out)");
+        if (!jr_is(v, JR_ARRAY))
+                return xvalue(ps, path, rel, v, w);
+        if (v->len == 0)
+                return perr(ps, path, "an empty array gives the option no value");
+        for (uint32_t i = 0; i < v->len; i++) {
+                char p[PATHLEN];
+                path_index(p, path, i);
+                if (xvalue(ps, p, rel, &v->items[i], w) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* OPTIONS: an object (members in file order) or an array of one-member objects. */
+static int xoptions(struct parser *ps, const char *path, const char *rel, const struct jr_value *o, struct xwords *w)
+{
+        char p[PATHLEN], r[PATHLEN];
+        if (jr_is(o, JR_OBJECT)) {
+                for (uint32_t i = 0; i < o->len; i++) {
+                        path_key(p, path, o->members[i].key);
+                        path_key(r, rel, o->members[i].key);
+                        if (xoption(ps, p, r, o->members[i].key, &o->members[i].value, w) < 0)
+                                return -1;
+                }
+                return 0;
+        }
+        if (!jr_is(o, JR_ARRAY))
+                return perr(ps, path, "expected an object of options or an array of one-option objects");
+        for (uint32_t i = 0; i < o->len; i++) {
+                const struct jr_value *one = &o->items[i];
+                path_index(p, path, i);
+                if (!jr_is(one, JR_OBJECT) || one->len != 1)
+                        return perr(ps, p, "expected an object with exactly one option");
+                path_index(r, rel, i);
+                char p2[PATHLEN], r2[PATHLEN];
+                path_key(p2, p, one->members[0].key);
+                path_key(r2, r, one->members[0].key);
+                if (xoption(ps, p2, r2, one->members[0].key, &one->members[0].value, w) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int xname(struct parser *ps, const char *path, const struct jr_value *v, const char **ret)
+{
+        if (get_string(ps, path, v, 64, ret) < 0)
+                return -1;
+        size_t n = strlen(*ret);
+        if (n == 0 || n > MAX_XNAME || (*ret)[0] == '-' ||
+            strspn(*ret, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+                return perr(ps, path, "\"%s\" is not an extension name", *ret);
+        return 0;
+}
+
+static int f_matches(struct rule_ctx *c, const char *path, const struct jr_value *v)
+{
+        struct parser *ps = c->ps;
+        if (expect_type(ps, path, v, JR_ARRAY, "an array of {\"match\": NAME, \"options\": ...}") < 0)
+                return -1;
+        if (v->len > MAX_MATCHES)
+                return perr(ps, path, "%u matches, more than %d", (unsigned)v->len, MAX_MATCHES);
+        struct xwords w = { 0 };
+        int ret = 0;
+        for (uint32_t i = 0; i < v->len && ret == 0; i++) {
+                const struct jr_value *m = &v->items[i], *name = NULL, *opts = NULL;
+                char p[PATHLEN], rel[PATHLEN], p2[PATHLEN], r2[PATHLEN];
+                path_index(p, path, i);
+                path_index(rel, "matches", i);
+                if (expect_type(ps, p, m, JR_OBJECT, "{\"match\": NAME, \"options\": ...}") < 0) {
+                        ret = -1;
+                        break;
+                }
+                for (uint32_t k = 0; k < m->len; k++) {
+                        if (strcmp(m->members[k].key, "match") == 0)
+                                name = &m->members[k].value;
+                        else if (strcmp(m->members[k].key, "options") == 0)
+                                opts = &m->members[k].value;
+                        else
+                                ret = perr(ps, p, "unknown key \"%.40s\" (expected match, options)", m->members[k].key);
+                }
+                const char *s;
+                path_key(p2, p, "match");
+                path_key(r2, rel, "match");
+                if (ret < 0 || name == NULL) {
+                        ret = ret < 0 ? ret : perr(ps, p, "\"match\" is required");
+                        break;
+                }
+                if (xname(ps, p2, name, &s) < 0 || xword(ps, p2, &w, "-m", r2) < 0 || xword(ps, p2, &w, s, r2) < 0) {
+                        ret = -1;
+                        break;
+                }
+                path_key(p2, p, "options");
+                path_key(r2, rel, "options");
+                if (opts && xoptions(ps, p2, r2, opts, &w) < 0)
+                        ret = -1;
+        }
+        if (ret < 0) {
+                free(w.buf);
+                return -1;
+        }
+        c->r->xmatch = w.buf;
+        c->r->xmatch_len = w.len;
+        return 0;
+}
+
 /* Kept raw: their meaning depends on other keys. */
 #define RAW_FIELD(fn, member)                                                      \
         static int fn(struct rule_ctx *c, const char *path, const struct jr_value *v)        \
@@ -639,6 +853,7 @@ RAW_FIELD(f_log_prefix, log_prefix)
 RAW_FIELD(f_log_level, log_level)
 RAW_FIELD(f_nflog_group, nflog_group)
 RAW_FIELD(f_nflog_prefix, nflog_prefix)
+RAW_FIELD(f_target_options, target_options)
 
 /* Sorted by key: looked up with bsearch, once per key of every rule. */
 static const struct rule_field {
@@ -647,13 +862,15 @@ static const struct rule_field {
 } rule_fields[] = {
         { "chain", f_chain }, { "comment", f_comment }, { "ctstate", f_ctstate },
         { "destination", f_destination }, { "dport", f_dport }, { "family", f_family },
-        { "gid_owner", f_gid_owner }, { "goto", f_goto }, { "icmp_type", f_icmp_type },
-        { "in_interface", f_in_interface }, { "limit", f_limit }, { "log_level", f_log_level },
-        { "log_prefix", f_log_prefix }, { "nflog_group", f_nflog_group },
-        { "nflog_prefix", f_nflog_prefix }, { "out_interface", f_out_interface },
-        { "protocol", f_protocol }, { "reject_with", f_reject_with }, { "source", f_source },
-        { "sport", f_sport }, { "state", f_state }, { "syn", f_syn }, { "target", f_target },
-        { "tcp_flags", f_tcp_flags }, { "uid_owner", f_uid_owner },
+        { "fragment", f_fragment }, { "gid_owner", f_gid_owner }, { "goto", f_goto },
+        { "icmp_type", f_icmp_type }, { "in_interface", f_in_interface }, { "limit", f_limit },
+        { "log_level", f_log_level }, { "log_prefix", f_log_prefix }, { "matches", f_matches },
+        { "nflog_group", f_nflog_group }, { "nflog_prefix", f_nflog_prefix },
+        { "out_interface", f_out_interface }, { "protocol", f_protocol },
+        { "reject_with", f_reject_with }, { "source", f_source }, { "sport", f_sport },
+        { "state", f_state }, { "syn", f_syn }, { "table", f_table }, { "target", f_target },
+        { "target_options", f_target_options }, { "tcp_flags", f_tcp_flags },
+        { "uid_owner", f_uid_owner },
 };
 
 static int cmp_field(const void *key, const void *field)
@@ -889,6 +1106,15 @@ static int resolve_target(struct rule_ctx *c, const char *path)
                 for (size_t i = 0; i < sizeof(target_names) / sizeof(target_names[0]); i++)
                         if (strcmp(s, target_names[i].name) == 0)
                                 r->target = target_names[i].t;
+                /* version 2: a name that is no chain of the rule's table is a target extension */
+                if (r->target == OIH_T_JUMP && ps->p->version >= 2 && chain_index_t(ps->p, s, r->table) < 0 &&
+                    oih_table_builtin(OIH_TBL_MANGLE, s) < 0) {
+                        const char *x;
+                        if (xname(ps, p, c->target, &x) < 0)
+                                return -1;
+                        r->target = OIH_T_EXT;
+                        snprintf(r->xtarget, sizeof(r->xtarget), "%s", x);
+                }
                 if (r->target == OIH_T_JUMP) {
                         if (strlen(s) > OIH_CHAIN_MAXLEN)
                                 return perr(ps, p, "chain name \"%s\" is longer than %d characters", s, OIH_CHAIN_MAXLEN);
@@ -913,6 +1139,21 @@ static int resolve_target(struct rule_ctx *c, const char *path)
                                    target_names[opts[i].needs - 1].name);
         if (ret < 0)
                 return -1;
+
+        if (c->target_options) {
+                struct xwords w = { 0 };
+                path_key(p, path, "target_options");
+                if (c->target == NULL) {
+                        return perr(ps, p, "goes only with \"target\"");
+                } else if (r->target == OIH_T_JUMP || r->target == OIH_T_NONE) {
+                        return perr(ps, p, "a chain takes no options");
+                } else if (xoptions(ps, p, "target_options", c->target_options, &w) < 0) {
+                        free(w.buf);
+                        return -1;
+                }
+                r->xtarget_opts = w.buf;
+                r->xtarget_opts_len = w.len;
+        }
 
         r->reject_with[OIH_IPV4] = r->reject_with[OIH_IPV6] = -1;
         if (c->reject_with) {
@@ -984,10 +1225,10 @@ static int check_rule(struct rule_ctx *c, const char *path)
                 ret = perr(ps, path, "%s needs protocol tcp", r->tcpflags_mask == 0x17 && r->tcpflags_cmp == 2 ? "syn" : "tcp_flags");
         if (c->icmp_type && resolve_icmp(c) < 0)
                 ret = -1;
-        if (strcmp(r->chain, "OUTPUT") == 0 && r->iniface[0])
-                ret = perr(ps, path, "in_interface cannot be used in OUTPUT");
-        if (strcmp(r->chain, "INPUT") == 0 && r->outiface[0])
-                ret = perr(ps, path, "out_interface cannot be used in INPUT");
+        if ((strcmp(r->chain, "OUTPUT") == 0 || strcmp(r->chain, "POSTROUTING") == 0) && r->iniface[0])
+                ret = perr(ps, path, "in_interface cannot be used in %s", r->chain);
+        if ((strcmp(r->chain, "INPUT") == 0 || strcmp(r->chain, "PREROUTING") == 0) && r->outiface[0])
+                ret = perr(ps, path, "out_interface cannot be used in %s", r->chain);
         if (resolve_target(c, path) < 0)
                 ret = -1;
         if (ret == 0 && resolve_families(c, path) < 0)
@@ -1011,8 +1252,9 @@ static int parse_rule(struct parser *ps, unsigned idx, const struct jr_value *o,
                 path_key(p, path, key);
                 const struct rule_field *f = bsearch(key, rule_fields, sizeof(rule_fields) / sizeof(rule_fields[0]),
                                                      sizeof(rule_fields[0]), cmp_field);
-                if (f == NULL) {
-                        ret = perr(ps, path, "unknown key \"%.40s\"", key);
+                bool v2 = f && (f->fn == f_table || f->fn == f_fragment || f->fn == f_matches || f->fn == f_target_options);
+                if (f == NULL || (v2 && ps->p->version < 2)) {
+                        ret = perr(ps, path, "unknown key \"%.40s\"%s", key, f ? " (new in version 2)" : "");
                         continue;
                 }
                 if (f->fn(&c, p, val) < 0)
@@ -1040,21 +1282,22 @@ static int check_chain_name(struct parser *ps, const char *path, const char *s)
         return 0;
 }
 
-static int parse_chains(struct parser *ps, const struct jr_value *o)
+static int parse_chains(struct parser *ps, const struct jr_value *o, unsigned table, const char *where)
 {
         struct oih_policy *p = ps->p;
-        if (expect_type(ps, "chains", o, JR_ARRAY, "an array of chain names") < 0)
+        if (expect_type(ps, where, o, JR_ARRAY, "an array of chain names") < 0)
                 return -1;
         size_t n = o->len;
-        if (n > OIH_MAX_CHAINS)
-                return perr(ps, "chains", "%zu chains, more than %u", n, OIH_MAX_CHAINS);
-        p->chains = calloc(n ? n : 1, sizeof(*p->chains));
-        if (p->chains == NULL)
-                return perr(ps, "chains", "out of memory");
+        if (n + p->nchains > OIH_MAX_CHAINS)
+                return perr(ps, where, "%zu chains, more than %u", n + p->nchains, OIH_MAX_CHAINS);
+        struct oih_chain *nc = realloc(p->chains, (p->nchains + n + 1) * sizeof(*p->chains));
+        if (nc == NULL)
+                return perr(ps, where, "out of memory");
+        p->chains = nc;
         int ret = 0;
         for (size_t i = 0; i < n; i++) {
                 char path[PATHLEN];
-                path_fmt(path, "chains[%zu]", i);
+                path_fmt(path, "%s[%zu]", where, i);
                 const struct jr_value *e = &o->items[i];
                 const struct jr_value *name = e;
                 unsigned fams = OIH_FAM_BOTH;
@@ -1083,32 +1326,34 @@ static int parse_chains(struct parser *ps, const struct jr_value *o)
                         ret = -1;
                         continue;
                 }
-                for (unsigned j = 0; j < p->nchains; j++)
-                        if (strcmp(p->chains[j].name, s) == 0)
-                                ret = perr(ps, path, "chain \"%s\" is declared twice", s);
+                if (chain_index_t(p, s, table) >= 0)
+                        ret = perr(ps, path, "chain \"%s\" is declared twice", s);
+                memset(&p->chains[p->nchains], 0, sizeof(p->chains[0]));
                 strcpy(p->chains[p->nchains].name, s);
+                p->chains[p->nchains].table = (uint8_t)table;
                 p->chains[p->nchains++].families = fams;
         }
         return ret;
 }
 
-static int parse_policy(struct parser *ps, const struct jr_value *o)
+static int parse_policy(struct parser *ps, const struct jr_value *o, unsigned table, const char *where)
 {
         struct oih_policy *p = ps->p;
-        if (expect_type(ps, "policy", o, JR_OBJECT, "an object") < 0)
+        if (expect_type(ps, where, o, JR_OBJECT, "an object") < 0)
                 return -1;
         int ret = 0;
         for (uint32_t i_key = 0; i_key < o->len; i_key++) {
                 const char *key = o->members[i_key].key;
                 const struct jr_value *val = &o->members[i_key].value;
                 char path[PATHLEN];
-                path_fmt(path, "policy.%.40s", key);
-                int b;
-                for (b = 0; b < OIH_NBUILTINS; b++)
-                        if (strcmp(key, oih_builtin_names[b]) == 0)
-                                break;
-                if (b == OIH_NBUILTINS) {
-                        ret = perr(ps, "policy", "unknown chain \"%.40s\" (expected INPUT, FORWARD, OUTPUT)", key);
+                path_fmt(path, "%s.%.40s", where, key);
+                int b = oih_table_builtin(table, key);
+                if (b < 0) {
+                        char names[64] = "";
+                        for (int k = 0; oih_table_builtins[table][k]; k++)
+                                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", k ? ", " : "",
+                                         oih_table_builtins[table][k]);
+                        ret = perr(ps, where, "unknown chain \"%.40s\" (expected %s)", key, names);
                         continue;
                 }
                 /* -1: not said; a family not said takes the other's */
@@ -1151,35 +1396,76 @@ static int parse_policy(struct parser *ps, const struct jr_value *o)
                                 ret = perr(ps, p2, "policy \"%s\" is not ACCEPT or DROP", s);
                 }
                 for (int f = 0; f < OIH_NFAMILIES; f++)
-                        p->drop[f][b] = (v[f] >= 0 ? v[f] : v[1 - f]) == 1;
+                        p->tdrop[table][f][b] = (v[f] >= 0 ? v[f] : v[1 - f]) == 1;
+                if (table == OIH_TBL_FILTER)
+                        for (int f = 0; f < OIH_NFAMILIES; f++)
+                                p->drop[f][b] = p->tdrop[table][f][b];
+        }
+        return ret;
+}
+
+/* "tables": {"nat": {"policy": {...}, "chains": [...]}, ...} (version 2) */
+static int parse_tables(struct parser *ps, const struct jr_value *o, const struct jr_value *policy,
+                        const struct jr_value *chains)
+{
+        if (expect_type(ps, "tables", o, JR_OBJECT, "an object of tables") < 0)
+                return -1;
+        int ret = 0;
+        for (uint32_t i = 0; i < o->len; i++) {
+                const char *key = o->members[i].key;
+                const struct jr_value *t = &o->members[i].value;
+                char path[PATHLEN], p2[PATHLEN];
+                path_key(path, "tables", key);
+                unsigned table;
+                for (table = 0; table < OIH_NTABLES; table++)
+                        if (strcmp(key, oih_table_names[table]) == 0)
+                                break;
+                if (table == OIH_NTABLES) {
+                        ret = perr(ps, "tables", "unknown table \"%.40s\" (expected filter, nat, mangle, raw)", key);
+                        continue;
+                }
+                ps->p->tables |= OIH_TBLBIT(table);
+                if (expect_type(ps, path, t, JR_OBJECT, "{\"policy\": {...}, \"chains\": [...]}") < 0) {
+                        ret = -1;
+                        continue;
+                }
+                for (uint32_t k = 0; k < t->len; k++) {
+                        const char *tk = t->members[k].key;
+                        const struct jr_value *tv = &t->members[k].value;
+                        path_key(p2, path, tk);
+                        bool top = strcmp(tk, "policy") == 0 ? policy != NULL : strcmp(tk, "chains") == 0 && chains != NULL;
+                        if (table == OIH_TBL_FILTER && top)
+                                ret = perr(ps, p2, "given twice: here and as the top-level \"%s\"", tk);
+                        else if (strcmp(tk, "policy") == 0)
+                                ret |= parse_policy(ps, tv, table, p2);
+                        else if (strcmp(tk, "chains") == 0)
+                                ret |= parse_chains(ps, tv, table, p2);
+                        else
+                                ret = perr(ps, path, "unknown key \"%.40s\" (expected policy, chains)", tk);
+                }
         }
         return ret;
 }
 
 /* ---- references between chains ---- */
 
-static int chain_index(const struct oih_policy *p, const char *name)
+/* A netfilter hook by its chain name (mangle has them all), in hook order; -1 for a user chain. */
+static int hook_index(const char *name)
 {
-        for (unsigned i = 0; i < p->nchains; i++)
-                if (strcmp(p->chains[i].name, name) == 0)
-                        return (int)i;
-        return -1;
+        return oih_table_builtin(OIH_TBL_MANGLE, name);
 }
 
-static int builtin_index(const char *name)
+static bool chain_in_family_t(const struct oih_policy *p, const char *name, unsigned table, enum oih_family family)
 {
-        for (int b = 0; b < OIH_NBUILTINS; b++)
-                if (strcmp(name, oih_builtin_names[b]) == 0)
-                        return b;
-        return -1;
+        if (oih_table_builtin(table, name) >= 0)
+                return true;
+        int i = chain_index_t(p, name, table);
+        return i >= 0 && (p->chains[i].families & OIH_FAMBIT(family));
 }
 
 bool oih_chain_in_family(const struct oih_policy *p, const char *name, enum oih_family family)
 {
-        if (builtin_index(name) >= 0)
-                return true;
-        int i = chain_index(p, name);
-        return i >= 0 && (p->chains[i].families & OIH_FAMBIT(family));
+        return chain_in_family_t(p, name, OIH_TBL_FILTER, family);
 }
 
 /* reach[c] = the built-in chains from which user chain c can be reached. Computed to a fixed
@@ -1199,14 +1485,14 @@ static int check_graph(struct parser *ps)
                 const struct oih_rule *r = &p->rules[i];
                 if (r->target != OIH_T_JUMP && r->target != OIH_T_GOTO)
                         continue;
-                int to = chain_index(p, r->jump);
-                int fromb = builtin_index(r->chain);
+                int to = chain_index_t(p, r->jump, r->table);
+                int fromb = oih_table_builtin(r->table, r->chain);
                 if (to < 0)
                         continue;
                 if (fromb >= 0)
-                        reach[to] |= 1u << fromb;
+                        reach[to] |= 1u << hook_index(r->chain);
                 else
-                        adj[(size_t)chain_index(p, r->chain) * n + (unsigned)to] = 1;
+                        adj[(size_t)chain_index_t(p, r->chain, r->table) * n + (unsigned)to] = 1;
         }
         /* Transitive closure (Warshall); n is at most OIH_MAX_CHAINS. */
         for (unsigned k = 0; k < n; k++)
@@ -1229,13 +1515,18 @@ static int check_graph(struct parser *ps)
                 const struct oih_rule *r = &p->rules[i];
                 if (!r->uid.set && !r->gid.set)
                         continue;
-                int b = builtin_index(r->chain);
-                unsigned from = b >= 0 ? 1u << b : reach[chain_index(p, r->chain)];
-                if (from & ~(1u << OIH_OUTPUT)) {
+                int b = oih_table_builtin(r->table, r->chain);
+                unsigned from = b >= 0 ? 1u << hook_index(r->chain) : reach[chain_index_t(p, r->chain, r->table)];
+                /* the kernel's owner match works where a packet has a local socket */
+                unsigned ok = 1u << hook_index("OUTPUT") | 1u << hook_index("POSTROUTING");
+                if (from & ~ok) {
                         char path[PATHLEN];
+                        int bad = 0;
+                        while (!(from & ~ok & (1u << bad)))
+                                bad++;
                         path_index(path, "rules", r->index);
                         ret = perr(ps, path, "uid_owner/gid_owner only work in OUTPUT (chain \"%s\" is reached from %s)",
-                                   r->chain, from & (1u << OIH_INPUT) ? "INPUT" : "FORWARD");
+                                   r->chain, oih_table_builtins[OIH_TBL_MANGLE][bad]);
                 }
         }
 out:
@@ -1253,7 +1544,7 @@ static int check_references(struct parser *ps)
                 char path[PATHLEN];
                 path_index(path, "rules", r->index);
                 /* A rule in a chain that exists in one family only is built for that family. */
-                int ci = chain_index(p, r->chain);
+                int ci = chain_index_t(p, r->chain, r->table);
                 if (ci >= 0 && (r->families & ~p->chains[ci].families) &&
                     (r->families & p->chains[ci].families)) {
                         unsigned keep = p->chains[ci].families;
@@ -1268,19 +1559,23 @@ static int check_references(struct parser *ps)
                 for (int f = 0; f < OIH_NFAMILIES; f++) {
                         if (!(r->families & OIH_FAMBIT(f)))
                                 continue;
-                        if (!oih_chain_in_family(p, r->chain, (enum oih_family)f)) {
-                                ret = perr(ps, path, "chain \"%s\" is not declared in \"chains\"%s", r->chain,
-                                           chain_index(p, r->chain) >= 0 ? (f ? " for ipv6" : " for ipv4") : "");
+                        if (!chain_in_family_t(p, r->chain, r->table, (enum oih_family)f)) {
+                                if (r->table != OIH_TBL_FILTER && chain_index_t(p, r->chain, r->table) < 0)
+                                        ret = perr(ps, path, "chain \"%s\" is not a chain of table %s", r->chain,
+                                                   oih_table_names[r->table]);
+                                else
+                                        ret = perr(ps, path, "chain \"%s\" is not declared in \"chains\"%s", r->chain,
+                                                   chain_index_t(p, r->chain, r->table) >= 0 ? (f ? " for ipv6" : " for ipv4") : "");
                                 break;
                         }
                         if ((r->target == OIH_T_JUMP || r->target == OIH_T_GOTO) &&
-                            !oih_chain_in_family(p, r->jump, (enum oih_family)f)) {
+                            !chain_in_family_t(p, r->jump, r->table, (enum oih_family)f)) {
                                 ret = perr(ps, path, "%s \"%s\": no such chain%s", r->target == OIH_T_GOTO ? "goto" : "target",
-                                           r->jump, chain_index(p, r->jump) >= 0 ? (f ? " for ipv6" : " for ipv4") : "");
+                                           r->jump, chain_index_t(p, r->jump, r->table) >= 0 ? (f ? " for ipv6" : " for ipv4") : "");
                                 break;
                         }
                 }
-                if ((r->target == OIH_T_JUMP || r->target == OIH_T_GOTO) && builtin_index(r->jump) >= 0)
+                if ((r->target == OIH_T_JUMP || r->target == OIH_T_GOTO) && hook_index(r->jump) >= 0)
                         ret = perr(ps, path, "cannot jump to the built-in chain %s", r->jump);
         }
         if (ret == 0)
@@ -1306,7 +1601,7 @@ static int parse_top(struct parser *ps, const struct jr_value *root)
         struct oih_policy *p = ps->p;
         if (expect_type(ps, "(top level)", root, JR_OBJECT, "a policy object") < 0)
                 return -1;
-        const struct jr_value *version = NULL, *rules = NULL, *chains = NULL, *policy = NULL;
+        const struct jr_value *version = NULL, *rules = NULL, *chains = NULL, *policy = NULL, *tables = NULL;
         int ret = 0;
         for (uint32_t i_key = 0; i_key < root->len; i_key++) {
                 const char *key = root->members[i_key].key;
@@ -1319,21 +1614,29 @@ static int parse_top(struct parser *ps, const struct jr_value *root)
                         chains = val;
                 else if (strcmp(key, "policy") == 0)
                         policy = val;
+                else if (strcmp(key, "tables") == 0)
+                        tables = val;
                 else if (strcmp(key, "description") == 0) {
                         if (expect_type(ps, "description", val, JR_STRING, "a string") < 0)
                                 ret = -1;
                 } else
-                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules)", key);
+                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules%s)",
+                           key, p->version >= 2 ? ", tables" : "");
         }
         if (version == NULL)
                 return perr(ps, "version", "missing: this file must say \"version\": 1");
-        if (!jr_is(version, JR_INT) || version->i != 1)
+        if (!jr_is(version, JR_INT) || version->i < 1 || version->i > 2)
                 return jr_is(version, JR_INT)
-                               ? perr(ps, "version", "unsupported version %lld (this program reads version 1)", (long long)version->i)
-                               : perr(ps, "version", "expected the number 1, got %s", type_name(version));
-        if (policy && parse_policy(ps, policy) < 0)
+                               ? perr(ps, "version", "unsupported version %lld (this program reads versions 1 and 2)", (long long)version->i)
+                               : perr(ps, "version", "expected the number 1 or 2, got %s", type_name(version));
+        p->version = (unsigned)version->i;
+        if (tables && p->version < 2)
+                ret = perr(ps, "(top level)", "unknown key \"tables\" (new in version 2)");
+        else if (tables && parse_tables(ps, tables, policy, chains) < 0)
                 ret = -1;
-        if (chains && parse_chains(ps, chains) < 0)
+        if (policy && parse_policy(ps, policy, OIH_TBL_FILTER, "policy") < 0)
+                ret = -1;
+        if (chains && parse_chains(ps, chains, OIH_TBL_FILTER, "chains") < 0)
                 ret = -1;
         if (rules) {
                 if (expect_type(ps, "rules", rules, JR_ARRAY, "an array of rules") < 0)
@@ -1466,6 +1769,8 @@ void oih_policy_free(struct oih_policy *p)
                 free(p->rules[i].src);
                 free(p->rules[i].dst);
                 free(p->rules[i].comment);
+                free(p->rules[i].xmatch);
+                free(p->rules[i].xtarget_opts);
         }
         free(p->rules);
         free(p->chains);
@@ -1498,4 +1803,18 @@ int oih_policy_foreach_entry(const struct oih_policy *p, enum oih_family family,
                 }
         }
         return 0;
+}
+
+static int count_one(const struct oih_entry *e, void *ctx)
+{
+        (void)e;
+        (*(unsigned *)ctx)++;
+        return 0;
+}
+
+unsigned oih_policy_count(const struct oih_policy *p, enum oih_family family)
+{
+        unsigned n = 0;
+        oih_policy_foreach_entry(p, family, count_one, &n);
+        return n;
 }

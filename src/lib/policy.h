@@ -27,6 +27,17 @@ enum oih_family { OIH_IPV4 = 0, OIH_IPV6 = 1, OIH_NFAMILIES = 2 };
 enum oih_builtin { OIH_INPUT, OIH_FORWARD, OIH_OUTPUT, OIH_NBUILTINS };
 extern const char *const oih_builtin_names[OIH_NBUILTINS];
 
+/* Version 2: the tables a policy may fill. Each has its built-in chains, in the order
+ * iptables-save prints them (filter's are oih_builtin_names). */
+enum oih_xtable { OIH_TBL_FILTER, OIH_TBL_NAT, OIH_TBL_MANGLE, OIH_TBL_RAW, OIH_NTABLES };
+#define OIH_MAXBUILTINS 5
+extern const char *const oih_table_names[OIH_NTABLES];
+extern const char *const oih_table_builtins[OIH_NTABLES][OIH_MAXBUILTINS + 1]; /* NULL-terminated */
+unsigned oih_table_nbuiltins(unsigned table);
+/* The index of NAME among TABLE's built-in chains, or -1. */
+int oih_table_builtin(unsigned table, const char *name);
+#define OIH_TBLBIT(t) (1u << (t))
+
 struct oih_addr {
         uint8_t family; /* enum oih_family */
         uint8_t addr[16]; /* network order; host bits cleared */
@@ -52,6 +63,7 @@ struct oih_idrange {
 enum oih_target {
         OIH_T_NONE, OIH_T_ACCEPT, OIH_T_DROP, OIH_T_RETURN, OIH_T_REJECT,
         OIH_T_LOG, OIH_T_NFLOG, OIH_T_JUMP, OIH_T_GOTO,
+        OIH_T_EXT, /* version 2: any other target (xtarget) */
 };
 
 struct oih_rule {
@@ -90,6 +102,15 @@ struct oih_rule {
 
         char *comment;
 
+        /* version 2 */
+        uint8_t table;                          /* enum oih_xtable */
+        bool frag_set, frag_inv;
+        /* "matches" and "target_options" as argv words, each followed by its JSON path
+         * relative to the rule: "w1\0path1\0w2\0path2\0..." */
+        char *xmatch, *xtarget_opts;
+        size_t xmatch_len, xtarget_opts_len;
+        char xtarget[32];                       /* OIH_T_EXT: the target extension */
+
         enum oih_target target;
         char jump[OIH_CHAIN_MAXLEN + 1];        /* OIH_T_JUMP, OIH_T_GOTO */
         int reject_with[OIH_NFAMILIES];         /* index into the family's table; -1: default */
@@ -103,11 +124,16 @@ struct oih_rule {
 struct oih_chain {
         char name[OIH_CHAIN_MAXLEN + 1];
         unsigned families;
+        uint8_t table;  /* enum oih_xtable */
 };
 
 struct oih_policy {
         char *name;                                     /* file name, for messages */
-        bool drop[OIH_NFAMILIES][OIH_NBUILTINS];        /* false: ACCEPT */
+        bool drop[OIH_NFAMILIES][OIH_NBUILTINS];        /* filter's; false: ACCEPT */
+        unsigned version;
+        unsigned tables;        /* OIH_TBLBIT of every table to replace (filter always) */
+        /* each table's built-in chain policies, by oih_table_builtins index (filter's = drop) */
+        bool tdrop[OIH_NTABLES][OIH_NFAMILIES][OIH_MAXBUILTINS];
         struct oih_chain *chains;
         unsigned nchains;
         struct oih_rule *rules;
@@ -135,4 +161,6 @@ typedef int (*oih_entry_fn)(const struct oih_entry *e, void *ctx);
  * FN that returns < 0 and returns that. */
 int oih_policy_foreach_entry(const struct oih_policy *p, enum oih_family family, oih_entry_fn fn,
                              void *ctx);
+/* The number of kernel entries of FAMILY. */
+unsigned oih_policy_count(const struct oih_policy *p, enum oih_family family);
 bool oih_chain_in_family(const struct oih_policy *p, const char *name, enum oih_family family);

@@ -10,6 +10,30 @@
 
 const char *const oih_builtin_names[OIH_NBUILTINS] = { "INPUT", "FORWARD", "OUTPUT" };
 
+const char *const oih_table_names[OIH_NTABLES] = { "filter", "nat", "mangle", "raw" };
+const char *const oih_table_builtins[OIH_NTABLES][OIH_MAXBUILTINS + 1] = {
+        [OIH_TBL_FILTER] = { "INPUT", "FORWARD", "OUTPUT", NULL },
+        [OIH_TBL_NAT] = { "PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", NULL },
+        [OIH_TBL_MANGLE] = { "PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING", NULL },
+        [OIH_TBL_RAW] = { "PREROUTING", "OUTPUT", NULL },
+};
+
+unsigned oih_table_nbuiltins(unsigned table)
+{
+        unsigned n = 0;
+        while (oih_table_builtins[table][n] != NULL)
+                n++;
+        return n;
+}
+
+int oih_table_builtin(unsigned table, const char *name)
+{
+        for (int b = 0; oih_table_builtins[table][b] != NULL; b++)
+                if (strcmp(oih_table_builtins[table][b], name) == 0)
+                        return b;
+        return -1;
+}
+
 const struct oih_name *oih_name_find(const struct oih_name *t, const char *name)
 {
         for (; t->name != NULL; t++)

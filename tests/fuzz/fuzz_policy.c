@@ -18,7 +18,9 @@ static char *render(const struct oih_policy *p, enum oih_family f)
         FILE *out = open_memstream(&text, &len);
         if (out == NULL)
                 abort();
-        if (oih_render(p, f, out) < 0) {
+        struct oih_error err;
+        oih_error_init(&err);
+        if (oih_render(p, f, out, &err) < 0) {
                 fprintf(stderr, "oih_render failed on a policy that parsed\n");
                 abort();
         }

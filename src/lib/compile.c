@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Policy -> kernel entries, through libxtables: each rule becomes, per family, the words of an
+ * iptables rule spec (friendly fields expand to fixed templates), each word remembering the
+ * JSON key it came from; a libxtables worker of that family (xt.h) parses them as iptables
+ * does and returns the entries, or iptables' own message for the word it refused. The same
+ * worker prints the entries back as iptables-legacy-save does (`show`). */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oih.h"
+#include "ruleset.h"
+#include "tables.h"
+#include "xt.h"
+
+/* ---- the words of one entry, with the JSON key (relative to the rule) of each ---- */
+
+struct words {
+        char *arena;
+        size_t len, cap;
+        size_t *word, *key; /* offsets into arena */
+        unsigned n, ncap;
+        bool oom;
+};
+
+static size_t arena_put(struct words *w, const char *s, size_t n)
+{
+        if (w->len + n + 1 > w->cap) {
+                size_t cap = w->cap ? w->cap * 2 : 1024;
+                while (cap < w->len + n + 1)
+                        cap *= 2;
+                char *a = realloc(w->arena, cap);
+                if (a == NULL) {
+                        w->oom = true;
+                        return 0;
+                }
+                w->arena = a;
+                w->cap = cap;
+        }
+        size_t at = w->len;
+        memcpy(w->arena + at, s, n);
+        w->arena[at + n] = '\0';
+        w->len += n + 1;
+        return at;
+}
+
+static void word(struct words *w, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void word(struct words *w, const char *key, const char *fmt, ...)
+{
+        char buf[512];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= sizeof(buf)) {
+                w->oom = true;
+                return;
+        }
+        if (w->n == w->ncap) {
+                unsigned ncap = w->ncap ? w->ncap * 2 : 32;
+                size_t *a = realloc(w->word, ncap * sizeof(*a)), *b = a ? realloc(w->key, ncap * sizeof(*b)) : NULL;
+                if (a)
+                        w->word = a;
+                if (b == NULL) {
+                        w->oom = true;
+                        return;
+                }
+                w->key = b;
+                w->ncap = ncap;
+        }
+        w->word[w->n] = arena_put(w, buf, (size_t)n);
+        w->key[w->n] = arena_put(w, key, strlen(key));
+        w->n++;
+}
+
+static void words_reset(struct words *w)
+{
+        w->len = 0;
+        w->n = 0;
+}
+
+static void words_free(struct words *w)
+{
+        free(w->arena);
+        free(w->word);
+        free(w->key);
+}
+
+/* ---- friendly fields: fixed templates, in the order iptables-save prints them ---- */
+
+static int prefix_len(const uint8_t *mask, unsigned bytes)
+{
+        int bits = 0;
+        for (unsigned i = 0; i < bytes; i++)
+                for (uint8_t m = mask[i]; m & 0x80; m = (uint8_t)(m << 1))
+                        bits++;
+        return bits;
+}
+
+static void w_not(struct words *w, const char *key, bool inv)
+{
+        if (inv)
+                word(w, key, "!");
+}
+
+static void w_addr(struct words *w, const char *key, const char *opt, const struct oih_addr *a, bool inv)
+{
+        if (a == NULL)
+                return;
+        unsigned bytes = a->family == OIH_IPV4 ? 4 : 16;
+        int len = prefix_len(a->mask, bytes);
+        if (len == 0 && !inv)
+                return;
+        char buf[INET6_ADDRSTRLEN];
+        inet_ntop(a->family == OIH_IPV4 ? AF_INET : AF_INET6, a->addr, buf, sizeof(buf));
+        w_not(w, key, inv);
+        word(w, key, "%s", opt);
+        word(w, key, "%s/%d", buf, len);
+}
+
+static void w_iface(struct words *w, const char *key, const char *opt, const char *name, bool inv)
+{
+        if (name[0] && (strcmp(name, "+") != 0 || inv)) {
+                w_not(w, key, inv);
+                word(w, key, "%s", opt);
+                word(w, key, "%s", name);
+        }
+}
+
+static void w_range(struct words *w, const char *key, const char *opt, struct oih_portrange r, bool inv)
+{
+        if (r.lo == 0 && r.hi == 0xFFFF && !inv)
+                return;
+        w_not(w, key, inv);
+        word(w, key, "%s", opt);
+        if (r.hi != r.lo)
+                word(w, key, "%u:%u", r.lo, r.hi);
+        else
+                word(w, key, "%u", r.lo);
+}
+
+static void w_multiport(struct words *w, const char *key, const char *opt, const struct oih_ports *p)
+{
+        char buf[OIH_MULTIPORT_SLOTS * 12 + 1];
+        size_t at = 0;
+        for (unsigned i = 0; i < p->n; i++) {
+                at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%u", i ? "," : "", p->r[i].lo);
+                if (p->r[i].hi != p->r[i].lo)
+                        at += (size_t)snprintf(buf + at, sizeof(buf) - at, ":%u", p->r[i].hi);
+        }
+        word(w, key, "-m");
+        word(w, key, "multiport");
+        w_not(w, key, p->invert);
+        word(w, key, "%s", opt);
+        word(w, key, "%s", buf);
+}
+
+static void names_of(char *buf, size_t size, const struct oih_name *t, unsigned mask, unsigned stop)
+{
+        size_t at = 0;
+        buf[0] = '\0';
+        for (; t->name && t->value != stop; t++)
+                if (mask & t->value)
+                        at += (size_t)snprintf(buf + at, size - at, "%s%s", at ? "," : "", t->name);
+}
+
+static void w_flags(struct words *w, const char *key, uint8_t flags)
+{
+        char buf[64];
+        names_of(buf, sizeof(buf), oih_tcp_flags, flags, 0x3F);
+        word(w, key, "%s", flags ? buf : "NONE");
+}
+
+static void w_states(struct words *w, const char *key, const char *match, unsigned mask, bool inv)
+{
+        char buf[128];
+        names_of(buf, sizeof(buf), oih_ct_states, mask, ~0u);
+        word(w, key, "-m");
+        word(w, key, "%s", match);
+        w_not(w, key, inv);
+        word(w, key, "--%s", strcmp(match, "state") == 0 ? "state" : "ctstate");
+        word(w, key, "%s", buf);
+}
+
+static void w_id(struct words *w, const char *key, const char *opt, const struct oih_idrange *id)
+{
+        if (!id->set)
+                return;
+        w_not(w, key, id->invert);
+        word(w, key, "%s", opt);
+        if (id->hi != id->lo)
+                word(w, key, "%u-%u", id->lo, id->hi);
+        else
+                word(w, key, "%u", id->lo);
+}
+
+/* Version 2's generic words, as policy.c keeps them: "word\0path\0" pairs. */
+static void w_pairs(struct words *w, const char *buf, size_t len)
+{
+        for (size_t at = 0; at < len;) {
+                const char *wd = buf + at, *key = wd + strlen(wd) + 1;
+                word(w, key, "%s", wd);
+                at = (size_t)(key + strlen(key) + 1 - buf);
+        }
+}
+
+static void rule_words(const struct oih_entry *e, enum oih_family f, struct words *w)
+{
+        const struct oih_rule *r = e->rule;
+        w_addr(w, "source", "-s", e->src, r->src_inv);
+        w_addr(w, "destination", "-d", e->dst, r->dst_inv);
+        w_iface(w, "in_interface", "-i", r->iniface, r->iniface_inv);
+        w_iface(w, "out_interface", "-o", r->outiface, r->outiface_inv);
+        if (r->proto_set) {
+                /* the name iptables-save prints: its own list, then /etc/protocols */
+                const char *pn = oih_name_of(oih_protocols, r->proto);
+                struct protoent *pe = pn ? NULL : getprotobynumber(r->proto);
+                w_not(w, "protocol", r->proto_inv);
+                word(w, "protocol", "-p");
+                if (pe)
+                        pn = pe->p_name;
+                if (pn)
+                        word(w, "protocol", "%s", pn);
+                else
+                        word(w, "protocol", "%u", r->proto);
+        }
+
+        if (r->frag_set) {
+                w_not(w, "fragment", r->frag_inv);
+                word(w, "fragment", "-f");
+        }
+
+        bool single_s = r->sport.n && !r->sport.multi, single_d = r->dport.n && !r->dport.multi;
+        if (single_s || single_d || r->tcpflags_set) {
+                word(w, "protocol", "-m");
+                word(w, "protocol", "%s", r->proto == 6 ? "tcp" : "udp");
+                if (single_s)
+                        w_range(w, "sport", "--sport", r->sport.r[0], r->sport.invert);
+                if (single_d)
+                        w_range(w, "dport", "--dport", r->dport.r[0], r->dport.invert);
+                if (r->tcpflags_set) {
+                        const char *key = r->tcpflags_mask == 0x17 && r->tcpflags_cmp == 0x02 ? "syn" : "tcp_flags";
+                        w_not(w, key, r->tcpflags_inv);
+                        word(w, key, "--tcp-flags");
+                        w_flags(w, key, r->tcpflags_mask);
+                        w_flags(w, key, r->tcpflags_cmp);
+                }
+        }
+        if (r->icmp_set) {
+                bool any = r->icmp_type == 0xFF && r->icmp_code_lo == 0 && r->icmp_code_hi == 0xFF;
+                word(w, "icmp_type", "-m");
+                word(w, "icmp_type", "%s", f == OIH_IPV4 ? "icmp" : "icmp6");
+                w_not(w, "icmp_type", r->icmp_inv);
+                word(w, "icmp_type", "%s", f == OIH_IPV4 ? "--icmp-type" : "--icmpv6-type");
+                if (any && f == OIH_IPV4)
+                        word(w, "icmp_type", "any");
+                else if (r->icmp_code_lo != 0 || r->icmp_code_hi != 0xFF)
+                        word(w, "icmp_type", "%u/%u", r->icmp_type, r->icmp_code_lo);
+                else
+                        word(w, "icmp_type", "%u", r->icmp_type);
+        }
+        if (r->sport.multi)
+                w_multiport(w, "sport", "--sports", &r->sport);
+        if (r->dport.multi)
+                w_multiport(w, "dport", "--dports", &r->dport);
+        if (r->ctstate_set)
+                w_states(w, "ctstate", "conntrack", r->ctstate, r->ctstate_inv);
+        if (r->state_set)
+                w_states(w, "state", "state", r->state, r->state_inv);
+        if (r->uid.set || r->gid.set) {
+                word(w, r->uid.set ? "uid_owner" : "gid_owner", "-m");
+                word(w, r->uid.set ? "uid_owner" : "gid_owner", "owner");
+                w_id(w, "uid_owner", "--uid-owner", &r->uid);
+                w_id(w, "gid_owner", "--gid-owner", &r->gid);
+        }
+        if (r->limit_set) {
+                uint32_t n;
+                const struct oih_rate_unit *u = oih_rate_unit_for(r->limit_avg, &n);
+                word(w, "limit", "-m");
+                word(w, "limit", "limit");
+                word(w, "limit", "--limit");
+                word(w, "limit", "%u/%s", n, u->save_name);
+                if (r->limit_burst != 5 /* iptables' default */) {
+                        word(w, "limit", "--limit-burst");
+                        word(w, "limit", "%u", r->limit_burst);
+                }
+        }
+        if (r->comment) {
+                word(w, "comment", "-m");
+                word(w, "comment", "comment");
+                word(w, "comment", "--comment");
+                word(w, "comment", "%s", r->comment);
+        }
+
+        w_pairs(w, r->xmatch, r->xmatch_len);
+
+        static const char *const verdicts[] = {
+                [OIH_T_ACCEPT] = "ACCEPT", [OIH_T_DROP] = "DROP", [OIH_T_RETURN] = "RETURN",
+                [OIH_T_REJECT] = "REJECT", [OIH_T_LOG] = "LOG", [OIH_T_NFLOG] = "NFLOG",
+        };
+        switch (r->target) {
+        case OIH_T_NONE:
+                break;
+        case OIH_T_JUMP:
+        case OIH_T_GOTO:
+                word(w, r->target == OIH_T_GOTO ? "goto" : "target", r->target == OIH_T_GOTO ? "-g" : "-j");
+                word(w, r->target == OIH_T_GOTO ? "goto" : "target", "%s", r->jump);
+                break;
+        case OIH_T_EXT:
+                word(w, "target", "-j");
+                word(w, "target", "%s", r->xtarget);
+                break;
+        default:
+                word(w, "target", "-j");
+                word(w, "target", "%s", verdicts[r->target]);
+                break;
+        }
+        /* without reject_with the default is spelled out, unless target_options say it */
+        if (r->target == OIH_T_REJECT && (r->reject_with[f] >= 0 || r->xtarget_opts == NULL)) {
+                int k = r->reject_with[f] >= 0 ? r->reject_with[f] : oih_reject_default[f];
+                word(w, "reject_with", "--reject-with");
+                word(w, "reject_with", "%s", oih_reject_names[f][k].name);
+        } else if (r->target == OIH_T_LOG) {
+                if (r->log_prefix[0]) {
+                        word(w, "log_prefix", "--log-prefix");
+                        word(w, "log_prefix", "%s", r->log_prefix);
+                }
+                if (r->log_level_set && r->log_level != 4) {
+                        word(w, "log_level", "--log-level");
+                        word(w, "log_level", "%u", r->log_level);
+                }
+        } else if (r->target == OIH_T_NFLOG) {
+                if (r->nflog_prefix[0]) {
+                        word(w, "nflog_prefix", "--nflog-prefix");
+                        word(w, "nflog_prefix", "%s", r->nflog_prefix);
+                }
+                if (r->nflog_group) {
+                        word(w, "nflog_group", "--nflog-group");
+                        word(w, "nflog_group", "%u", r->nflog_group);
+                }
+        }
+        w_pairs(w, r->xtarget_opts, r->xtarget_opts_len);
+}
+
+/* ---- chains in table order ---- */
+
+static int cmp_chain(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* RET holds nchains + OIH_MAXBUILTINS + 1 pointers; ends with NULL. */
+static unsigned chain_order(const struct oih_policy *p, unsigned table, enum oih_family family, const char **ret)
+{
+        unsigned n = 0, nb;
+        while (oih_table_builtins[table][n] != NULL) {
+                ret[n] = oih_table_builtins[table][n];
+                n++;
+        }
+        nb = n;
+        for (unsigned i = 0; i < p->nchains; i++)
+                if (p->chains[i].table == table && (p->chains[i].families & OIH_FAMBIT(family)))
+                        ret[n++] = p->chains[i].name;
+        /* libiptc keeps user chains sorted by name */
+        qsort(ret + nb, n - nb, sizeof(*ret), cmp_chain);
+        ret[n] = NULL;
+        return n;
+}
+
+unsigned oih_chain_order(const struct oih_policy *p, enum oih_family family, const char **ret)
+{
+        return chain_order(p, OIH_TBL_FILTER, family, ret);
+}
+
+/* Filter's policies are also where version 1 (and decode.c) keep them. */
+static bool drop_of(const struct oih_policy *p, unsigned table, enum oih_family f, unsigned b)
+{
+        return table == OIH_TBL_FILTER ? p->drop[f][b] : p->tdrop[table][f][b];
+}
+
+/* ---- the worker: words -> libxtables -> entries and their save text ---- */
+
+/* What a worker sends back: records of these, each followed by SIZE bytes. */
+enum { REC_ENTRY = 'B', REC_TEXT = 'T', REC_ERROR = 'E' };
+struct record {
+        uint8_t kind, table;
+        uint16_t pad;
+        uint32_t slot;  /* REC_ENTRY: the chain; REC_ERROR: the rule's index */
+        uint32_t size;
+};
+
+struct job {
+        const struct oih_policy *p;
+        enum oih_family f;
+        bool render;
+        /* per table */
+        unsigned table;
+        const char **order;
+        unsigned norder, nbuiltins, slot;
+        FILE *text;
+        /* per entry */
+        struct words w;
+        char **argv;
+        unsigned argv_cap;
+        FILE *out;
+        const struct oih_rule *failed; /* the last rule that failed: one message per rule */
+        bool oom;
+};
+
+static void put_record(struct job *j, int kind, uint32_t slot, const void *data, size_t size)
+{
+        struct record rec = { (uint8_t)kind, (uint8_t)j->table, 0, slot, (uint32_t)size };
+        if (fwrite(&rec, sizeof(rec), 1, j->out) != 1 || fwrite(data, 1, size, j->out) != size)
+                j->oom = true;
+}
+
+static int job_entry(const struct oih_entry *e, void *ctx)
+{
+        struct job *j = ctx;
+        if (e->rule == j->failed || e->rule->table != j->table || strcmp(e->rule->chain, j->order[j->slot]) != 0)
+                return 0;
+        words_reset(&j->w);
+        rule_words(e, j->f, &j->w);
+        if (j->w.n + 1 > j->argv_cap) {
+                free(j->argv);
+                j->argv_cap = j->w.n + 32;
+                j->argv = calloc(j->argv_cap, sizeof(char *));
+        }
+        if (j->w.oom || j->argv == NULL) {
+                j->oom = true;
+                return -1;
+        }
+        for (unsigned i = 0; i < j->w.n; i++)
+                j->argv[i] = j->w.arena + j->w.word[i];
+        struct oih_xt_in in = { .table = oih_table_names[j->table], .chain = e->rule->chain,
+                                .chains = j->order + j->nbuiltins };
+        struct oih_xt_rule xr;
+        struct oih_error xerr;
+        oih_error_init(&xerr);
+        if (oih_xt_parse((int)j->w.n, j->argv, &in, &xr, &xerr) < 0) {
+                char msg[OIH_ERR_LEN + 128];
+                int k = xr.err_word;
+                j->failed = e->rule;
+                snprintf(msg, sizeof(msg), "rules[%u]%s%s: %s", e->rule->index, k >= 0 && (unsigned)k < j->w.n ? "." : "",
+                         k >= 0 && (unsigned)k < j->w.n ? j->w.arena + j->w.key[k] : "", oih_error_first(&xerr));
+                put_record(j, REC_ERROR, e->rule->index, msg, strlen(msg) + 1);
+                oih_xt_rule_free(&xr);
+                return 0;
+        }
+        int r = 0;
+        size_t off = 0;
+        for (unsigned i = 0; i < xr.nentries && r == 0; i++) {
+                const unsigned char *ent = xr.entries + off;
+                size_t size = oih_xt_entry_size(ent);
+                off += size;
+                put_record(j, REC_ENTRY, j->slot, ent, size);
+                if (j->render) {
+                        struct oih_error rerr;
+                        oih_error_init(&rerr);
+                        if (oih_xt_render(ent, e->rule->chain, NULL, j->text, &rerr) < 0)
+                                put_record(j, REC_ERROR, e->rule->index, oih_error_first(&rerr),
+                                           strlen(oih_error_first(&rerr)) + 1);
+                }
+        }
+        oih_xt_rule_free(&xr);
+        return j->oom ? -1 : 0;
+}
+
+static int job_table(struct job *j, unsigned table)
+{
+        char *text = NULL;
+        size_t tlen = 0;
+        j->table = table;
+        j->nbuiltins = oih_table_nbuiltins(table);
+        j->norder = chain_order(j->p, table, j->f, j->order);
+        j->text = j->render ? open_memstream(&text, &tlen) : NULL;
+        if (j->render && j->text == NULL)
+                return -1;
+        if (j->render) {
+                fprintf(j->text, "*%s\n", oih_table_names[table]);
+                for (unsigned i = 0; i < j->norder; i++)
+                        fprintf(j->text, ":%s %s [0:0]\n", j->order[i],
+                                i >= j->nbuiltins ? "-" : drop_of(j->p, table, j->f, i) ? "DROP" : "ACCEPT");
+        }
+        int r = 0;
+        for (j->slot = 0; j->slot < j->norder && r >= 0; j->slot++)
+                r = oih_policy_foreach_entry(j->p, j->f, job_entry, j);
+        if (j->render) {
+                fputs("COMMIT\n", j->text);
+                if (fclose(j->text) != 0)
+                        r = -1;
+                else
+                        put_record(j, REC_TEXT, 0, text, tlen);
+                free(text);
+        }
+        return r;
+}
+
+static int job_run(void *ctx, FILE *out, struct oih_error *err)
+{
+        struct job *j = ctx;
+        j->out = out;
+        for (unsigned t = 0; t < OIH_NTABLES; t++)
+                if ((t == OIH_TBL_FILTER || (j->p->tables & OIH_TBLBIT(t))) && job_table(j, t) < 0)
+                        break;
+        words_free(&j->w);
+        free(j->argv);
+        return j->oom ? oih_err(err, "the libxtables worker ran out of memory") : 0;
+}
+
+/* ---- the parent: both families, then the family rule ---- */
+
+struct result {
+        struct oih_xt_out o[OIH_NFAMILIES];
+};
+
+static const struct record *next_record(const struct oih_xt_out *o, size_t *at, const char **data)
+{
+        if (*at + sizeof(struct record) > o->len)
+                return NULL;
+        const struct record *rec = (const void *)(o->data + *at);
+        if (rec->size > o->len - *at - sizeof(*rec))
+                return NULL;
+        *data = o->data + *at + sizeof(*rec);
+        *at += sizeof(*rec) + rec->size;
+        return rec;
+}
+
+/* The first error of rule IDX in family F's answer, or NULL. */
+static const char *rule_error(const struct oih_xt_out *o, uint32_t idx)
+{
+        size_t at = 0;
+        const char *d;
+        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;)
+                if (rec->kind == REC_ERROR && rec->slot == idx)
+                        return d;
+        return NULL;
+}
+
+/* An extension (or option) that one family has and the other has not, in a rule that would
+ * be built for both, is an error: built silently for one family only, the rule would let
+ * the other family's packets through. */
+static int report_errors(const struct oih_policy *p, struct result *res, struct oih_error *err)
+{
+        static const char *const fam[] = { "IPv4", "IPv6" }, *const key[] = { "ipv4", "ipv6" };
+        int n = 0;
+        for (unsigned i = 0; i < p->nrules; i++) {
+                const struct oih_rule *r = &p->rules[i];
+                const char *e[OIH_NFAMILIES];
+                for (int f = 0; f < OIH_NFAMILIES; f++)
+                        e[f] = r->families & OIH_FAMBIT(f) ? rule_error(&res->o[f], r->index) : NULL;
+                if (e[0] == NULL && e[1] == NULL)
+                        continue;
+                n++;
+                if (r->families == OIH_FAM_BOTH && (e[0] == NULL) != (e[1] == NULL)) {
+                        int ok = e[0] == NULL ? 0 : 1, bad = 1 - ok;
+                        oih_err(err, "%s: %s (%s only: give \"family\": \"%s\")", p->name, e[bad], fam[ok], key[ok]);
+                } else {
+                        oih_err(err, "%s: %s", p->name, e[0] ? e[0] : e[1]);
+                }
+        }
+        return n ? -1 : 0;
+}
+
+static int take_table(const struct oih_policy *p, enum oih_family f, unsigned table, const struct oih_xt_out *o,
+                      struct oih_table *t)
+{
+        const char **order = calloc(p->nchains + OIH_MAXBUILTINS + 1, sizeof(*order));
+        if (order == NULL)
+                return -1;
+        unsigned norder = chain_order(p, table, f, order), nb = oih_table_nbuiltins(table);
+        t->table = table;
+        for (unsigned b = 0; b < nb; b++)
+                t->drop[b] = drop_of(p, table, f, b);
+        t->nchains = norder - nb;
+        t->chains = calloc(t->nchains ? t->nchains : 1, sizeof(*t->chains));
+        for (unsigned i = 0; t->chains && i < t->nchains; i++)
+                strcpy(t->chains[i], order[nb + i]);
+        free(order);
+        unsigned n = 0;
+        size_t at = 0, bytes = 0;
+        const char *d;
+        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;)
+                if (rec->kind == REC_ENTRY && rec->table == table) {
+                        n++;
+                        bytes += rec->size;
+                }
+        t->chain_of = calloc(n ? n : 1, sizeof(*t->chain_of));
+        t->entries.data = malloc(bytes ? bytes : 1);
+        if (t->chains == NULL || t->chain_of == NULL || t->entries.data == NULL)
+                return -1;
+        t->entries.cap = bytes;
+        at = 0;
+        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;) {
+                if (rec->kind != REC_ENTRY || rec->table != table)
+                        continue;
+                if (rec->slot >= norder)
+                        return -1;
+                memcpy(t->entries.data + t->entries.len, d, rec->size);
+                t->entries.len += rec->size;
+                t->chain_of[t->nentries++] = rec->slot;
+        }
+        return 0;
+}
+
+/* Runs a worker per family over the whole policy. */
+static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool render, struct result *res,
+                    struct oih_error *err)
+{
+        memset(res, 0, sizeof(*res));
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                struct job j;
+                memset(&j, 0, sizeof(j));
+                j.p = p;
+                j.f = (enum oih_family)f;
+                j.render = render;
+                j.order = calloc(p->nchains + OIH_MAXBUILTINS + 1, sizeof(*j.order));
+                if (j.order == NULL)
+                        return oih_err(err, "out of memory");
+                int r = oih_xt_run((enum oih_family)f, probe, job_run, &j, &res->o[f], err);
+                free(j.order);
+                if (r < 0)
+                        return -1;
+        }
+        return report_errors(p, res, err);
+}
+
+static void result_free(struct result *res)
+{
+        for (int f = 0; f < OIH_NFAMILIES; f++)
+                oih_xt_out_free(&res->o[f]);
+}
+
+int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset **ret, struct oih_error *err)
+{
+        struct result res;
+        struct oih_ruleset *rs = calloc(1, sizeof(*rs));
+        if (rs == NULL)
+                return oih_err(err, "out of memory");
+        int r = run_both(p, (enum oih_xt_probe)probe, false, &res, err);
+        rs->tables = p->tables | OIH_TBLBIT(OIH_TBL_FILTER);
+        for (int f = 0; f < OIH_NFAMILIES && r == 0; f++)
+                for (unsigned t = 0; t < OIH_NTABLES && r == 0; t++)
+                        if ((rs->tables & OIH_TBLBIT(t)) && take_table(p, (enum oih_family)f, t, &res.o[f], &rs->t[f][t]) < 0)
+                                r = oih_err(err, "out of memory");
+        result_free(&res);
+        if (r < 0) {
+                oih_ruleset_free(rs);
+                return -1;
+        }
+        *ret = rs;
+        return 0;
+}
+
+int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih_error *err)
+{
+        return oih_compile_probe(p, OIH_XT_ASSUME, ret, err);
+}
+
+void oih_ruleset_free(struct oih_ruleset *rs)
+{
+        if (rs == NULL)
+                return;
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                        free(rs->t[f][t].chains);
+                        free(rs->t[f][t].entries.data);
+                        free(rs->t[f][t].chain_of);
+                }
+        }
+        free(rs);
+}
+
+unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family)
+{
+        unsigned n = 0;
+        for (unsigned t = 0; t < OIH_NTABLES; t++)
+                n += rs->t[family][t].nentries;
+        return n;
+}
+
+const char *oih_table_chain_name(const struct oih_table *t, unsigned i)
+{
+        unsigned nb = oih_table_nbuiltins(t->table);
+        return i < nb ? oih_table_builtins[t->table][i] : t->chains[i - nb];
+}
+
+int oih_render_both(const struct oih_policy *p, int only, FILE *out, struct oih_error *err)
+{
+        struct result res;
+        int r = run_both(p, OIH_XT_ASSUME, true, &res, err);
+        for (int f = 0; f < OIH_NFAMILIES && r == 0; f++) {
+                if (only >= 0 && only != f)
+                        continue;
+                if (only < 0)
+                        fprintf(out, "# %s (%s-legacy-restore)\n", f == OIH_IPV4 ? "IPv4" : "IPv6",
+                                f == OIH_IPV4 ? "iptables" : "ip6tables");
+                size_t at = 0;
+                const char *d;
+                for (const struct record *rec; (rec = next_record(&res.o[f], &at, &d)) != NULL;)
+                        if (rec->kind == REC_TEXT && fwrite(d, 1, rec->size, out) != rec->size)
+                                r = oih_err(err, "cannot write the rules");
+        }
+        result_free(&res);
+        return r;
+}
+
+int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out, struct oih_error *err)
+{
+        return oih_render_both(p, (int)family, out, err);
+}
