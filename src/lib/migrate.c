@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oih.h"
 #include "policy.h"
 #include "xt.h"
 
@@ -2310,6 +2311,96 @@ static void emit(struct sbuf *out, const struct mig *m)
         sb_adds(out, first ? "]\n}\n" : "\n  ]\n}\n", first ? 4 : 7);
 }
 
+static int chain_cmp(const void *a, const void *b)
+{
+        return strcmp((*(const struct mchain *const *)a)->name, (*(const struct mchain *const *)b)->name);
+}
+
+/* What the policy must build for family F, as iptables-save prints it: the replayed tables. */
+static void expected_text(struct sbuf *out, const struct mig *m, int f)
+{
+        char tmp[128];
+        for (int tb = 0; tb < NTABLES; tb++) {
+                if (tb != 0 && !table_touched(m, tb))
+                        continue;
+                /* a family the input never touched: the other's policies, no chain, no rule */
+                const struct mtab *t = &m->t[f][tb], *p = t->touched ? t : &m->t[!f][tb];
+                snprintf(tmp, sizeof(tmp), "*%s\n", table_names[tb]);
+                sb_adds(out, tmp, strlen(tmp));
+                for (unsigned b = 0; b < t->nbuiltin; b++) {
+                        snprintf(tmp, sizeof(tmp), ":%s %s [0:0]\n", t->c[b].name, p->drop[b] ? "DROP" : "ACCEPT");
+                        sb_adds(out, tmp, strlen(tmp));
+                }
+                if (!t->touched) {
+                        sb_adds(out, "COMMIT\n", 7);
+                        continue;
+                }
+                /* iptables-save: built-in chains, then user chains sorted by name (libiptc's order) */
+                size_t nu = t->n - t->nbuiltin;
+                const struct mchain **u = xrealloc(NULL, (nu + t->nbuiltin) * sizeof(*u));
+                for (size_t i = 0; i < t->n; i++)
+                        u[i] = &t->c[i];
+                qsort(u + t->nbuiltin, nu, sizeof(*u), chain_cmp);
+                for (size_t i = t->nbuiltin; i < t->n; i++) {
+                        snprintf(tmp, sizeof(tmp), ":%s - [0:0]\n", u[i]->name);
+                        sb_adds(out, tmp, strlen(tmp));
+                }
+                for (size_t i = 0; i < t->n; i++) {
+                        for (size_t r = 0; r < u[i]->n; r++) {
+                                sb_adds(out, "-A ", 3);
+                                sb_adds(out, u[i]->name, strlen(u[i]->name));
+                                if (u[i]->r[r].key[0] != '\0')
+                                        sb_add(out, ' ');
+                                sb_adds(out, u[i]->r[r].key, strlen(u[i]->r[r].key));
+                                sb_add(out, '\n');
+                        }
+                }
+                free(u);
+                sb_adds(out, "COMMIT\n", 7);
+        }
+}
+
+/* The policy TEXT, parsed and compiled as `check` and `show` do, builds the replayed tables. */
+static int check_output(const struct mig *m, const struct sbuf *text, struct oih_error *err)
+{
+        struct oih_error e;
+        oih_error_init(&e);
+        struct oih_policy *p = NULL;
+        int ret = 0;
+        if (oih_policy_parse(m->name, text->s, text->n, &p, &e) < 0) {
+                ret = oih_err(err, "%s: the translated policy is refused by the policy parser: %s", m->name,
+                              oih_error_first(&e));
+        }
+        for (int f = 0; f < OIH_NFAMILIES && ret == 0; f++) {
+                char *got = NULL;
+                size_t glen = 0;
+                FILE *mem = open_memstream(&got, &glen);
+                if (mem == NULL)
+                        abort();
+                int r = oih_render(p, f, mem, &e);
+                fclose(mem);
+                struct sbuf want = { 0 };
+                expected_text(&want, m, f);
+                if (r < 0) {
+                        ret = oih_err(err, "%s: the translated policy does not compile: %s", m->name, oih_error_first(&e));
+                } else if (want.n != glen || memcmp(want.s, got, glen) != 0) {
+                        size_t i = 0;
+                        while (i < glen && i < want.n && got[i] == want.s[i])
+                                i++;
+                        while (i > 0 && want.s[i - 1] != '\n')
+                                i--;
+                        ret = oih_err(err, "%s: the translated policy would not build what the input builds (%s): "
+                                      "expected \"%.*s\", got \"%.*s\"", m->name, fam_name[f],
+                                      (int)strcspn(want.s + i, "\n"), want.s + i,
+                                      (int)strcspn(got + i, "\n"), got + i);
+                }
+                free(want.s);
+                free(got);
+        }
+        oih_policy_free(p);
+        return ret;
+}
+
 int oih_migrate(const char *name, const char *buf, size_t len, const struct oih_migrate_opts *opts,
                 FILE *out, FILE *diag, struct oih_error *err)
 {
@@ -2344,9 +2435,11 @@ int oih_migrate(const char *name, const char *buf, size_t len, const struct oih_
         if (m.nerr && !opts->lenient) {
                 ret = -1;
         } else {
-                /* every rule was checked by its worker: its words build the entry iptables builds */
+                /* never print a policy that check refuses or that builds other tables */
                 emit(&text, &m);
-                if (fwrite(text.s, 1, text.n, out) != text.n || fflush(out) != 0)
+                if (check_output(&m, &text, err) < 0)
+                        ret = -1;
+                else if (fwrite(text.s, 1, text.n, out) != text.n || fflush(out) != 0)
                         ret = oih_err_errno(err, errno, "cannot write the policy");
                 if (ret == 0 && m.nerr && diag)
                         fprintf(diag, "%s: %u line%s left out (--lenient)\n", name, m.nerr, m.nerr == 1 ? "" : "s");
