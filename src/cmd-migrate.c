@@ -51,7 +51,9 @@ int cmd_migrate(int argc, char **argv)
                 case 'h':
                         printf("Usage: oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
                                "Turns an iptables shell script or an iptables-save/ip6tables-save dump into a\n"
-                               "version-1 policy on stdout. Other shell lines are skipped and listed on stderr.\n"
+                               "version-2 policy on stdout (every table the input uses: filter, nat, mangle, raw;\n"
+                               "any match or target, in the order written). Other shell lines are skipped and\n"
+                               "listed on stderr.\n"
                                "Anything that cannot be represented is an error (nothing is written) unless\n"
                                "--lenient, which leaves those lines out and lists them.\n"
                                "--family: what a dump is (auto: its header, else its addresses, else ipv4);\n"

@@ -1,9 +1,11 @@
-/* migrate: iptables shell scripts and iptables-save dumps -> a version-1 policy.
+/* migrate: iptables shell scripts and iptables-save dumps -> a version-2 policy.
  *
  * Phases: lex (shell words of one logical line) -> classify (which simple commands are iptables
- * commands) -> parse (iptables' command line grammar into policy fields) -> replay (the command's
- * effect on an in-memory copy of both filter tables) -> emit (the final tables as JSON, checked
- * with the policy parser before anything is printed). */
+ * commands) -> parse (libxtables, in a worker of the line's family: the command, its table, each
+ * entry as iptables-save prints it and as a policy rule of the user's own words) -> replay (the
+ * command's effect on an in-memory copy of every table of both families) -> emit (the final
+ * tables as JSON, parsed and compiled as `check` and `show` do, and compared with the replayed
+ * tables before anything is printed). */
 #define _GNU_SOURCE
 #include "migrate.h"
 
