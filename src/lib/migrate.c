@@ -690,12 +690,32 @@ static void add_option(struct json_object *list, const char *name, struct json_o
         json_object_array_add(list, o);
 }
 
-/* The K-th element of a comma-separated address list. */
+/* The K-th element of a comma-separated address list. A dotted IPv4 mask that is a prefix
+ * (/255.255.0.0) is written as its length, the form the policy format takes; iptables builds
+ * the same entry from both. */
 static struct json_object *list_item(const char *list, unsigned k)
 {
         while (k-- > 0 && strchr(list, ',') != NULL)
                 list = strchr(list, ',') + 1;
-        return json_object_new_string_len(list, (int)strcspn(list, ","));
+        size_t n = strcspn(list, ",");
+        char item[128], *slash;
+        struct in_addr mask;
+        if (n < sizeof(item)) {
+                memcpy(item, list, n);
+                item[n] = '\0';
+                slash = strchr(item, '/');
+                if (slash != NULL && strchr(slash, '.') != NULL && inet_pton(AF_INET, slash + 1, &mask) == 1) {
+                        uint32_t m = ntohl(mask.s_addr);
+                        int len = 0;
+                        while (len < 32 && (m & (0x80000000u >> len)))
+                                len++;
+                        if (len == 32 || (m << len) == 0) {
+                                sprintf(slash + 1, "%d", len);
+                                return json_object_new_string(item);
+                        }
+                }
+        }
+        return json_object_new_string_len(list, (int)n);
 }
 
 static unsigned list_len(const char *list)
@@ -875,11 +895,11 @@ static char *render_key(const void *e, const char *chain, struct oih_error *err)
                 free(buf);
                 return NULL;
         }
-        size_t skip = 4 + strlen(chain);
-        if (len < skip)
-                skip = len;
         if (len > 0 && buf[len - 1] == '\n')
                 buf[--len] = '\0';
+        size_t skip = 4 + strlen(chain); /* "-A CHAIN " */
+        if (len < skip)
+                skip = len;
         memmove(buf, buf + skip, len - skip + 1);
         return buf;
 }
