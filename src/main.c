@@ -17,9 +17,14 @@ static const char usage_text[] =
         "IPv4 and IPv6, inside a network namespace.\n"
         "\n"
         "Commands:\n"
-        "  check FILE...              validate policies; print every error found\n"
-        "  show [-4|-6] FILE          print the iptables-restore text the policy builds (dry run)\n"
-        "  apply (--netns PATH | --pid PID) [--allow-own-netns] [--timings] FILE\n"
+        "  check [--cache FILE] FILE...\n"
+        "                             validate policies; print every error found (--cache:\n"
+        "                             and that every host name has an answer there)\n"
+        "  show [-4|-6] [--cache FILE] [--server ADDR[:PORT]] FILE\n"
+        "                             print the iptables-restore text the policy builds (dry run),\n"
+        "                             with the addresses its host names have now\n"
+        "  apply (--netns PATH | --pid PID) [--allow-own-netns] [--timings]\n"
+        "        [--cache FILE] [--server ADDR[:PORT]] FILE\n"
         "                             replace the filter tables of that network namespace\n"
         "                             (--timings: how long each step took, on stderr)\n"
         "  inspect (--netns PATH | --pid PID | --container NAME) [-4|-6] [--json]\n"
@@ -31,6 +36,9 @@ static const char usage_text[] =
         "                             check that the hook is installed so that it runs and holds\n"
         "  hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
         "                             run as an OCI hook: OCI state on stdin\n"
+        "  resolve [--server ADDR[:PORT]] [--cache FILE] [--once] [POLICY...]\n"
+        "                             resolve the policies' host names into the name cache and\n"
+        "                             re-apply running containers' policies whose names moved\n"
         "  migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
         "                             turn an iptables script or iptables-save dump into a policy\n"
         "\n"
@@ -60,8 +68,29 @@ static void print_errors(const char *prefix, const struct oih_error *err)
                 fprintf(stderr, "(%d more errors not shown)\n", err->dropped);
 }
 
+/* --cache FILE and --server ADDR[:PORT] anywhere in ARGV (check, show): removed from it. */
+static int names_options(int *argc, char **argv, const char **cache, const char **server)
+{
+        int k = 1;
+        for (int i = 1; i < *argc; i++) {
+                const char **slot = strcmp(argv[i], "--cache") == 0 ? cache : strcmp(argv[i], "--server") == 0 ? server : NULL;
+                if (slot == NULL) {
+                        argv[k++] = argv[i];
+                        continue;
+                }
+                if (i + 1 == *argc)
+                        return usage_error("%s needs an argument", argv[i]);
+                *slot = argv[++i];
+        }
+        *argc = k;
+        return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
+        const char *cache = NULL, *server = NULL;
+        if (names_options(&argc, argv, &cache, &server) != 0)
+                return EXIT_USAGE;
         if (argc < 2)
                 return usage_error("check: %s", "no policy file given");
         int status = EXIT_OK;
@@ -69,7 +98,9 @@ static int cmd_check(int argc, char **argv)
                 struct oih_error err;
                 struct oih_policy *p = NULL;
                 oih_error_init(&err);
-                if (oih_policy_load(argv[i], &p, &err) < 0) {
+                /* with --cache, names must also have a usable answer */
+                if (oih_policy_load(argv[i], &p, &err) < 0 ||
+                    ((cache || server) && names_prepare(p, cache, server, false, NULL, NULL, &err) < 0)) {
                         print_errors("", &err);
                         status = EXIT_FAIL;
                         continue;
@@ -81,6 +112,9 @@ static int cmd_check(int argc, char **argv)
 
 static int cmd_show(int argc, char **argv)
 {
+        const char *cache = NULL, *server = NULL;
+        if (names_options(&argc, argv, &cache, &server) != 0)
+                return EXIT_USAGE;
         int only = -1;
         const char *file = NULL;
         for (int i = 1; i < argc; i++) {
@@ -100,8 +134,9 @@ static int cmd_show(int argc, char **argv)
         struct oih_error err;
         struct oih_policy *p = NULL;
         oih_error_init(&err);
-        if (oih_policy_load(file, &p, &err) < 0) {
+        if (oih_policy_load(file, &p, &err) < 0 || names_prepare(p, cache, server, false, stdout, NULL, &err) < 0) {
                 print_errors("", &err);
+                oih_policy_free(p);
                 return EXIT_FAIL;
         }
         for (int f = 0; f < OIH_NFAMILIES; f++) {
@@ -128,10 +163,12 @@ static int cmd_apply(int argc, char **argv)
                 { "pid", required_argument, NULL, 'p' },
                 { "allow-own-netns", no_argument, NULL, 'a' },
                 { "timings", no_argument, NULL, 't' },
+                { "cache", required_argument, NULL, 'c' },
+                { "server", required_argument, NULL, 's' },
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
-        const char *netns = NULL, *pidarg = NULL;
+        const char *netns = NULL, *pidarg = NULL, *cache = NULL, *server = NULL;
         bool allow_own = false, timings = false;
         int c;
         optind = 1;
@@ -141,6 +178,8 @@ static int cmd_apply(int argc, char **argv)
                 case 'p': pidarg = optarg; break;
                 case 'a': allow_own = true; break;
                 case 't': timings = true; break;
+                case 'c': cache = optarg; break;
+                case 's': server = optarg; break;
                 case 'h': fputs(usage_text, stdout); return EXIT_OK;
                 default: return usage_error("apply: %s", "bad option");
                 }
@@ -160,7 +199,7 @@ static int cmd_apply(int argc, char **argv)
         struct timespec t[4];
         oih_error_init(&err);
         clock_gettime(CLOCK_MONOTONIC, &t[0]);
-        if (oih_policy_load(file, &p, &err) < 0)
+        if (oih_policy_load(file, &p, &err) < 0 || names_prepare(p, cache, server, false, NULL, NULL, &err) < 0)
                 goto out;
         clock_gettime(CLOCK_MONOTONIC, &t[1]);
         if (oih_compile(p, &rs, &err) < 0)
@@ -207,7 +246,7 @@ static const struct {
 } commands[] = {
         { "check", cmd_check }, { "show", cmd_show }, { "apply", cmd_apply },
         { "hook", cmd_hook }, { "migrate", cmd_migrate }, { "inspect", cmd_inspect },
-        { "verify", cmd_verify }, { "doctor", cmd_doctor },
+        { "verify", cmd_verify }, { "doctor", cmd_doctor }, { "resolve", cmd_resolve },
 };
 
 int main(int argc, char **argv)

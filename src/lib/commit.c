@@ -507,6 +507,9 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
                 struct oih_error cerr;
                 oih_error_init(&cerr);
                 int r;
+                /* A rootless container's namespace belongs to the user namespace its owner made:
+                 * join that first (names.h's refresh runs as that user). */
+                oih_join_owner_userns(netns_fd);
                 if (setns(netns_fd, CLONE_NEWNET) < 0)
                         r = oih_err_errno(&cerr, errno, "cannot enter the network namespace");
                 else

@@ -70,6 +70,10 @@ int oih_netns_is_own(int fd, struct oih_error *err);
 /* Runs oih_commit inside the namespace FD, in a child process: the caller never changes
  * namespace. The child's error comes back in ERR. */
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
+/* refresh.c: when the network namespace FD belongs to a user namespace other than the
+ * caller's, joins that one (allowed when the caller created it: rootless podman). Best effort:
+ * the setns into the network namespace that follows says what went wrong. */
+void oih_join_owner_userns(int netns_fd);
 /* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR. */
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
                      struct oih_error *err);
