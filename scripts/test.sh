@@ -11,7 +11,7 @@ packages=(
         libip4tc-dev libip6tc-dev libxtables-dev libjson-c-dev check
         iptables iproute2 netcat-openbsd iputils-ping procps util-linux python3-jsonschema
         clang valgrind strace gnuplot-nox time
-        podman runc busybox-static uidmap slirp4netns
+        podman runc busybox-static uidmap slirp4netns dnsmasq
 )
 missing=()
 for p in "${packages[@]}"; do

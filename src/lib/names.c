@@ -162,8 +162,10 @@ int oih_cache_record(struct oih_cache *c, const char *name, int64_t now, enum oi
                 e->status = OIH_NAME_FAILED;
                 return 0;
         }
-        e->resolved = now;
         e->status = status;
+        if (status == OIH_NAME_FAILED)
+                return 0; /* never answered: resolved stays 0 */
+        e->resolved = now;
         if (status == OIH_NAME_OK)
                 e->ttl = ttl;
         for (unsigned i = 0; i < n; i++) {
@@ -363,6 +365,8 @@ static int name_error(const char *name, const struct oih_cache_entry *e, int64_t
                 return 0;
         if (e == NULL)
                 return oih_err(err, "name \"%s\" has no answer in the name cache (run `oci-iptables-hook resolve`)", name);
+        if (e->resolved == 0)
+                return oih_err(err, "name \"%s\": the DNS server failed or did not answer", name);
         if (e->status == OIH_NAME_NXDOMAIN)
                 return oih_err(err, "name \"%s\" does not exist (NXDOMAIN, %lld s ago)", name, (long long)(now - e->resolved));
         if (!oih_cache_fresh(e, now))

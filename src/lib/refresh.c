@@ -343,9 +343,11 @@ static int refresh_one(const char *dir, const char *id, struct record *rec, void
         r = oih_record_container_at(dir, id, rec->pid, rec->dev, rec->ino, rec->policy, applied, x->err);
         if (r == 0) {
                 x->rep->updated++;
-                if (x->log)
-                        oih_print_line(x->log, "oci-iptables-hook: %.12s: re-applied %s: names now: %s", id,
-                                       rec->policy, applied);
+                if (x->log) {
+                        size_t l = strlen(applied);
+                        oih_print_line(x->log, "oci-iptables-hook: %.12s: re-applied %s: names now: %.*s", id,
+                                       rec->policy, (int)(l && applied[l - 1] == '\n' ? l - 1 : l), applied);
+                }
         }
 out:
         if (r < 0) {
