@@ -17,7 +17,7 @@ static const char usage_text[] =
         "IPv4 and IPv6, inside a network namespace.\n"
         "\n"
         "Commands:\n"
-        "  check [--cache FILE] FILE...\n"
+        "  check FILE... [--cache FILE]\n"
         "                             validate policies; print every error found (--cache:\n"
         "                             and that every host name has an answer there)\n"
         "  show [-4|-6] [--cache FILE] [--server ADDR[:PORT]] FILE\n"
