@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers for scripts/bench.sh.
 
   bench-gen.py policy N MIX          a policy of N rules on stdout; MIX is ipv4 or mixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench-run: times one command for scripts/bench.sh.
  *   bench-run [--netns PATH] [--stdin FILE] -- COMMAND [ARG]...
  * prints "WALL_MS MAXRSS_KIB EXIT_STATUS" on stdout.

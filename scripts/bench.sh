@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmarks (issue 6): apply time, hook overhead and memory of oci-iptables-hook against
 # iptables-legacy-restore and one iptables-legacy process per rule; where apply's time goes
 # against the kernel's own replace time; podman run without a hook, with a hook that is
@@ -68,7 +69,8 @@ for t in iptables-legacy-restore ip6tables-legacy-restore strace gcc python3; do
         command -v "$t" >/dev/null || { echo "bench.sh: $t is missing" >&2; exit 1; }
 done
 
-W=$(mktemp -d /tmp/oih-bench.XXXXXX)
+# not under /tmp: the hook refuses rules below a directory others can write
+W=$(mktemp -d /run/oih-bench.XXXXXX)
 chmod 755 "$W"
 NSP=oihb$$
 NS_SEQ=0

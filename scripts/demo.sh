@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # oci-iptables-hook in two minutes: installs what is missing (Debian, apt-get), builds, makes a
 # busybox image locally (no registry), and starts podman containers with policies on an
 # --internal network of its own. For each it prints what the container could reach, which of
@@ -52,7 +53,8 @@ if ! unshare -n iptables-legacy-save -t filter >/dev/null 2>&1; then
 fi
 
 # --- podman, confined to a temporary directory -----------------------------------------------
-W=$(mktemp -d /tmp/oih-demo.XXXXXX)
+# not under /tmp: the hook refuses rules below a directory others can write
+W=$(mktemp -d /run/oih-demo.XXXXXX)
 NET=oih-demo-$$
 . "$top/scripts/podman-sandbox.sh"
 cleanup() {

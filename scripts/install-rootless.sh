@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sets up oci-iptables-hook for rootless podman, in your home only (no root needed):
 #   ~/.config/oci-iptables-hook/hooks.d/oci-iptables-hook.json   the hook, for --hooks-dir
 #   ~/.config/oci-iptables-hook/rules/*.json                     your policies

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds a minimal root filesystem from busybox-static, so that containers need no registry.
 #   mkrootfs.sh DIR [--add FILE]... [--image NAME]
 # DIR gets /bin/busybox, its applets as symbolic links, and every --add FILE in /bin (use static

@@ -1,7 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Source this: podman confined to one directory, so that the demo, the tests and the benchmark
-# never touch the machine's own containers, images or networks. The settings are the ones this
-# kind of machine needs (runc, explicit ulimits; see MACHINE-NOTES in the project's notes), and
-# the default capabilities without NET_RAW (docs/security.md).
+# never touch the machine's own containers, images or networks. The settings are the ones hosts
+# like the test machines need: runc (crun fails with "cgroups in hybrid mode not supported") and
+# explicit ulimits (podman cannot raise its default ones without CAP_SYS_RESOURCE).
+# The default capabilities leave NET_RAW out (docs/security.md).
 #
 #   podman_sandbox DIR [HOOKS_DIR]   write DIR/containers.conf and DIR/storage.conf (vfs storage in
 #                                    DIR), point CONTAINERS_CONF and CONTAINERS_STORAGE_CONF at them;

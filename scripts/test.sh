@@ -1,17 +1,33 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs every build and test dependency that is missing (Debian), builds in build/, runs
-# `make check`, and ends with one line: "N passed, N failed[, N skipped]".
+# `make check` and scripts/deb-test.sh, and ends with one line: "N passed, N failed, N skipped".
 # Usage: scripts/test.sh [extra configure options]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
+# Everything the build, the tests, the demo and the Debian package test use, named explicitly:
+# installs are --no-install-recommends, so what a tool only recommends but the tests need is
+# listed too (catatonit, libc6-dev, libclang-rt-dev).
 packages=(
-        gcc make autoconf automake pkg-config
+        # build: compiler and C library (gcc only recommends libc6-dev; gcc -static needs libc.a)
+        gcc libc6-dev make autoconf automake pkg-config scdoc
         libip4tc-dev libip6tc-dev libxtables-dev libjson-c-dev check
-        iptables iproute2 netcat-openbsd iputils-ping procps util-linux python3-jsonschema
-        clang valgrind strace gnuplot-nox time
-        podman runc busybox-static uidmap slirp4netns dnsmasq
+        # tests: namespaces, rules, traffic, users, syslog, the JSON Schema, man --warnings
+        iptables iproute2 netcat-openbsd iputils-ping procps util-linux passwd python3
+        python3-jsonschema man-db
+        # sanitizers, fuzzing (clang only recommends libclang-rt-dev, libFuzzer's runtime),
+        # valgrind, fault injection, the benchmark
+        clang libclang-rt-dev valgrind strace gnuplot-nox time
+        # podman as the tests run it: runc (crun fails on hybrid cgroups), the CNI plugins for
+        # --internal networks, catatonit for the pause image of pods (podman kube play; podman
+        # only recommends it), a static busybox for root filesystems, rootless helpers
+        podman runc containernetworking-plugins catatonit busybox-static uidmap slirp4netns
+        # a DNS server for the tests of host names in policies (tests/names.sh)
+        dnsmasq
+        # the Debian package (scripts/deb-test.sh)
+        build-essential debhelper dpkg-dev lintian
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -37,6 +53,9 @@ fi
 make -j"$(nproc)" >/dev/null
 status=0
 make check || status=$?
+# The Debian package, built, installed, used by podman and purged (SKIP when it cannot run here).
+deb_rc=0
+bash "$top/scripts/deb-test.sh" >deb-test.log 2>&1 || deb_rc=$?
 
 # automake keeps each test's output in its .log: count what the tests themselves counted.
 passed=0 failed=0 skipped=0
@@ -61,6 +80,18 @@ for log in tests/*.log; do
                 failed=$((failed + 1))
         fi
 done
+case $deb_rc in
+0) echo "PASS: scripts/deb-test.sh" ;;
+77) echo "SKIP: scripts/deb-test.sh ($(sed -n 's/^# SKIP: deb-test: //p' deb-test.log | head -1))"
+   skipped=$((skipped + 1)) ;;
+*) echo "FAIL: scripts/deb-test.sh (build/deb-test.log)"; status=1
+   grep -E '^(not ok|#)|Bail out' deb-test.log | head -40 || true ;;
+esac
+if [ "$deb_rc" != 77 ]; then
+        passed=$((passed + $(grep -c '^ok ' deb-test.log || true)))
+        failed=$((failed + $(grep -c '^not ok ' deb-test.log || true)))
+        if [ "$deb_rc" != 0 ] && ! grep -q '^not ok ' deb-test.log; then failed=$((failed + 1)); fi
+fi
 if [ $status -ne 0 ]; then
         for log in tests/*.log; do
                 trs=${log%.log}.trs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* doctor: is this machine set up so that the hook really runs and really holds? One line per
  * check, OK or FAIL with the fix; the exit status says whether anything would let a container
  * start unfiltered or make the hook fail. */
@@ -262,22 +263,23 @@ static void check_rules_dir(const char *dir)
 {
         char what[512];
         snprintf(what, sizeof(what), "rules directory %s", dir);
-        struct stat st;
-        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        /* the hook's own rule: the directory and every one above it */
+        struct oih_error derr;
+        oih_error_init(&derr);
+        int dfd = oih_rules_dir_open(dir, &derr);
+        if (dfd == -ENOENT) {
                 report(false, what, "missing", "create it with the policies the annotations name (make install puts the shipped ones there)");
                 return;
         }
-        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-                report(false, what, "writable by group or others: the hook refuses every policy in it", "chmod go-w");
+        if (dfd < 0) {
+                report(false, what, oih_error_first(&derr),
+                       "the hook refuses every policy in it until every directory up to / is root's and not writable by group or others");
                 return;
         }
-        if (st.st_uid != 0 && st.st_uid != getuid()) {
-                report(false, what, "owned by another user, who could change every container's firewall", "chown root");
-                return;
-        }
-        DIR *d = opendir(dir);
+        DIR *d = fdopendir(dfd);
         if (d == NULL) {
                 report(false, what, strerror(errno), NULL);
+                close(dfd);
                 return;
         }
         unsigned good = 0, bad = 0;

@@ -1,15 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oci-iptables-hook hook`: run by the OCI runtime (podman's hooks.d) for one container. Reads the
  * state on stdin, checks the container, loads the policy its annotation names and replaces the
  * filter tables of the container's network namespace with it. Any doubt is a refusal: the
  * runtime then does not start the container. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +57,28 @@ static double ms_since(const struct timespec *t0)
         return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* syslog(3) waits while the log daemon's queue is full (seen: more than 5 s with a stalled
+ * daemon), and the runtime waits for the hook. The hook sends its RFC 3164 line itself and never
+ * waits: a line the daemon cannot take now is dropped (stderr still has it). */
+static void log_line(int prio, const char *line)
+{
+        static const struct sockaddr_un dev_log = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+        char msg[1200], stamp[32] = "";
+        time_t now = time(NULL);
+        struct tm tm;
+        if (localtime_r(&now, &tm) != NULL)
+                strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+        int n = snprintf(msg, sizeof(msg), "<%d>%s oci-iptables-hook[%ld]: %s", LOG_DAEMON | prio,
+                         stamp, (long)getpid(), line);
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return;
+        if (n > 0)
+                sendto(fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
+                       MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&dev_log, sizeof(dev_log));
+        close(fd);
+}
+
 /* crun discards a hook's output and runc shows it only on failure: syslog is what users read. */
 static void decision(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void decision(int prio, const char *fmt, ...)
@@ -65,7 +91,7 @@ static void decision(int prio, const char *fmt, ...)
         /* One decision, one line: a policy's text quoted in an error must not forge another. */
         char safe[4 * sizeof(line)];
         oih_escape(safe, sizeof(safe), line);
-        syslog(prio, "%s", safe);
+        log_line(prio, safe);
         oih_print_line(stderr, "oci-iptables-hook: %s", line);
 }
 
@@ -166,12 +192,14 @@ static int parse_options(int argc, char **argv, struct options *o)
         return 0;
 }
 
-/* *RET_ALLOW: the capabilities the policy accepts (allow_capabilities). A policy with host
- * names: *RET_PATH and *RET_SUMMARY say what to record for the refresh (names.h). */
+/* *RET_PATH names the file read (its directories were checked on the descriptors it was opened
+ * through), for the log; *RET_ALLOW: the capabilities the policy accepts (allow_capabilities).
+ * *RET_SUMMARY: for a policy with host names, the addresses they got, to record for the
+ * refresh (names.h); NULL for a policy without names. */
 static int load_policy(const struct options *o, const char *name, struct oih_ruleset **ret,
-                       unsigned *ret_allow, char **ret_path, char **ret_summary, struct oih_error *err)
+                       char **ret_path, unsigned *ret_allow, char **ret_summary, struct oih_error *err)
 {
-        struct oih_policy *p;
+        struct oih_policy *p = NULL;
         char *path;
         int fd = oih_policy_open(o->dirs, o->ndirs, name, &path, err);
         if (fd < 0)
@@ -180,38 +208,41 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
         close(fd);
         if (r == 0 && p->nnames)
                 r = names_prepare(p, o->cache, o->server, true, NULL, ret_summary, err);
-        if (r < 0 || p->nnames == 0) {
-                free(path);
-                path = NULL;
-        }
-        *ret_path = path;
         if (r < 0) {
                 oih_policy_free(p);
+                free(path);
                 return -1;
         }
+        *ret_path = path;
         *ret_allow = p->allow_caps;
         r = oih_compile(p, ret, err);
         oih_policy_free(p);
         return r;
 }
 
-/* Puts RS into the container's network namespace. */
-static int commit(const struct options *o, const struct oih_state *st, const struct oih_ruleset *rs,
-                  struct oih_error *err)
+/* Puts RS into the container's network namespace; 1: a namespace it joins holds RS already. */
+static int commit(const struct options *o, const struct oih_state *st, const struct oih_netcfg *cfg,
+                  const struct oih_ruleset *rs, struct oih_error *err)
 {
+        /* A pod or --network container: joins a namespace by path, which another container's
+         * policy may hold already. */
+        unsigned joined = cfg->netns_path ? OIH_COMMIT_JOINED : 0;
         /* createContainer runs inside the container's namespaces already. The state's pid names
          * a process of the container's pid namespace (runc: 1, crun: 0), which /proc, still the
          * host's at this point, resolves to a host process: it must not be used. */
         if (o->stage == OIH_STAGE_CREATE_CONTAINER) {
                 /* config.json may join a namespace by path (--network ns:PATH): never the host's */
                 int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-                int initial = self >= 0 && oih_netns_is_initial(self);
-                if (self >= 0)
-                        close(self);
-                if (initial)
-                        return oih_err(err, "the container's network namespace is the host's (the machine's "
-                                            "initial one); refusing to firewall the host");
-                return oih_commit(rs, err);
+                if (self < 0)
+                        return oih_err_errno(err, errno, "cannot open /proc/self/ns/net to tell the "
+                                             "container's network namespace from the host's");
+                int initial = oih_netns_is_initial(self);
+                int r = initial != 0 ? oih_err(err, "the container's network namespace %s the host's (the "
+                                                    "machine's initial one); refusing to firewall the host",
+                                               initial > 0 ? "is" : "cannot be told from")
+                                     : oih_commit_netns(rs, self, OIH_COMMIT_HERE | joined, err);
+                close(self);
+                return r;
         }
 
         /* createRuntime and prestart run in the host's namespaces. */
@@ -222,11 +253,14 @@ static int commit(const struct options *o, const struct oih_state *st, const str
         if (fd < 0)
                 return -1;
         int r = oih_netns_is_own(fd, err);
-        if (r == 1 || (r == 0 && oih_netns_is_initial(fd)))
-                r = oih_err(err, "the container's network namespace is the %s; refusing "
-                                 "to firewall the host", r == 1 ? "hook's own" : "host's (the machine's initial one)");
+        int initial = r == 0 ? oih_netns_is_initial(fd) : 0;
+        if (r == 1 || initial != 0)
+                r = oih_err(err, "the container's network namespace %s; refusing to firewall the host",
+                            r == 1 ? "is the hook's own"
+                                   : initial > 0 ? "is the host's (the machine's initial one)"
+                                                 : "cannot be told from the host's (the machine's initial one)");
         if (r == 0)
-                r = oih_commit_in_netns(rs, fd, err);
+                r = oih_commit_netns(rs, fd, joined, err);
         close(fd);
         return r;
 }
@@ -237,16 +271,16 @@ int cmd_hook(int argc, char **argv)
         struct oih_state st = { .pid = -1 };
         struct oih_netcfg cfg = { 0 };
         struct oih_ruleset *rs = NULL;
+        char *path = NULL;
         struct oih_error err;
         struct timespec t0;
         int status = EXIT_FAIL;
-        char *policy_path = NULL, *summary = NULL;
+        char *summary = NULL;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         oih_error_init(&err);
         if (parse_options(argc, argv, &o) < 0)
                 return EXIT_USAGE;
-        openlog("oci-iptables-hook", LOG_PID, LOG_DAEMON);
 
         if (oih_state_read(STDIN_FILENO, &st, &err) < 0) {
                 refuse("?", &err);
@@ -258,36 +292,37 @@ int cmd_hook(int argc, char **argv)
                 goto refused;
         if (oih_config_load(st.bundle, &cfg, &err) < 0)
                 goto refused;
-        if (load_policy(&o, name, &rs, &allow_caps, &policy_path, &summary, &err) < 0)
+        if (load_policy(&o, name, &rs, &path, &allow_caps, &summary, &err) < 0)
                 goto refused;
         /* after the policy: it may accept capabilities that are refused otherwise */
         if (oih_netcfg_check(&cfg, allow_caps, &err) < 0)
                 goto refused;
-        if (commit(&o, &st, rs, &err) < 0) {
+        int r = commit(&o, &st, &cfg, rs, &err);
+        if (r < 0) {
                 oih_error_prefix(&err, "cannot apply policy \"%s\"", name);
                 goto refused;
         }
         /* The rules hold; a container that cannot be kept current would run on addresses that
          * go stale, which is not what its policy says: refuse it too. */
-        if (policy_path && o.stage == OIH_STAGE_CREATE_CONTAINER &&
-            oih_record_container(names_cache_path(o.cache, &err), st.id, policy_path, summary, &err) < 0) {
+        if (summary && o.stage == OIH_STAGE_CREATE_CONTAINER &&
+            oih_record_container(names_cache_path(o.cache, &err), st.id, path, summary, &err) < 0) {
                 oih_error_prefix(&err, "cannot record the container for the refresh of its names");
                 goto refused;
         }
-        decision(LOG_INFO, "%s: applied policy \"%s\"%s: ipv4 %u entries, ipv6 %u entries, "
-                           "stage %s, %.1f ms",
-                 st.id, name, st.policy ? "" : " (default)", oih_ruleset_count(rs, OIH_IPV4),
-                 oih_ruleset_count(rs, OIH_IPV6), oih_stage_name(o.stage), ms_since(&t0));
+        decision(LOG_INFO, "%s: applied policy \"%s\"%s from %s: ipv4 %u entries, ipv6 %u entries, "
+                           "stage %s, %.1f ms%s",
+                 st.id, name, st.policy ? "" : " (default)", path, oih_ruleset_count(rs, OIH_IPV4),
+                 oih_ruleset_count(rs, OIH_IPV6), oih_stage_name(o.stage), ms_since(&t0),
+                 r == 1 ? " (already in place in the network namespace it joins)" : "");
         status = EXIT_OK;
         goto out;
 refused:
         refuse(st.id, &err);
 out:
-        free(policy_path);
         free(summary);
         oih_ruleset_free(rs);
+        free(path);
         oih_netcfg_clear(&cfg);
         oih_state_clear(&st);
-        closelog();
         return status;
 }

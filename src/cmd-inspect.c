@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inspect and verify: read the live filter tables of a namespace back and print them with the
  * same renderer as `show`, or compare them with what a policy builds. */
 #include <errno.h>

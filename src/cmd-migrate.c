@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-] */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Subcommands that live in their own files; each returns the process exit status. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* oci-iptables-hook: the command line. The work is done by the library in src/lib. */
 #include "config.h"
 
@@ -211,10 +212,16 @@ static int cmd_apply(int argc, char **argv)
         int own = oih_netns_is_own(fd, &err);
         if (own < 0)
                 goto out;
-        if ((own || oih_netns_is_initial(fd)) && !allow_own) {
-                oih_err(&err, "%s is %s network namespace: refusing to change its firewall "
+        /* In doubt (an older kernel, a /proc of another PID namespace) it is the host's. */
+        int initial = own ? 0 : oih_netns_is_initial(fd);
+        if ((own || initial != 0) && !allow_own) {
+                oih_err(&err, "%s %s network namespace: refusing to change its firewall "
                         "(give --allow-own-netns if that is really meant)", netns ? netns : pidarg,
-                        own ? "this process's own" : "the machine's initial (the host's)");
+                        own ? "is this process's own"
+                            : initial > 0 ? "is the machine's initial (the host's)"
+                                          : "may be the machine's initial (the host's): this kernel "
+                                            "(before 6.18) cannot tell without the initial PID "
+                                            "namespace's /proc, so it counts as the host's");
                 goto out;
         }
         if (oih_commit_in_netns(rs, fd, &err) < 0)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A small run of scripts/bench.sh (10 and 100 rules, one run; one podman run of each arm when
 # podman, runc and busybox are installed), so that the benchmark cannot rot: it must finish,
 # measure every method and write its report. Timings are not asserted (shared machines are too

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One runner for every unit suite (tests/cksuite-*.c). */
 #include <stdlib.h>
 

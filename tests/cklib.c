@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers the kernel-facing suites share. */
 #define _GNU_SOURCE
 #include <errno.h>

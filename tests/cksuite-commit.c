@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Translation and commit, against the real kernel in a network namespace each test makes
  * for itself (check runs every test in its own child process). */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The commit path when the world misbehaves: someone changes the table between our read and
  * our commit (the kernel answers EAGAIN), the kernel has no IPv6 table at all. Each test runs
  * in a forked child and a network namespace of its own. */

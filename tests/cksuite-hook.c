@@ -1,7 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hook mode without a container: the state, config.json guards, policy names and files. */
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,7 +448,8 @@ START_TEST(name_too_long)
 }
 END_TEST
 
-/* Two rules directories in a fresh temporary directory. */
+/* Two rules directories in a fresh directory whose every parent is root's and not writable by
+ * others (/tmp is: a rules directory under it is refused). */
 static char top[64], dir1[96], dir2[96];
 
 static void write_file(const char *dir, const char *name, const char *text, mode_t mode)
@@ -459,8 +466,9 @@ static void write_file(const char *dir, const char *name, const char *text, mode
 static void dirs_setup(void)
 {
         setup();
-        snprintf(top, sizeof(top), "/tmp/oih-cksuite-hook.XXXXXX");
+        snprintf(top, sizeof(top), "/run/oih-cksuite-hook.XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(top));
+        ck_assert_int_eq(chmod(top, 0755), 0);
         snprintf(dir1, sizeof(dir1), "%s/one", top);
         snprintf(dir2, sizeof(dir2), "%s/two", top);
         ck_assert_int_eq(mkdir(dir1, 0755), 0);
@@ -576,7 +584,180 @@ START_TEST(open_writable_dir_refused)
         write_file(dir1, "p.json", "x", 0644);
         ck_assert_int_eq(chmod(dir1, 01777), 0);
         ck_assert_int_lt(open_policy("p", &path), 0);
-        ck_assert_err_has("directory is writable");
+        ck_assert_err_has("/one is writable by group or others");
+        ck_assert_err_has("sticky bit");
+}
+END_TEST
+
+#define NOBODY 65534
+
+/* Owners: the policy file, the rules directory and every directory above it must be root's. */
+START_TEST(open_file_of_another_user_refused)
+{
+        char *path, file[128];
+        write_file(dir1, "p.json", "x", 0644);
+        snprintf(file, sizeof(file), "%s/p.json", dir1);
+        ck_assert_int_eq(chown(file, NOBODY, NOBODY), 0);
+        ck_assert_int_lt(open_policy("p", &path), 0);
+        ck_assert_err_has("p.json: it is owned by uid 65534, not root");
+}
+END_TEST
+
+START_TEST(open_dir_of_another_user_refused)
+{
+        char *path;
+        write_file(dir1, "p.json", "x", 0644);
+        ck_assert_int_eq(chown(dir1, NOBODY, NOBODY), 0);
+        ck_assert_int_lt(open_policy("p", &path), 0);
+        ck_assert_err_has("/one is owned by uid 65534, not root");
+}
+END_TEST
+
+/* A parent of the rules directory owned by someone else could swap the rules directory. */
+START_TEST(open_parent_of_another_user_refused)
+{
+        char *path;
+        write_file(dir1, "p.json", "x", 0644);
+        ck_assert_int_eq(chown(top, NOBODY, NOBODY), 0);
+        ck_assert_int_lt(open_policy("p", &path), 0);
+        ck_assert_msg(strstr(oih_error_first(&err), top) != NULL, "%s", oih_error_first(&err));
+        ck_assert_err_has("is owned by uid 65534");
+        oih_error_init(&err);
+        ck_assert_int_eq(chown(top, 0, 0), 0);
+        ck_assert_int_eq(chmod(top, 0775), 0);
+        ck_assert_int_lt(open_policy("p", &path), 0);
+        ck_assert_err_has("is writable by group or others");
+}
+END_TEST
+
+START_TEST(open_symlinked_dir_refused)
+{
+        char *path, link[128];
+        write_file(dir1, "p.json", "x", 0644);
+        snprintf(link, sizeof(link), "%s/link", top);
+        ck_assert_int_eq(symlink(dir1, link), 0);
+        const char *dirs[] = { link };
+        ck_assert_int_lt(oih_policy_open(dirs, 1, "p", &path, &err), 0);
+        ck_assert_err_has("/link is a symbolic link");
+}
+END_TEST
+
+START_TEST(open_relative_or_dotdot_dir_refused)
+{
+        char *path, dotdot[160];
+        const char *rel[] = { "rules" };
+        ck_assert_int_lt(oih_policy_open(rel, 1, "p", &path, &err), 0);
+        ck_assert_err_has("not an absolute path");
+        oih_error_init(&err);
+        write_file(dir1, "p.json", "x", 0644);
+        snprintf(dotdot, sizeof(dotdot), "%s/../one", dir2);
+        const char *dd[] = { dotdot };
+        ck_assert_int_lt(oih_policy_open(dd, 1, "p", &path, &err), 0);
+        ck_assert_err_has("must not contain");
+}
+END_TEST
+
+START_TEST(rules_dir_open_same_rule)
+{
+        /* doctor uses this; the rule is the same as for the hook */
+        int fd = oih_rules_dir_open(dir1, &err);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        ck_assert_int_eq(chown(dir1, NOBODY, NOBODY), 0);
+        ck_assert_int_eq(oih_rules_dir_open(dir1, &err), -1);
+        ck_assert_err_has("owned by uid 65534");
+        char gone[128];
+        snprintf(gone, sizeof(gone), "%s/gone", top);
+        ck_assert_int_eq(oih_rules_dir_open(gone, &err), -ENOENT);
+}
+END_TEST
+
+/* What a rootless hook sees: uid 0 of a user namespace that maps the user (here host uid 1000)
+ * to 0 and its subordinate uids (100000...) to 1...; host root and every other host user outside
+ * the map read as the overflow uid. */
+#define ROOTLESS_USER 1000
+#define SUBUID 100000
+static int in_rootless_userns(int (*fn)(void))
+{
+        int go[2], ready[2];
+        ck_assert_int_eq(pipe(go), 0);
+        ck_assert_int_eq(pipe(ready), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                char c = 0;
+                /* the user, then its own user namespace, as rootless podman makes it */
+                if (setgroups(0, NULL) < 0 || setresgid(ROOTLESS_USER, ROOTLESS_USER, ROOTLESS_USER) < 0
+                    || setresuid(ROOTLESS_USER, ROOTLESS_USER, ROOTLESS_USER) < 0
+                    || unshare(CLONE_NEWUSER) < 0 || write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+                        _exit(100);
+                _exit(fn());
+        }
+        char c, map[64];
+        ck_assert_int_eq(read(ready[0], &c, 1), 1);
+        snprintf(map, sizeof(map), "/proc/%d/uid_map", (int)pid);
+        FILE *f = fopen(map, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "0 %d 1\n1 %d 65536\n", ROOTLESS_USER, SUBUID);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(write(go[1], &c, 1), 1);
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+static int rootless_open(const char *dir, const char *name)
+{
+        char *path;
+        struct oih_error e;
+        oih_error_init(&e);
+        const char *dirs[] = { dir };
+        int fd = oih_policy_open(dirs, 1, name, &path, &e);
+        if (fd < 0)
+                fprintf(stderr, "# rootless: %s\n", oih_error_first(&e));
+        return fd;
+}
+
+static int rootless_cases(void)
+{
+        char own[128];
+        /* host root's directories, then the user's own: accepted */
+        if (geteuid() != 0 || rootless_open(dir1, "mine") < 0)
+                return 1;
+        /* below the user's directory, a file or directory of another host user (unmapped, so
+         * it reads as the overflow uid, as root's would): refused */
+        if (rootless_open(dir1, "nobodys") >= 0)
+                return 2;
+        snprintf(own, sizeof(own), "%s/sub", dir1);
+        if (rootless_open(own, "mine") >= 0)
+                return 3;
+        /* a file of one of the user's subordinate uids, which containers own: refused */
+        if (rootless_open(dir2, "sub") >= 0)
+                return 4;
+        return 0;
+}
+
+START_TEST(open_rootless_owners)
+{
+        char file[160], sub[128];
+        ck_assert_int_eq(chown(dir1, ROOTLESS_USER, ROOTLESS_USER), 0);
+        write_file(dir1, "mine.json", "x", 0644);
+        snprintf(file, sizeof(file), "%s/mine.json", dir1);
+        ck_assert_int_eq(chown(file, ROOTLESS_USER, ROOTLESS_USER), 0);
+        write_file(dir1, "nobodys.json", "x", 0644);
+        snprintf(file, sizeof(file), "%s/nobodys.json", dir1);
+        ck_assert_int_eq(chown(file, NOBODY, NOBODY), 0);
+        snprintf(sub, sizeof(sub), "%s/sub", dir1);
+        ck_assert_int_eq(mkdir(sub, 0755), 0);
+        ck_assert_int_eq(chown(sub, 1001, 1001), 0);
+        write_file(sub, "mine.json", "x", 0644);
+        snprintf(file, sizeof(file), "%s/mine.json", sub);
+        ck_assert_int_eq(chown(file, ROOTLESS_USER, ROOTLESS_USER), 0);
+        write_file(dir2, "sub.json", "x", 0644);
+        snprintf(file, sizeof(file), "%s/sub.json", dir2);
+        ck_assert_int_eq(chown(file, SUBUID + 1, SUBUID + 1), 0);
+        int r = in_rootless_userns(rootless_cases);
+        ck_assert_msg(r == 0, "rootless case %d failed (see stderr)", r);
 }
 END_TEST
 
@@ -648,6 +829,55 @@ START_TEST(choose_policy)
 }
 END_TEST
 
+/* The host's network namespace is only ever opened read-only here: nothing is applied to it. */
+START_TEST(initial_netns_told_without_proc)
+{
+        struct stat self, kthreadd, pidns;
+        int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(host, 0);
+        /* Independent of the code under test: kthreadd (PID 2 of the initial PID namespace) lives
+         * in the initial network namespace. */
+        if (stat("/proc/self/ns/pid", &pidns) < 0 || pidns.st_ino != 0xEFFFFFFCU
+            || stat("/proc/2/ns/net", &kthreadd) < 0 || fstat(host, &self) < 0
+            || self.st_ino != kthreadd.st_ino) {
+                fprintf(stderr, "# skipped: the tests do not run in the host's network namespace\n");
+                return;
+        }
+        ck_assert_int_eq(oih_netns_is_initial(host), 1);
+        /* A PID namespace with a /proc of its own, as in a container: PID 2 is not kthreadd
+         * there, and the host's namespace must still be recognised. */
+        ck_assert_int_eq(unshare(CLONE_NEWPID | CLONE_NEWNS), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+                    || mount("proc", "/proc", "proc", 0, NULL) < 0)
+                        _exit(2);
+                if (oih_netns_is_initial(host) != 1)
+                        _exit(3);
+                int own;
+                if (unshare(CLONE_NEWNET) < 0 || (own = open("/proc/self/ns/net", O_RDONLY)) < 0)
+                        _exit(4);
+                _exit(oih_netns_is_initial(own) == 0 ? 0 : 5);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "in a PID namespace with its own /proc: step %d failed (3: the host's namespace "
+                      "was not recognised, 5: a new one was taken for the host's)", WEXITSTATUS(status));
+        close(host);
+}
+END_TEST
+
+START_TEST(new_netns_not_initial)
+{
+        ck_own_netns();
+        int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(own, 0);
+        ck_assert_int_eq(oih_netns_is_initial(own), 0);
+        close(own);
+}
+END_TEST
+
 #define NELEM(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 Suite *hook_suite(void)
@@ -661,6 +891,12 @@ Suite *hook_suite(void)
         tcase_add_test(tc, state_size_bounded);
         tcase_add_test(tc, stage_names);
         tcase_add_test(tc, choose_policy);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("host-netns");
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_add_test(tc, initial_netns_told_without_proc);
+        tcase_add_test(tc, new_netns_not_initial);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("config");
@@ -694,6 +930,13 @@ Suite *hook_suite(void)
         tcase_add_test(tc, open_writable_file_refused);
         tcase_add_test(tc, open_writable_dir_refused);
         tcase_add_test(tc, open_fifo_refused);
+        tcase_add_test(tc, open_file_of_another_user_refused);
+        tcase_add_test(tc, open_dir_of_another_user_refused);
+        tcase_add_test(tc, open_parent_of_another_user_refused);
+        tcase_add_test(tc, open_symlinked_dir_refused);
+        tcase_add_test(tc, open_relative_or_dotdot_dir_refused);
+        tcase_add_test(tc, rules_dir_open_same_rule);
+        tcase_add_test(tc, open_rootless_owners);
         suite_add_tcase(s, tc);
         return s;
 }

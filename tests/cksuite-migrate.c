@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* migrate: the shell word splitter, the translation of iptables options into policy keys, and
  * the error for every construct a policy cannot hold. */
 #define _GNU_SOURCE

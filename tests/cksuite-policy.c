@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Parsing and validation: every error names the file, the JSON path and what was expected. */
 #include <stdio.h>
 #include <stdlib.h>

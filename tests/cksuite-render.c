@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* show's text for the shapes whose families are easy to get wrong, written out by hand. */
 #include <stdio.h>
 #include <stdlib.h>

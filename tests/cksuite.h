@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Each tests/cksuite-*.c exports one check Suite; tests/check-all.c runs them all. */
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The command line as a user meets it: exit codes, the one-line errors, refusals.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -89,5 +90,26 @@ check "apply --pid reaches that process's namespace" [ "$(save4 "$ns")" == "$("$
 kill "$sleeper" "$nspid" 2>/dev/null || true
 check "the machine's own firewall was never touched" \
         [ "$(iptables-legacy-save -t filter | strip_save | grep -c '^-A' || true)" = 0 ]
+
+# The hooks.d files set a timeout (seconds): a hook that hangs must not hold the container's start.
+for f in "$OIH_SRCDIR"/hooks/*.json.in; do
+        check "$(basename "$f") sets hook.timeout (1-60 s)" python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["hook"].get("timeout")
+sys.exit(0 if type(t) is int and 0 < t <= 60 else 1)' "$f"
+done
+
+# The host's namespace is told without /proc's PID namespace: from a throwaway network namespace,
+# inside a PID and mount namespace with a /proc of its own, apply still tells its own namespace
+# (refused) from another throwaway one (applied). (cksuite-hook.c checks the host's is still
+# recognised there, read-only.)
+ns2=$(new_netns guard)
+T_NETNS+=("$ns2")
+run ip netns exec "$ns" unshare -pmf --mount-proc "$bin" apply --netns /proc/self/ns/net "$good"
+check "apply in a PID namespace with its own /proc: its own namespace is refused" [ "$(rc)" = 1 ]
+check "and says why" grep -q "is this process's own network namespace: refusing" "$T_TMP/err"
+run ip netns exec "$ns" unshare -pmf --mount-proc "$bin" apply --netns "/run/netns/$ns2" "$good"
+check "apply in a PID namespace with its own /proc: another namespace is applied" [ "$(rc)" = 0 ]
+check "and holds what show prints" [ "$(save4 "$ns2")" == "$("$bin" show -4 "$good")" ]
 
 done_testing

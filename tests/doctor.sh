@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # doctor: OK on a good installation, FAIL (exit 1) with the fix for each broken one it can see.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -39,8 +40,24 @@ hookfile "$OIH_BIN"
 
 chmod 0777 "$rules"
 check_fails "doctor fails on a world-writable rules directory" doctor --no-podman
-check "and says how to fix it" grep -q "^FAIL rules directory $rules: writable by group or others.* -- fix: chmod go-w" "$T_TMP/out"
+check "and says how to fix it" grep -q "^FAIL rules directory $rules: $rules is writable by group or others (chmod go-w" "$T_TMP/out"
 chmod 0755 "$rules"
+
+# The hook's owner rule, through the same library function: the directory and every one above it.
+chown nobody "$rules"
+check_fails "doctor fails on a rules directory owned by another user" doctor --no-podman
+check "and names the owner" grep -q "^FAIL rules directory $rules: $rules is owned by uid 65534, not root" "$T_TMP/out"
+chown root "$rules"
+chown nobody "$T_TMP"
+check_fails "doctor fails when a directory above the rules directory belongs to another user" doctor --no-podman
+check "and names that directory" grep -q "^FAIL rules directory $rules: $T_TMP is owned by uid 65534, not root" "$T_TMP/out"
+chown root "$T_TMP"
+mkdir -m 1777 "$T_TMP/sticky"
+cp -a "$rules" "$T_TMP/sticky/rules"
+check_fails "doctor fails on a rules directory below a sticky world-writable one (as /tmp)" \
+        doctor --no-podman --rules-dir "$T_TMP/sticky/rules"
+check "and says a sticky bit does not make it safe" \
+        grep -q "^FAIL rules directory $T_TMP/sticky/rules: $T_TMP/sticky is writable by group or others.*sticky bit" "$T_TMP/out"
 
 echo '{"version": 1, "rules": [{"chain": "INPUT", "protocol": "tcp", "dport": 70000}]}' > "$rules/broken.json"
 check_fails "doctor fails on an invalid policy" doctor --no-podman

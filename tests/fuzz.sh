@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libFuzzer on the three parsers that read what users and runtimes write: the policy (parse,
 # validate, render, compile, decode back), the OCI state and config.json, and migrate. First
 # every committed regression input is replayed (each is a crash found once), then each target

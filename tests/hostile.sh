@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hostile input: policy files, policy names, OCI states, bundles and migration input that are
 # wrong on purpose. Each case must fail with a non-zero exit, print one error line that names
 # the input and the place in it, and leave the target namespace's tables exactly as they were.
@@ -155,6 +156,22 @@ mkfifo "$P/fifo.json"
 refused "policy file: a FIFO (must not block)" "fifo\\.json: not a regular file" apply fifo
 refused "policy file: missing" "absent\\.json: cannot open: No such file" apply absent
 
+# --- --netns that is not a network namespace: refused before anything is read from it ---------
+mkfifo "$W/netns-fifo"
+echo '{}' >"$W/netns-file"
+for cmd in apply inspect verify; do
+        args=()
+        [ "$cmd" = inspect ] || args=("$W/baseline.json")
+        refused "--netns on a FIFO: $cmd (must not block)" "$W/netns-fifo is not a network namespace\$" \
+                timeout 10 "$OIH_BIN" "$cmd" --netns "$W/netns-fifo" "${args[@]}"
+done
+refused "--netns on a regular file" "$W/netns-file is not a network namespace\$" \
+        timeout 10 "$OIH_BIN" apply --netns "$W/netns-file" "$W/baseline.json"
+refused "--netns on a character device" "/dev/null is not a network namespace\$" \
+        timeout 10 "$OIH_BIN" apply --netns /dev/null "$W/baseline.json"
+refused "--netns on another kind of namespace (mount)" "/proc/self/ns/mnt is not a network namespace\$" \
+        timeout 10 "$OIH_BIN" apply --netns /proc/self/ns/mnt "$W/baseline.json"
+
 # --- the hook: policy names, policy files in a rules directory, the OCI state, the bundle -------
 echo '{"linux":{"namespaces":[{"type":"pid"},{"type":"network"}]}}' >"$W/bundle/config.json"
 good=$(rule '{ "chain": "INPUT", "comment": "hostile.sh: must never land", "target": "ACCEPT" }')
@@ -208,8 +225,69 @@ refused "enforcing mode: an annotation naming a policy that is not selectable" \
         '^oci-iptables-hook: hostile: annotation oci-iptables-hook.policy=good names a policy that is not selectable here .*it may name only fifo \(the default\), dir: add --selectable good' \
         hook createContainer --default-policy fifo --selectable dir <"$W/state"
 refused "policy name: a group-writable rules directory" \
-        'refusing policy .*group-writable/good\.json: its directory is writable by group or others' \
+        "refusing policy $W/group-writable/good\\.json: $W/group-writable is writable by group or others" \
         timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$W/group-writable" <"$W/state"
+
+# Owners: the policy file, the rules directory and every directory above it are root's, and
+# no one else can write them (docs/security.md).
+owner_refused() { # DESCRIPTION RULES-DIR REGEX
+        state '"good"' >"$W/state"
+        refused "owners: $1" "^oci-iptables-hook: hostile: refusing policy $2/good\\.json: $3" \
+                timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$2" <"$W/state"
+}
+mkrules() { # DIR: DIR/good.json, 0755/0644, root's
+        mkdir -p "$1"
+        chmod 755 "$1"
+        echo "$good" >"$1/good.json"
+        chmod 644 "$1/good.json"
+}
+mkrules "$W/o/file"
+chown nobody "$W/o/file/good.json"
+owner_refused "a policy file of another user (0644)" "$W/o/file" 'it is owned by uid 65534, not root'
+mkrules "$W/o/dir"
+chown nobody "$W/o/dir"
+owner_refused "a rules directory of another user (0755)" "$W/o/dir" "$W/o/dir is owned by uid 65534, not root"
+mkrules "$W/o/parent/rules"
+chown nobody "$W/o/parent"
+owner_refused "a directory above the rules directory of another user" "$W/o/parent/rules" \
+        "$W/o/parent is owned by uid 65534, not root"
+mkrules "$W/o/swap/rules"
+chmod 1777 "$W/o/swap"
+owner_refused "a rules directory under a sticky world-writable one (as /tmp: swappable)" "$W/o/swap/rules" \
+        "$W/o/swap is writable by group or others .*sticky bit"
+mkrules "$W/o/real"
+ln -s "$W/o/real" "$W/o/link"
+owner_refused "a rules directory reached through a symbolic link" "$W/o/link" "$W/o/link is a symbolic link"
+mkdir -p /tmp/oih-hostile-$$ && mkrules /tmp/oih-hostile-$$/rules
+owner_refused "a rules directory under /tmp" "/tmp/oih-hostile-$$/rules" "/tmp is writable by group or others"
+rm -rf /tmp/oih-hostile-$$
+# The log names the file read: the rules directory as the hook opened it, never a name that
+# was swapped since.
+state '"good"' >"$W/state"
+mkrules "$W/o/ok"
+out=$(timeout 30 ip netns exec "$ns" "$OIH_BIN" hook --rules-dir "$W/o/ok" <"$W/state" 2>&1) || true
+check "owners: an accepted policy is logged with the file read" \
+        grep -q "hostile: applied policy \"good\" from $W/o/ok/good.json: ipv4 1 entries" <<<"$out"
+"$OIH_BIN" apply --netns "/run/netns/$ns" "$W/baseline.json" >/dev/null 2>&1
+
+# A writer that never closes stdin: the hook gives up after its 5 s deadline, not the runtime's.
+state '"good"' >"$W/state"
+mkfifo "$W/stdin-fifo"
+(cat "$W/state"; exec sleep 20) >"$W/stdin-fifo" &
+writer=$!
+t0=$(date +%s)
+refused "OCI state: stdin never closed" \
+        '^oci-iptables-hook: \?: the state on stdin did not end within 5 s$' hook createContainer <"$W/stdin-fifo"
+check "and the hook gave up within 10 s ($(($(date +%s) - t0)) s)" test $(($(date +%s) - t0)) -lt 10
+kill "$writer" 2>/dev/null || true
+wait "$writer" 2>/dev/null || true
+
+# Without /proc/self/ns/net the hook cannot tell the container's namespace from the host's.
+state '"good"' >"$W/state"
+refused "createContainer without /proc (no /proc/self/ns/net)" \
+        "^oci-iptables-hook: hostile: cannot apply policy \"good\": cannot open /proc/self/ns/net to tell" \
+        timeout 30 ip netns exec "$ns" unshare -m sh -c 'mount -t tmpfs none /proc && exec "$@"' _ \
+        "$OIH_BIN" hook --rules-dir "$R" <"$W/state"
 
 # state_refused DESCRIPTION REGEX [STAGE]: the state is on $W/state
 state_refused() {

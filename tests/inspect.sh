@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # inspect and verify against real namespaces: for every policy of the oracle corpus, what
 # inspect reads back is what show prints, and inspect --json applied elsewhere rebuilds the
 # same tables; verify notices every kind of change made behind its back.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers for the shell tests. Source it: . "$(dirname "$0")/lib.sh"
 # Every test host is a network namespace this script creates and removes on exit.
 set -euo pipefail
@@ -8,7 +9,26 @@ T_PASS=0
 T_FAIL=0
 T_N=0
 T_NETNS=()
-T_TMP=$(mktemp -d)
+# Under /run for root: the hook refuses a rules directory below a directory that others can
+# write, /tmp included (sticky or not).
+if [ "$(id -u)" = 0 ] && [ -d /run ]; then
+        T_TMP=$(mktemp -d /run/oih-test.XXXXXX)
+else
+        T_TMP=$(mktemp -d)
+fi
+
+# A command that fails outside a check ends the script (set -e) before it can say anything: name
+# the command and its line, so that the test's log shows why it stopped (a TAP harness counts
+# "Bail out!" as an error). Only the script's own shell speaks, and only while set -e is on (not
+# in $(...), nor in cleanup code that runs with set +e).
+set -E
+T_DIED=
+t_died() {
+        [ -z "$T_DIED" ] || return 0
+        T_DIED=1
+        echo "Bail out! ${1#"$OIH_SRCDIR"/} line $2: \`$3\` failed with exit status $4"
+}
+trap 'T_RC=$?; if [[ $- == *e* && $BASHPID == "$$" ]]; then t_died "${BASH_SOURCE[0]:-$0}" "$LINENO" "$BASH_COMMAND" "$T_RC"; fi' ERR
 
 t_cleanup() {
         local ns
@@ -37,6 +57,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 check_fails() { local d=$1; shift; if "$@"; then not_ok "$d"; else ok "$d"; fi; }
 
 done_testing() {
+        T_DIED=done # its status is the script's verdict, not a command that failed
         echo "# $T_PASS passed, $T_FAIL failed"
         [ "$T_FAIL" -eq 0 ]
 }
@@ -55,7 +76,8 @@ new_netns() {
 # and comment lines.
 save4() { ip netns exec "$1" iptables-legacy-save -t filter | strip_save; }
 save6() { ip netns exec "$1" ip6tables-legacy-save -t filter | strip_save; }
-strip_save() { grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]/[0:0]/'; }
+# (sed, not grep -v: a namespace without a filter table yet prints nothing, and that is no error)
+strip_save() { sed -E -e '/^#/d' -e 's/\[[0-9]+:[0-9]+\]/[0:0]/'; }
 
 # The policies shipped in rules/ (the schema lives there too, but is not a policy).
 shipped_policies() {

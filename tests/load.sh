@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Load: 50 network namespaces receiving 50 different policies at once (8 applies in flight),
 # then 20 podman containers started at once with 20 different policies. Each namespace must end
 # with exactly its own policy, as `show` prints it, both families: nothing is shared between

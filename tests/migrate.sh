@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # migrate, proved against iptables itself: every script of tests/migrate-corpus is run with
 # iptables-legacy in one namespace, and `migrate | apply` in another; both tables must be equal.
 # A family the script never touches carries the other family's built-in policies and no rules

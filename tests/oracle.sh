@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The oracle test: for every shipped policy and every rule shape in tests/corpus, the table
 # our `apply` builds must be exactly the table iptables-legacy-restore builds from `show`,
 # and `show` must print exactly what iptables-legacy-save prints back. Both families.

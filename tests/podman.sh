@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The hook under real podman and runc, rootful and rootless: traffic, the rules a container gets,
 # that it cannot change them, and that every doubtful container fails to start.
 #
@@ -31,7 +32,8 @@ fi
 . "$OIH_SRCDIR/tests/lib.sh"
 diag() { sed 's/^/# /' <<<"$*"; }
 
-W=$(mktemp -d /tmp/oih-podman.XXXXXX)
+# Not under /tmp: the hook refuses rules below a directory others can write.
+W=$(mktemp -d /run/oih-podman.XXXXXX)
 chmod 755 "$W"
 NET=oih-net-$$
 TU=oih-t-$$
@@ -61,7 +63,7 @@ cleanup() {
         fi
         [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
         [ -n "$tun_mode" ] && chmod "$tun_mode" /dev/net/tun
-        rm -rf "$W"
+        podman_sandbox_remove "$W"   # unmounts what podman left in its storage first
 }
 trap cleanup EXIT
 
@@ -110,7 +112,8 @@ chmod 644 "$W/rules/broken.json"
 policy world-writable <"$W/rules/count-only.json"
 chmod 666 "$W/rules/world-writable.json"
 
-host_rules() { iptables-legacy-save 2>&1 | strip_save; ip6tables-legacy-save 2>&1 | strip_save; }
+# -t filter: on a freshly booted host the table may not exist yet; naming it makes both calls see it
+host_rules() { iptables-legacy-save -t filter 2>&1 | strip_save; ip6tables-legacy-save -t filter 2>&1 | strip_save; }
 host_before=$(host_rules)
 
 # The filter table of a process's network namespace, as iptables-legacy-save prints it, without
@@ -185,8 +188,8 @@ T_NETNS+=("$ns1" "$ns2") # new_netns ran in a subshell: register them for t_clea
 out=$(state 1 allow-8080 | ip netns exec "$ns1" "$OIH_BIN" hook --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
 check "hook at createContainer applies the annotation's policy in its own namespace" \
         test "$rc" -eq 0 -a -n "$(ns_is "$ns1" allow-8080 && echo y)"
-check "hook reports the decision on stderr (container, policy, counts)" \
-        grep -qE '^oci-iptables-hook: hooktest: applied policy "allow-8080": ipv4 [0-9]+ entries, ipv6 [0-9]+ entries' <<<"$out"
+check "hook reports the decision on stderr (container, policy, the file read, counts)" \
+        grep -qE '^oci-iptables-hook: hooktest: applied policy "allow-8080" from '"$W"'/rules/allow-8080.json: ipv4 [0-9]+ entries, ipv6 [0-9]+ entries' <<<"$out"
 out=$(state 1 | ip netns exec "$ns1" "$OIH_BIN" hook --rules-dir "$W/rules" --default-policy deny-out 2>&1) && rc=0 || rc=$?
 check "enforcing mode: no annotation gets --default-policy" \
         test "$rc" -eq 0 -a -n "$(ns_is "$ns1" deny-out && echo y)"
@@ -258,6 +261,19 @@ podman run -d --name oih-b-$$ --network none --annotation oci-iptables-hook.poli
 wait
 check "started together: the first container has allow-8080" rules_are "$(pid_of oih-a-$$)" allow-8080
 check "started together: the second container has deny-out" rules_are "$(pid_of oih-b-$$)" deny-out
+
+# --- rootful: containers that join another's network namespace ---------------------------------
+# They share its tables: another policy would replace the first container's (or mix with it).
+refused "--network container: with another policy" 'joins a network namespace that already holds other rules' \
+        --network container:oih-a-$$ --annotation oci-iptables-hook.policy=deny-out
+check "after the refusal, the first container still has allow-8080" rules_are "$(pid_of oih-a-$$)" allow-8080
+if out=$(timeout 60 podman run -d --name oih-join-$$ --network container:oih-a-$$ \
+        --annotation oci-iptables-hook.policy=allow-8080 --rootfs "$ROOTFS" /bin/sleep 600 2>&1); then
+        ok "--network container: with the same policy starts"
+        check "and the shared namespace holds allow-8080" rules_are "$(pid_of oih-join-$$)" allow-8080
+else
+        not_ok "--network container: with the same policy starts"; diag "$out"
+fi
 
 # --- rootful: a pod from kube play -----------------------------------------------------------
 cat >"$W/pod.yaml" <<EOF
@@ -490,6 +506,21 @@ rrefused() {
         fi
 }
 rrefused "unknown policy" 'not found' --network none --annotation oci-iptables-hook.policy=nope
+# Owners as a rootless hook sees them: its user's files are uid 0, host root's and every other
+# host user's the overflow uid. Below the user's own rules directory, another user's file is
+# refused (docs/security.md).
+rconf=/home/$TU/.config/oci-iptables-hook
+if [ -d "$rconf/rules" ]; then
+        install -m 644 -o nobody -g nogroup "$OIH_SRCDIR/rules/deny-all.json" "$rconf/rules/nobodys.json"
+        out=$(ru timeout 60 podman --hooks-dir "$rconf/hooks.d" run --rm --network none \
+                --annotation oci-iptables-hook.policy=nobodys --rootfs "$RROOTFS" /bin/true 2>&1) && rc=0 || rc=$?
+        if [ $rc -ne 0 ] && grep -q "oci-iptables-hook: .*nobodys.json: it is owned by a user outside this user namespace" <<<"$out"; then
+                ok "rootless: a policy of another user in the user's rules directory: refused"
+        else
+                not_ok "rootless: a policy of another user in the user's rules directory: refused"; diag "$out"
+        fi
+        rm -f "$rconf/rules/nobodys.json"
+fi
 rrefused "--cap-add NET_ADMIN" 'CAP_NET_ADMIN' --network none --cap-add NET_ADMIN \
         --annotation oci-iptables-hook.policy=count-only
 rrefused "--cap-add NET_RAW" 'CAP_NET_RAW (bounding set).*--cap-drop NET_RAW' --network none --cap-add NET_RAW \

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The unit tests and the namespace tests again, on a build with AddressSanitizer (leaks
 # included) and UndefinedBehaviorSanitizer. The build is a separate, temporary one from
 # $OIH_SRCDIR, with warnings as errors; any sanitizer report fails it: ASan and UBSan stop the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # rules/policy.schema.json says what `oci-iptables-hook check` says.
 #
 # 1. The schema is a valid JSON Schema (draft 2020-12).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Real packets through applied policies, IPv4 and IPv6.
 #
 # Three network namespaces on one bridged segment (198.51.100.0/24, 2001:db8::/64), none with a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The unit tests and the binary under valgrind's memcheck: no invalid access, no use of
 # uninitialised memory, no leak ("definitely" or "possibly" lost).
 #

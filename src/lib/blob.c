@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Translate a policy into kernel entries (struct ipt_entry / ip6t_entry with their matches and
  * targets), byte for byte what iptables builds for the same rule. Pure: no kernel access.
  * Everything past the address part is the same for both families. */

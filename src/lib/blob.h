@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel entries for one family, built by blob.c, committed by commit.c. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one place that talks to the kernel: compile a policy into tables, and replace the filter
  * tables of a network namespace with them through libiptc, one atomic commit per family. */
 #define _GNU_SOURCE
@@ -11,7 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <linux/nsfs.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -439,12 +445,16 @@ int oih_commit(const struct oih_ruleset *rs, struct oih_error *err)
 
 int oih_netns_open_path(const char *path, struct oih_error *err)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO must not hang the caller. Nothing is read from PATH before the
+         * kernel has said that it is a network namespace. */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
                 return oih_err_errno(err, errno, "cannot open network namespace %s", path);
         struct stat st;
-        /* nsfs files are not regular files, directories or devices; refuse the obvious mistakes */
-        if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size > 0)) {
+        /* nsfs files are empty regular files; the ioctl is not sent to devices, whose drivers
+         * could read its number otherwise */
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 0
+            || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
                 close(fd);
                 return oih_err(err, "%s is not a network namespace", path);
         }
@@ -460,21 +470,37 @@ int oih_netns_open_pid(long pid, struct oih_error *err)
         return oih_netns_open_path(path, err);
 }
 
+/* nsfs inode numbers of initial namespaces (include/linux/proc_ns.h). The PID namespace's has
+ * been fixed since Linux 3.8; the network namespace's since 6.18, before which it was allocated
+ * at boot like any other. Dynamic numbers start at 0xF0000000, so a fixed one is never reused. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+#define PROC_NET_INIT_INO 0xEFFFFFF9U
+
+static bool kernel_fixes_init_net_ino(void)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+                return false;
+        return major > 6 || (major == 6 && minor >= 18);
+}
+
 int oih_netns_is_initial(int fd)
 {
-        /* Kernel threads live in the machine's initial network namespace, and kthreadd is always
-         * PID 2 of the initial PID namespace. Where /proc is that one (the host's, as it still is
-         * for createContainer hooks), its namespace names the host's. */
-        char comm[32] = "";
-        FILE *f = fopen("/proc/2/comm", "re");
-        if (f == NULL)
+        struct stat ns, self, kthreadd;
+        if (fstat(fd, &ns) < 0)
+                return -1;
+        if (ns.st_ino == PROC_NET_INIT_INO)
+                return 1;
+        if (kernel_fixes_init_net_ino())
                 return 0;
-        bool kthreadd = fgets(comm, sizeof(comm), f) && strcmp(comm, "kthreadd\n") == 0;
-        fclose(f);
-        struct stat a, b;
-        if (!kthreadd || fstat(fd, &a) < 0 || stat("/proc/2/ns/net", &b) < 0)
-                return 0;
-        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+        /* An older kernel: compare with kthreadd, PID 2 of the initial PID namespace, which lives
+         * in the initial network namespace. Only a /proc of the initial PID namespace, where
+         * this process is visible, shows it; any other /proc cannot tell. */
+        if (stat("/proc/self/ns/pid", &self) < 0 || self.st_ino != PROC_PID_INIT_INO
+            || stat("/proc/2/ns/net", &kthreadd) < 0)
+                return -1;
+        return ns.st_dev == kthreadd.st_dev && ns.st_ino == kthreadd.st_ino;
 }
 
 int oih_netns_is_own(int fd, struct oih_error *err)
@@ -522,7 +548,7 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
                                         break;
                         }
                 }
-                _exit(r < 0 ? 1 : 0);
+                _exit(r < 0 ? 1 : r > 0 ? 2 : 0);
         }
         close(pipefd[1]);
         char buf[OIH_ERR_MAX * OIH_ERR_LEN];
@@ -543,8 +569,8 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return oih_err_errno(err, errno, "waitpid");
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                return 0;
+        if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2))
+                return WEXITSTATUS(status) == 2;
         for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
                 oih_err(err, "%s", buf + i);
         if (len == 0)
@@ -553,12 +579,122 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
         return -1;
 }
 
-static int commit_fn(void *ctx, struct oih_error *err)
+/* ---- one writer per network namespace ---- */
+
+/* The text `show` would print for RS, both families: two tables are the same when it is. */
+static char *tables_text(const struct oih_ruleset *rs, struct oih_error *err)
 {
-        return oih_commit(ctx, err);
+        struct oih_policy *p = NULL;
+        char *buf = NULL;
+        size_t len = 0;
+        if (oih_decode(rs, &p, err) < 0)
+                return NULL;
+        FILE *out = open_memstream(&buf, &len);
+        if (out != NULL) {
+                for (int f = 0; f < OIH_NFAMILIES; f++)
+                        oih_render(p, (enum oih_family)f, out);
+                fclose(out);
+        }
+        oih_policy_free(p);
+        if (buf == NULL)
+                oih_err(err, "out of memory");
+        return buf;
+}
+
+static bool tables_empty(const struct oih_ruleset *rs)
+{
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                const struct oih_table *t = &rs->t[f];
+                if (t->nentries || t->nchains)
+                        return false;
+                for (int b = 0; b < OIH_NBUILTINS; b++)
+                        if (t->drop[b])
+                                return false;
+        }
+        return true;
+}
+
+struct checked_commit {
+        const struct oih_ruleset *rs;
+        unsigned flags;
+};
+
+/* In the namespace, holding its lock: returns 1 when a joined namespace holds RS already. */
+static int checked_commit_fn(void *ctx, struct oih_error *err)
+{
+        const struct checked_commit *c = ctx;
+        struct oih_ruleset *live = NULL;
+        char *want = tables_text(c->rs, err), *got = NULL;
+        int r = -1;
+        if (want == NULL)
+                return -1;
+        if (c->flags & OIH_COMMIT_JOINED) {
+                if (oih_read_tables(&live, err) < 0)
+                        goto out;
+                if (!tables_empty(live)) {
+                        struct oih_error ignored;
+                        oih_error_init(&ignored);
+                        got = tables_text(live, &ignored);
+                        r = got && strcmp(got, want) == 0
+                                    ? 1
+                                    : oih_err(err, "the container joins a network namespace that already "
+                                                   "holds other rules (another container's policy): "
+                                                   "containers sharing a network namespace (a pod, "
+                                                   "--network container:) must name the same policy");
+                        goto out;
+                }
+                oih_ruleset_free(live);
+                live = NULL;
+        }
+        if (oih_commit(c->rs, err) < 0)
+                goto out;
+        /* Nothing of ours can change the tables now (we hold the lock), but another iptables
+         * user could have: say so rather than report a policy that is not there. */
+        if (oih_read_tables(&live, err) < 0 || (got = tables_text(live, err)) == NULL)
+                goto out;
+        r = strcmp(got, want) == 0 ? 0
+                                   : oih_err(err, "the tables read back after the commit are not the "
+                                                  "policy: another program changed them at the same time");
+out:
+        free(want);
+        free(got);
+        oih_ruleset_free(live);
+        return r;
+}
+
+/* Every commit holds an flock() on the namespace's nsfs file. Every process that opens the
+ * namespace (/proc/PID/ns/net, a bind mount under /run/netns) gets the same inode while one
+ * holds it open, so two hooks for containers that share it (a pod, --network container:) take
+ * turns, and each one's IPv4 and IPv6 go in together. flock needs no privilege: rootless too. */
+#define LOCK_WAIT_MS 10000
+#define LOCK_POLL_MS 20
+
+static int lock_netns(int fd, struct oih_error *err)
+{
+        for (int waited = 0;; waited += LOCK_POLL_MS) {
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                        return 0;
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return oih_err_errno(err, errno, "cannot lock the network namespace");
+                if (waited >= LOCK_WAIT_MS)
+                        return oih_err(err, "another process has held this network namespace's lock "
+                                            "for %d s; giving up", LOCK_WAIT_MS / 1000);
+                nanosleep(&(struct timespec){ .tv_nsec = LOCK_POLL_MS * 1000000L }, NULL);
+        }
+}
+
+int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags, struct oih_error *err)
+{
+        struct checked_commit c = { rs, flags };
+        if (lock_netns(netns_fd, err) < 0)
+                return -1;
+        int r = flags & OIH_COMMIT_HERE ? checked_commit_fn(&c, err)
+                                        : oih_run_in_netns(netns_fd, checked_commit_fn, &c, err);
+        flock(netns_fd, LOCK_UN);
+        return r;
 }
 
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)
 {
-        return oih_run_in_netns(netns_fd, commit_fn, (void *)rs, err);
+        return oih_commit_netns(rs, netns_fd, 0, err) < 0 ? -1 : 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel entries back into the policy model: the inverse of blob.c, so that `inspect` prints
  * live tables with the same renderer as `show`, and `verify` compares like with like.
  * Pure: it reads tables that commit.c fetched. */

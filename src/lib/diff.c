@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A line diff for `verify`: what the policy has that the live table lacks (-) and what the
  * live table has beyond the policy (+), in order. Longest common subsequence, with the common
  * head and tail taken off first so that large, mostly equal tables stay cheap. */

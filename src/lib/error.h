@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Error reporting: every fallible function returns < 0 and fills a struct oih_error.
  * Parsers may add several messages (check prints them all); callers that need one line
  * use the first. */

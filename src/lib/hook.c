@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
 #include "hook.h"
@@ -6,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +207,8 @@ int oih_state_read(int fd, struct oih_state *ret, struct oih_error *err)
 {
         char *buf;
         size_t len;
-        if (oih_read_bounded(fd, OIH_STATE_MAX, "the state on stdin", &buf, &len, err) < 0)
+        if (oih_read_bounded_timeout(fd, OIH_STATE_MAX, OIH_STATE_TIMEOUT_MS, "the state on stdin",
+                                     &buf, &len, err) < 0)
                 return -1;
         int r = oih_state_parse(buf, len, ret, err);
         free(buf);
@@ -487,34 +490,160 @@ int oih_policy_choose(const char *annotation, const char *default_policy, const 
                        OIH_ANNOTATION, annotation, allowed, annotation);
 }
 
-/* Someone other than the owner and root could change what this file or directory holds. */
-static bool writable_by_others(const struct stat *st)
+/* Who may own the rules directory, every directory above it and the policy file: anyone else
+ * could change, rename or replace them, and so choose every container's firewall.
+ * Rootful, that is root. A rootless hook is uid 0 of the user namespace of the user who runs
+ * podman: it sees that user's files as its own (uid 0), the user's subordinate uids as 1..n
+ * (what the containers own), and every host uid the namespace does not map, root's included,
+ * as the overflow uid (65534): it cannot tell root from another user there. So the overflow uid
+ * is taken for root only on the way down to the first directory of the hook's own uid; below
+ * it, everything must be the hook's own (or root's, as seen from the host). */
+struct owners {
+        uid_t self;
+        uid_t overflow;         /* (uid_t)-1: root is mapped, or that cannot be told */
+        bool below_self;        /* a directory on the way down belongs to SELF */
+};
+
+/* Does the user namespace leave the host's root unmapped (rootless)? In doubt: no. */
+static bool root_unmapped(void)
 {
-        return (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
+        unsigned long in, out, count;
+        bool mapped = false;
+        FILE *f = fopen("/proc/self/uid_map", "re");
+        if (f == NULL)
+                return false;
+        int n;
+        while ((n = fscanf(f, "%lu %lu %lu", &in, &out, &count)) == 3)
+                if (out == 0 && count > 0)
+                        mapped = true;
+        bool ok = n == EOF && !ferror(f);
+        fclose(f);
+        return ok && !mapped;
+}
+
+static void owners_init(struct owners *o)
+{
+        unsigned long v;
+        o->self = geteuid();
+        o->overflow = (uid_t)-1;
+        o->below_self = false;
+        FILE *f = fopen("/proc/sys/kernel/overflowuid", "re");
+        if (f == NULL)
+                return;
+        if (fscanf(f, "%lu", &v) == 1 && v != 0 && v < (uid_t)-1 && root_unmapped())
+                o->overflow = (uid_t)v;
+        fclose(f);
+}
+
+/* NULL when ST may hold policies; otherwise why not, in BUF ("<path> is ..." follows). */
+static const char *untrusted(const struct stat *st, struct owners *o, char *buf, size_t size)
+{
+        if (st->st_mode & (S_IWGRP | S_IWOTH))
+                return "writable by group or others (chmod go-w; a sticky bit does not make it safe)";
+        if (st->st_uid == o->self && st->st_uid != o->overflow) {
+                o->below_self = true;
+                return NULL;
+        }
+        if (st->st_uid == 0 || (st->st_uid == o->overflow && !o->below_self))
+                return NULL;
+        if (st->st_uid == o->overflow)
+                snprintf(buf, size, "owned by a user outside this user namespace (uid %u here), below a "
+                         "directory of the hook's own user: only that user or root may own it",
+                         (unsigned)st->st_uid);
+        else
+                snprintf(buf, size, "owned by uid %u, not root (chown root; rootless: the user who runs "
+                         "podman), who could change which policy a container gets", (unsigned)st->st_uid);
+        return buf;
+}
+
+/* Opens DIR one component at a time from "/", never following a symbolic link, and checks each
+ * directory on the descriptor the next step opens from: a directory renamed or replaced after
+ * its check is not the one the walk goes on in. */
+static int walk_dir(const char *dir, struct owners *o, struct oih_error *err)
+{
+        char path[PATH_MAX];
+        struct stat st;
+        if (dir[0] != '/')
+                return oih_err(err, "rules directory %s is not an absolute path", dir);
+        if (strlen(dir) >= sizeof(path))
+                return oih_err(err, "rules directory %.64s... is too long", dir);
+        int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return oih_err_errno(err, errno, "cannot open /");
+        strcpy(path, "/");
+        for (const char *c = dir;;) {
+                char buf[256];
+                const char *why = fstat(fd, &st) < 0 ? "not examinable" : untrusted(&st, o, buf, sizeof(buf));
+                if (why != NULL) {
+                        close(fd);
+                        return oih_err(err, "%s is %s", path, why);
+                }
+                while (*c == '/')
+                        c++;
+                if (*c == '\0')
+                        return fd;
+                size_t len = strcspn(c, "/");
+                char name[NAME_MAX + 1];
+                if (len > NAME_MAX) {
+                        close(fd);
+                        return oih_err(err, "rules directory %s: a name is longer than %d bytes", dir, NAME_MAX);
+                }
+                memcpy(name, c, len);
+                name[len] = '\0';
+                c += len;
+                if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+                        close(fd);
+                        return oih_err(err, "rules directory %s must not contain \".\" or \"..\"", dir);
+                }
+                snprintf(path + strlen(path), sizeof(path) - strlen(path), "%s%s", path[1] ? "/" : "", name);
+                int next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int e = errno;
+                close(fd);
+                if (next < 0 && e == ENOENT)
+                        return -ENOENT;
+                if (next < 0 && (e == ELOOP || e == ENOTDIR)) {
+                        bool link = fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+                        return oih_err(err, "%s is %s", path,
+                                       link ? "a symbolic link; give the real path of the rules directory"
+                                            : "not a directory");
+                }
+                if (next < 0)
+                        return oih_err_errno(err, e, "cannot open %s", path);
+                fd = next;
+        }
+}
+
+int oih_rules_dir_open(const char *dir, struct oih_error *err)
+{
+        struct owners o;
+        owners_init(&o);
+        return walk_dir(dir, &o, err);
 }
 
 static int open_in_dir(const char *dir, const char *file, char **ret_path, struct oih_error *err)
 {
         char *path;
         struct stat st;
+        struct owners o;
         if (asprintf(&path, "%s/%s", dir, file) < 0)
                 return oih_err_errno(err, ENOMEM, "policy");
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        owners_init(&o);
+        struct oih_error werr;
+        oih_error_init(&werr);
+        int dfd = walk_dir(dir, &o, &werr);
         if (dfd < 0) {
-                int e = errno;
                 free(path);
                 /* A rules directory that does not exist holds no policy: try the next one. */
-                return e == ENOENT ? -ENOENT : oih_err_errno(err, e, "cannot open rules directory %s", dir);
+                return dfd == -ENOENT ? -ENOENT : oih_err(err, "refusing policy %s/%s: %s", dir, file, oih_error_first(&werr));
         }
         int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         int e = errno;
+        close(dfd);
         if (fd < 0 && e == ENOENT) {
-                close(dfd);
                 free(path);
                 return -ENOENT;
         }
         if (fd < 0) {
-                close(dfd);
                 if (e == ELOOP)
                         oih_err(err, "%s is a symbolic link; refusing it", path);
                 else
@@ -522,21 +651,17 @@ static int open_in_dir(const char *dir, const char *file, char **ret_path, struc
                 free(path);
                 return -1;
         }
+        char buf[256];
         const char *why = NULL;
-        if (fstat(dfd, &st) < 0)
-                why = "cannot stat its directory";
-        else if (writable_by_others(&st))
-                why = "its directory is writable by group or others";
-        else if (fstat(fd, &st) < 0)
-                why = "cannot stat it";
+        if (fstat(fd, &st) < 0)
+                why = "not examinable";
         else if (!S_ISREG(st.st_mode))
                 why = "not a regular file";
-        else if (writable_by_others(&st))
-                why = "it is writable by group or others (chmod go-w)";
-        close(dfd);
+        else
+                why = untrusted(&st, &o, buf, sizeof(buf));
         if (why != NULL) {
                 close(fd);
-                oih_err(err, "refusing policy %s: %s", path, why);
+                oih_err(err, "refusing policy %s: %s%s", path, S_ISREG(st.st_mode) ? "it is " : "", why);
                 free(path);
                 return -1;
         }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hook mode: what the OCI runtime hands the hook (the state on stdin, the bundle's config.json),
  * the checks made before a policy is applied, and finding the policy file. Nothing here touches
  * the kernel's tables; cmd-hook.c joins these steps to compile and commit. */
@@ -11,6 +12,9 @@
 #define OIH_ANNOTATION "oci-iptables-hook.policy"
 #define OIH_STATE_MAX (1u << 20)        /* the state is a few hundred bytes */
 #define OIH_CONFIG_MAX (16u << 20)      /* config.json carries env and annotations */
+/* The runtime writes the state and closes stdin at once; a writer that never closes must not
+ * hold the container's start (and the hooks.d timeout) hostage. */
+#define OIH_STATE_TIMEOUT_MS 5000
 #define OIH_POLICY_NAME_MAX 128
 #define OIH_ID_MAX 1024
 
@@ -25,8 +29,8 @@ struct oih_state {
         long pid;       /* -1: absent */
         char *policy;   /* the annotation's value; NULL: no annotation */
 };
-/* Reads FD to its end (at most OIH_STATE_MAX bytes) and parses it. Duplicate keys and keys
- * that differ only by case from one the hook reads are refused. */
+/* Reads FD to its end (at most OIH_STATE_MAX bytes, within OIH_STATE_TIMEOUT_MS) and parses
+ * it. Duplicate keys and keys that differ only by case from one the hook reads are refused. */
 int oih_state_read(int fd, struct oih_state *ret, struct oih_error *err);
 int oih_state_parse(const char *buf, size_t len, struct oih_state *ret, struct oih_error *err);
 void oih_state_clear(struct oih_state *s);
@@ -75,8 +79,14 @@ int oih_policy_name_check(const char *name, struct oih_error *err);
 int oih_policy_choose(const char *annotation, const char *default_policy, const char *const *selectable,
                       size_t nselectable, const char **ret, struct oih_error *err);
 
-/* Opens NAME.json in the first of DIRS that has it. Refuses symbolic links, anything but a
- * regular file, and a file or directory that someone besides its owner and root could write.
- * Returns the open file descriptor; *RET_PATH (malloc'ed) names it for messages. */
+/* Opens the rules directory DIR (an absolute path) from "/" down, one directory at a time,
+ * without following symbolic links, and returns its descriptor. Every directory on the way must
+ * be owned by root (rootless: see hook.c) and not writable by group or others. -ENOENT when it
+ * does not exist, -1 with ERR filled when it is refused. */
+int oih_rules_dir_open(const char *dir, struct oih_error *err);
+/* Opens NAME.json in the first of DIRS that has it, through oih_rules_dir_open. Refuses
+ * symbolic links, anything but a regular file, and a file or directory that anyone but root
+ * (rootless: the hook's user) owns or that group or others could write. Returns the open file
+ * descriptor; *RET_PATH (malloc'ed) names the file read, for messages and the log. */
 int oih_policy_open(const char *const *dirs, size_t ndirs, const char *name, char **ret_path,
                     struct oih_error *err);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A strict JSON reader into one arena (see jsonr.h). Recursive descent; the recursion is
  * bounded by max_depth. Children of an array or object are gathered on a shared stack and
  * copied into the arena when it closes, so every container's elements are contiguous. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A strict JSON reader for policy files: RFC 8259 only (no comments, no trailing commas),
  * valid UTF-8, bounded depth, duplicate keys refused. The tree lives in one arena that
  * jr_free releases at once. It exists because building json-c's tree was 85% of the time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* migrate: iptables shell scripts and iptables-save dumps -> a version-1 policy.
  *
  * Phases: lex (shell words of one logical line) -> classify (which simple commands are iptables

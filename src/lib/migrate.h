@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* migrate: an iptables shell script or an iptables-save dump -> a version-1 policy (JSON).
  * The commands are replayed in order on an in-memory copy of the filter tables (so -I, -D, -F and
  * -X do what they did), and the final state is printed. Pure: no kernel access. */

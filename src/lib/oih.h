@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The library's entry points for the command line, the hook and the tests. */
 #pragma once
 
@@ -9,6 +10,9 @@
  * NUL-terminated. */
 int oih_read_bounded(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len,
                      struct oih_error *err);
+/* The same, failing when FD has not reached its end within TIMEOUT_MS (< 0: no limit). */
+int oih_read_bounded_timeout(int fd, size_t max, int timeout_ms, const char *what, char **ret_buf,
+                             size_t *ret_len, struct oih_error *err);
 
 /* escape.c: text the program did not write, made printable: every byte that is not printable
  * ASCII is written as \xHH. */
@@ -59,21 +63,33 @@ int oih_policy_write_json(const struct oih_policy *p, FILE *out);
 /* diff.c: a line diff of two texts in unified style; returns the number of differing lines. */
 unsigned oih_diff_lines(const char *a, const char *b, const char *label_a, const char *label_b, FILE *out);
 
-/* Opens a network namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a pid. */
+/* Opens a network namespace: a path (/run/netns/NAME, /proc/PID/ns/net) or a pid. The path is
+ * opened without blocking (a FIFO must not hang) and refused unless the kernel says
+ * (NS_GET_NSTYPE) that it is a network namespace. */
 int oih_netns_open_path(const char *path, struct oih_error *err);
 int oih_netns_open_pid(long pid, struct oih_error *err);
-/* 1 when FD is the machine's initial network namespace (the host's), as far as /proc shows;
- * 0 when it is not or cannot be told. */
+/* 1 when FD is the machine's initial network namespace (the host's), 0 when it is not, -1 when
+ * that cannot be told (a kernel before 6.18 where /proc is not the initial PID namespace's):
+ * callers refuse then. Since 6.18 the kernel gives that namespace a fixed inode number, which
+ * needs no /proc at all. */
 int oih_netns_is_initial(int fd);
 /* 1 when FD is the caller's own network namespace, 0 when not, < 0 on error. */
 int oih_netns_is_own(int fd, struct oih_error *err);
-/* Runs oih_commit inside the namespace FD, in a child process: the caller never changes
- * namespace. The child's error comes back in ERR. */
+/* Replaces the filter tables of the network namespace NETNS_FD with RS: holding the
+ * namespace's lock (flock on NETNS_FD, at most 10 s of waiting), through oih_commit in a child
+ * that enters the namespace (OIH_COMMIT_HERE: the caller is in it already), then reads the
+ * tables back and fails unless they are RS. OIH_COMMIT_JOINED: a container joins a namespace
+ * that exists; it is changed only when it holds no rules, is left alone when it holds RS
+ * already (returns 1), and is refused otherwise. Returns 0 when RS was committed. */
+enum { OIH_COMMIT_HERE = 1, OIH_COMMIT_JOINED = 2 };
+int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags, struct oih_error *err);
+/* oih_commit_netns(RS, NETNS_FD, 0, ERR). */
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
 /* refresh.c: when the network namespace FD belongs to a user namespace other than the
  * caller's, joins that one (allowed when the caller created it: rootless podman). Best effort:
  * the setns into the network namespace that follows says what went wrong. */
 void oih_join_owner_userns(int netns_fd);
-/* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR. */
+/* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR, and
+ * FN's return value (-1, 0 or 1) comes back as this function's. */
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
                      struct oih_error *err);

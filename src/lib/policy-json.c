@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A policy model as version-1 JSON (what `inspect --json` prints): one rule a line, keys in a
  * fixed order, every rule with its family spelled out. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Parse and validate a version-1 policy (docs/policy-format.md) into struct oih_policy.
  * Pure: no kernel access. Errors are collected, each with its JSON path. */
 #include "policy.h"

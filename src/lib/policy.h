@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The policy model: what a version-1 policy file says, parsed and validated, as plain data.
  * parse (policy.c) -> model -> render (render.c: iptables-restore text)
  *                            -> compile (blob.c: kernel entries) -> commit (commit.c) */

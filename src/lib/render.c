@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Render a policy as iptables-restore text, spelled exactly as iptables-legacy-save prints the
  * table it builds: `show` is then both the dry run and the oracle the tests compare against. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tables.h"
 
 #include <linux/netfilter/xt_conntrack.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Name <-> value tables shared by the parser, the renderer and the translator. */
 #pragma once
 

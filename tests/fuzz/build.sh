@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer targets of tests/fuzz/ into OUTDIR: the library sources compiled again
 # with clang, instrumented for coverage, AddressSanitizer and UndefinedBehaviorSanitizer.
 # Usage: tests/fuzz/build.sh OUTDIR     (CC defaults to clang)
@@ -9,8 +10,10 @@ out=${1:?usage: build.sh OUTDIR}
 cc=${CC:-clang}
 mkdir -p "$out/obj"
 
-# hook.c includes config.h for _GNU_SOURCE; nothing else of configure's is needed here.
-printf '#define _GNU_SOURCE 1\n#define PACKAGE_VERSION "fuzz"\n' >"$out/config.h"
+# The library includes config.h for _GNU_SOURCE and xt.c for the extension directory that
+# configure finds; nothing else of configure's is needed here.
+printf '#define _GNU_SOURCE 1\n#define PACKAGE_VERSION "fuzz"\n#define OIH_XTLIBDIR "%s"\n' \
+        "$(pkg-config --variable=xtlibdir xtables)" >"$out/config.h"
 
 san=("-fsanitize=address,undefined" -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 # shellcheck disable=SC2207 # pkg-config prints words to split

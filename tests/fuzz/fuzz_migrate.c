@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: `migrate` on an iptables script or save dump. The first byte picks the
  * options (family, lenient); the rest is the input. What migrate prints must be a policy that
  * `check` accepts: a migration that writes an invalid policy is a bug. */

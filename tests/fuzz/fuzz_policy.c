@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: a policy file through every pure stage the hook runs on it (parse and
  * validate, render for both families, compile to kernel entries), then back through the
  * decoder that inspect and verify use. A policy that parses must render, compile and decode,

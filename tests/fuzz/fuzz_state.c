@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the two JSON documents the runtime hands the hook, the OCI state (stdin)
  * and the bundle's config.json, and the checks made on what they say. The same bytes go to
  * both parsers. */

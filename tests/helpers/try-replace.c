@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Run inside a container: tries to replace the filter tables the way iptables does and prints
  * what the kernel answers, one line per family ("ipv4: EPERM"). Exits 0 only when every attempt
  * was refused with EPERM. The request is empty on purpose (no counters): a process that does

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Echo server for tests/traffic.sh: echo.pl tcp:PORT|udp:PORT...
 # Sends back what each TCP connection (one line) or UDP datagram brings, IPv4 and IPv6 alike.
 # netcat-openbsd cannot do this for UDP (its listener serves one peer and never answers the
