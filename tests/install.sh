@@ -105,7 +105,7 @@ complete_words() { # LINE: what the completion offers after LINE
 }
 check "completion: commands" test "$(complete_words 'oci-iptables-hook ch')" = "check "
 check "completion: options of a command" \
-        test "$(complete_words 'oci-iptables-hook hook --')" = "--default-policy --help --rules-dir --selectable --stage "
+        test "$(complete_words 'oci-iptables-hook hook --')" = "--cache --default-policy --help --rules-dir --selectable --server --stage "
 check "completion: policy names from the rules directory" \
         test "$(complete_words 'oci-iptables-hook hook --default-policy deny')" = "deny-all deny-all-allow-some "
 check "completion: policy files from the rules directory" \
