@@ -168,6 +168,11 @@ int oih_cache_record(struct oih_cache *c, const char *name, int64_t now, enum oi
         e->resolved = now;
         if (status == OIH_NAME_OK)
                 e->ttl = ttl;
+        /* "in the last answer" is seen == resolved: an address of an earlier answer within the
+         * same second is not in this one */
+        for (unsigned j = 0; j < e->naddrs; j++)
+                if (e->addrs[j].seen >= now)
+                        e->addrs[j].seen = now - 1;
         for (unsigned i = 0; i < n; i++) {
                 unsigned j;
                 for (j = 0; j < e->naddrs; j++)
@@ -376,9 +381,11 @@ static int name_error(const char *name, const struct oih_cache_entry *e, int64_t
         return 0;
 }
 
+/* In the last answer, or lost less than GRACE seconds ago (name_grace 0: only the last answer,
+ * even when the answer that lost it came within the same second). */
 static bool usable(const struct oih_cached_addr *a, int64_t now, unsigned grace, int64_t resolved)
 {
-        return a->seen >= resolved || now - a->seen <= (int64_t)grace;
+        return a->seen >= resolved || now - a->seen < (int64_t)grace;
 }
 
 /* Builds the new list for one side of a rule. */
