@@ -15,7 +15,7 @@
 
 #define OIH_NAME_MAXLEN 253
 #define OIH_MAX_NAMES 256               /* distinct names in one policy */
-#define OIH_NAME_MAX_ADDRS 64           /* addresses kept per name (both families) */
+#define OIH_NAME_MAX_ADDRS 128          /* addresses kept per name (both families) */
 #define OIH_CACHE_MAX_NAMES 4096
 #define OIH_CACHE_MAX_SIZE (4u << 20)
 #define OIH_NAME_MIN_FRESH 120          /* seconds an answer counts as fresh at least (TTL 0...) */

@@ -7,7 +7,7 @@
  * recorded container would get now with what it got, and re-applies the policy in that
  * container's namespace when they differ: one atomic table replacement per family, as at
  * creation, done from the host, so the container needs no capability. A record whose
- * namespace is gone is removed. (docs/hook.md, "Names"; scripts/bench-names.sh measured this
+ * namespace is gone is removed. (docs/hook.md, "Host names"; scripts/bench-names.sh measured this
  * against ipsets in the container's namespace.) */
 #define _GNU_SOURCE
 #include "names.h"
