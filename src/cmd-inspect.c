@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inspect and verify: read the live filter tables of a namespace back and print them with the
  * same renderer as `show`, or compare them with what a policy builds. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "names.h"
 #include "oih.h"
 
 int run_capture(char *const argv[], char *out, size_t size)
@@ -96,7 +100,128 @@ struct inspect {
         bool json;
         const struct oih_policy *want;  /* verify: the policy to compare with */
         const char *want_name;
+        const char *names_json;         /* --json of a container whose policy names hosts */
 };
+
+static void utc(int64_t t, char *buf, size_t size)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+        if (gmtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                snprintf(buf, size, "%lld", (long long)t);
+}
+
+/* The names of the container in the namespace FD, from its record (the addresses its rules got)
+ * and the cache (the last answer and when it came): text lines on stdout, or *RET_JSON (an
+ * array, NULL when the namespace has no record). */
+static int container_names(const char *cache_opt, int fd, bool json, char **ret_json, struct oih_error *err)
+{
+        *ret_json = NULL;
+        const char *path = cache_opt ? cache_opt : oih_cache_default_path();
+        if (path == NULL)
+                return 0; /* no HOME: no default cache, so no record either */
+        char *policy = NULL, *summary = NULL, *save = NULL;
+        struct oih_cache c = { 0 };
+        int r = -1;
+        if (oih_record_find(path, fd, &policy, &summary, err) < 0)
+                goto out;
+        if (policy == NULL) {
+                r = 0;
+                goto out;
+        }
+        if (summary == NULL || oih_cache_load(path, &c, err) < 0)
+                goto out;
+        int64_t now = time(NULL);
+        json_object *arr = json_object_new_array();
+        char esc[4200], esc2[4200];
+        if (!json)
+                printf("# policy %s (names resolved by the host, cache %s)\n",
+                       oih_escape(esc, sizeof(esc), policy), oih_escape(esc2, sizeof(esc2), path));
+        for (char *l = strtok_r(summary, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *rest = strchr(l, ' ');
+                if (rest)
+                        *rest++ = '\0';
+                const struct oih_cache_entry *e = oih_cache_find(&c, l);
+                json_object *o = json_object_new_object(), *in_rules = json_object_new_array(),
+                            *answer = json_object_new_array();
+                json_object_object_add(o, "name", json_object_new_string(l));
+                for (char *s2 = NULL, *a = rest ? strtok_r(rest, " ", &s2) : NULL; a; a = strtok_r(NULL, " ", &s2))
+                        if (a[0] != '(')
+                                json_object_array_add(in_rules, json_object_new_string(a));
+                json_object_object_add(o, "addresses", in_rules);
+                char when[64] = "never", last[2048] = "";
+                size_t used = 0;
+                if (e && e->resolved) {
+                        utc(e->resolved, when, sizeof(when));
+                        for (unsigned j = 0; j < e->naddrs; j++) {
+                                if (e->addrs[j].seen < e->resolved)
+                                        continue;
+                                char b[INET6_ADDRSTRLEN];
+                                inet_ntop(e->addrs[j].family == OIH_IPV4 ? AF_INET : AF_INET6, e->addrs[j].addr, b, sizeof(b));
+                                json_object_array_add(answer, json_object_new_string(b));
+                                int n = snprintf(last + used, sizeof(last) - used, " %s", b);
+                                if (n > 0 && (size_t)n < sizeof(last) - used)
+                                        used += (size_t)n;
+                        }
+                        json_object_object_add(o, "resolved", json_object_new_string(when));
+                        json_object_object_add(o, "resolved_ago", json_object_new_int64(now - e->resolved));
+                        json_object_object_add(o, "ttl", json_object_new_int64(e->ttl));
+                        json_object_object_add(o, "status", json_object_new_string(
+                                e->status == OIH_NAME_OK ? "ok" : e->status == OIH_NAME_NXDOMAIN ? "nxdomain" : "failed"));
+                } else {
+                        json_object_object_add(o, "resolved", NULL);
+                }
+                json_object_object_add(o, "answer", answer);
+                if (!json) {
+                        const char *in = json_object_to_json_string_ext(in_rules, JSON_C_TO_STRING_PLAIN);
+                        if (e && e->resolved)
+                                printf("# name %s: in the rules %s; last answer %s (%lld s ago, TTL %u%s):%s\n", l, in,
+                                       when, (long long)(now - e->resolved), e->ttl,
+                                       e->status == OIH_NAME_OK ? "" : e->status == OIH_NAME_NXDOMAIN ? ", NXDOMAIN" : ", server failed since",
+                                       used ? last : " no address");
+                        else
+                                printf("# name %s: in the rules %s; not in the cache\n", l, in);
+                }
+                json_object_array_add(arr, o);
+        }
+        if (json && (*ret_json = strdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_SPACED))) == NULL)
+                oih_err(err, "out of memory");
+        else
+                r = 0;
+        json_object_put(arr);
+out:
+        oih_cache_clear(&c);
+        free(policy);
+        free(summary);
+        if (r < 0)
+                oih_error_prefix(err, "the names of the container's policy");
+        return r;
+}
+
+/* Policy JSON with a "names" key added (not a policy key: inspect's report of the names). */
+static int write_json_with_names(const struct oih_policy *live, const char *names)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+                return -1;
+        int r = oih_policy_write_json(live, f);
+        if (fclose(f) != 0 || r < 0) {
+                free(buf);
+                return -1;
+        }
+        char *end = strrchr(buf, '}');
+        if (end == NULL) {
+                free(buf);
+                return -1;
+        }
+        while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+                end--;
+        printf("%.*s,\n  \"names\": %s\n}\n", (int)(end - buf), buf, names);
+        free(buf);
+        return 0;
+}
 
 static char *render_text(const struct oih_policy *p, enum oih_family f)
 {
@@ -138,7 +263,7 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                 goto out;
         }
         if (in->json) {
-                r = oih_policy_write_json(live, stdout);
+                r = in->names_json ? write_json_with_names(live, in->names_json) : oih_policy_write_json(live, stdout);
                 goto out;
         }
         for (int f = 0; f < OIH_NFAMILIES; f++) {
@@ -160,9 +285,12 @@ static int run(int argc, char **argv, bool verify)
         static const struct option opts[] = {
                 { "netns", required_argument, NULL, 'n' }, { "pid", required_argument, NULL, 'p' },
                 { "container", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
+                { "cache", required_argument, NULL, 'C' },
                 { NULL, 0, NULL, 0 },
         };
         const char *netns = NULL, *pid = NULL, *container = NULL, *cmd = verify ? "verify" : "inspect";
+        const char *cache = NULL;
+        char *names_json = NULL;
         struct inspect in = { .only = -1 };
         int c;
         optind = 1;
@@ -172,6 +300,7 @@ static int run(int argc, char **argv, bool verify)
                 case 'p': pid = optarg; break;
                 case 'c': container = optarg; break;
                 case 'j': in.json = true; break;
+                case 'C': cache = optarg; break;
                 case '4': in.only = OIH_IPV4; break;
                 case '6': in.only = OIH_IPV6; break;
                 default:
@@ -195,6 +324,11 @@ static int run(int argc, char **argv, bool verify)
         }
         if ((fd = open_target(netns, pid, container, &err)) < 0)
                 goto out;
+        if (!verify) {
+                if (container_names(cache, fd, in.json, &names_json, &err) < 0)
+                        goto out;
+                in.names_json = names_json;
+        }
         if (oih_run_in_netns(fd, inspect_fn, &in, &err) == 0)
                 status = EXIT_OK;
 out:
@@ -203,6 +337,7 @@ out:
         if (fd >= 0)
                 close(fd);
         oih_policy_free(want);
+        free(names_json);
         return status;
 }
 

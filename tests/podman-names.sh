@@ -151,6 +151,30 @@ scenario() {
         check "$P: after web.test moved, the running container reaches $unnamed (refresh: $((SECONDS - t0)) s)" test -n "$moved"
         check_fails "$P: and no longer $named (name_grace 0)" reaches "$named"
 
+        # inspect: which addresses the name has in the rules now, and when the cache's answer came
+        local insp="$W/bin/oci-iptables-hook inspect --container $c --cache $cache"
+        [ -z "$run" ] || insp="podman unshare $insp"
+        out=$($run $insp 2>&1) || true
+        if grep -qE "^# name web\.test: in the rules \[ *\"$unnamed\" *\]; last answer 20[0-9-]+T[0-9:]+Z \([0-9]+ s ago, TTL [0-9]+\): $unnamed\$" <<<"$out" &&
+                grep -q -- "-A OUTPUT -d $unnamed/32 -p tcp -m tcp --dport 8080 -j ACCEPT" <<<"$out"; then
+                ok "$P: inspect shows web.test's address in the rules and when it was resolved"
+        else
+                not_ok "$P: inspect shows web.test's address in the rules and when it was resolved"; diag "$out"
+        fi
+        out=$($run $insp --json 2>&1) || true
+        if python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+n = d["names"][0]
+assert n["name"] == "web.test" and n["addresses"] == [sys.argv[1]] and n["answer"] == [sys.argv[1]], n
+assert n["status"] == "ok" and n["resolved"].endswith("Z") and 0 <= n["resolved_ago"] < 60, n
+assert any(r.get("destination") == sys.argv[1] + "/32" or r.get("destination") == sys.argv[1] for r in d["rules"]), d["rules"]
+' "$unnamed" <<<"$out"; then
+                ok "$P: inspect --json has the names beside the live policy"
+        else
+                not_ok "$P: inspect --json has the names beside the live policy"; diag "$out"
+        fi
+
         # The name stops resolving: the next container is refused, naming it.
         dns "other.test,$unnamed"
         resolve_once "$W/rules/named.json" >/dev/null 2>&1 || true
