@@ -96,6 +96,14 @@ int names_prepare(struct oih_policy *p, const char *cache_opt, const char *serve
                 oih_err(err, "out of memory");
                 goto out;
         }
+        if (nmissing && !from_runtime && server == NULL) {
+                /* check, show and apply read the cache; they ask a server only when told which
+                 * (--server), so that no command sends a query the user did not ask for */
+                for (unsigned i = 0; i < nmissing; i++)
+                        oih_err(err, "name \"%s\" has no fresh answer in the name cache %s (run `oci-iptables-hook "
+                                     "resolve`, or give --server ADDR to ask now)", missing[i], path);
+                goto out;
+        }
         if (nmissing) {
                 /* A name without a fresh answer is asked for now, bounded in time; the answer
                  * is used, not written back: the cache is `resolve`'s. */

@@ -28,9 +28,10 @@ struct oih_policy;
 struct oih_cache;
 /* The cache to use: GIVEN, or the default one for this user (NULL and ERR filled when none). */
 const char *names_cache_path(const char *given, struct oih_error *err);
-/* Puts the addresses of P's names in P: from the cache (CACHE_OPT or the default), asking
- * SERVER (or the cache's, or resolv.conf's) for names without a fresh answer; FROM_RUNTIME:
- * from the runtime's network namespace (the hook). COMMENTS: where to print what each name
+/* Puts the addresses of P's names in P: from the cache (CACHE_OPT or the default). Names
+ * without a fresh answer are asked for only when SERVER is given or FROM_RUNTIME (the hook,
+ * from the runtime's network namespace, SERVER or the cache's or resolv.conf's server);
+ * otherwise each is an error naming it. COMMENTS: where to print what each name
  * has now (show). *RET_SUMMARY (may be NULL): oih_names_summary of what was used. */
 int names_prepare(struct oih_policy *p, const char *cache_opt, const char *server, bool from_runtime,
                   FILE *comments, char **ret_summary, struct oih_error *err);

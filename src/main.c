@@ -23,7 +23,8 @@ static const char usage_text[] =
         "                             and that every host name has an answer there)\n"
         "  show [-4|-6] [--cache FILE] [--server ADDR[:PORT]] FILE\n"
         "                             print the iptables-restore text the policy builds (dry run),\n"
-        "                             with the addresses its host names have now\n"
+        "                             with the addresses its host names have in the cache\n"
+        "                             (--server: ask it for names without a fresh answer)\n"
         "  apply (--netns PATH | --pid PID) [--allow-own-netns] [--timings]\n"
         "        [--cache FILE] [--server ADDR[:PORT]] FILE\n"
         "                             replace the filter tables of that network namespace\n"
@@ -93,6 +94,8 @@ static int cmd_check(int argc, char **argv)
         const char *cache = NULL, *server = NULL;
         if (names_options(&argc, argv, &cache, &server) != 0)
                 return EXIT_USAGE;
+        if (server)
+                return usage_error("check: %s", "--server: check only reads the name cache (--cache FILE)");
         if (argc < 2)
                 return usage_error("check: %s", "no policy file given");
         int status = EXIT_OK;
@@ -100,9 +103,9 @@ static int cmd_check(int argc, char **argv)
                 struct oih_error err;
                 struct oih_policy *p = NULL;
                 oih_error_init(&err);
-                /* with --cache, names must also have a usable answer */
+                /* with --cache, names must also have a usable answer there */
                 if (oih_policy_load(argv[i], &p, &err) < 0 ||
-                    ((cache || server) && names_prepare(p, cache, server, false, NULL, NULL, &err) < 0)) {
+                    (cache && names_prepare(p, cache, NULL, false, NULL, NULL, &err) < 0)) {
                         print_errors("", &err);
                         status = EXIT_FAIL;
                         continue;

@@ -102,6 +102,21 @@ kill "$hookpid" 2>/dev/null || true; wait "$hookpid" 2>/dev/null || true
 
 # --- a name without a cache entry is resolved by the hook from the runtime's namespace ----------
 rm -f "$C"
+# check, show and apply read the cache; only show/apply with --server ask
+queries() { grep -c 'query\[' "$W/dns.log" || true; }
+q0=$(queries)
+out=$(ip netns exec "$rt" "$OIH_BIN" check --cache "$C" "$R/named.json" 2>&1) && rc=0 || rc=$?
+check "check --cache: a name missing from the cache is refused, naming it and the cache" \
+        test "$rc" = 1 -a -n "$(grep -F "name \"web.test\" has no fresh answer in the name cache $C" <<<"$out")"
+check_fails "check --server is a usage error (check only reads)" "$OIH_BIN" check --server 192.0.2.53 --cache "$C" "$R/named.json"
+out=$(ip netns exec "$rt" "$OIH_BIN" show --cache "$C" "$R/named.json" 2>&1) && rc=0 || rc=$?
+check "show without --server says the name is missing and to give --server" \
+        test "$rc" = 1 -a -n "$(grep -F 'web.test" has no fresh answer' <<<"$out" | grep -F -- '--server')"
+check "neither sent a query" test "$(queries)" = "$q0"
+out=$(ip netns exec "$rt" "$OIH_BIN" show -4 --cache "$C" --server 192.0.2.53 "$R/named.json" 2>&1) && rc=0 || rc=$?
+check "show --server asks it and prints the rule with the answer" \
+        grep -q -- '-A OUTPUT -d 203.0.113.20/32 -p tcp -m tcp --dport 80 -j ACCEPT' <<<"$out"
+check "show --server does not write the cache (resolve's)" test ! -e "$C"
 ip netns exec "$ct" iptables-legacy -F OUTPUT
 check "the container is cut off before the next hook" sh -c "! ip netns exec '$ct' timeout 5 nc -z -w 1 203.0.113.20 80"
 check "the hook resolves a name the cache lacks (from rt, not from the container)" hook c2
