@@ -9,7 +9,7 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v iptables-legacy >/dev/null || { echo "# SKIP: iptables-legacy missing"; exit 77; }
+command -v iptables-legacy >/dev/null || skip_all "iptables-legacy is missing"
 diag() { sed 's/^/# /' <<<"$*"; }
 W=$T_TMP
 

@@ -32,7 +32,7 @@ chmod 755 "$W/rules"
 for i in $(seq 1 "$NNS"); do
         policy "$i" >"$W/rules/load-$i.json"
         chmod 644 "$W/rules/load-$i.json"
-        "$OIH_BIN" check "$W/rules/load-$i.json" >/dev/null || { not_ok "policy $i is valid"; done_testing; exit 1; }
+        "$OIH_BIN" check "$W/rules/load-$i.json" >/dev/null || { not_ok "policy $i is valid"; done_testing; }
 done
 # want I: the tables policy I builds, both families, as iptables-legacy-save prints them
 want() { "$OIH_BIN" show -4 "$W/rules/load-$1.json" | grep -v '^#'; "$OIH_BIN" show -6 "$W/rules/load-$1.json" | grep -v '^#'; }

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 for b in iptables-legacy ip6tables-legacy iptables-legacy-restore ip6tables-legacy-restore; do
-        command -v "$b" >/dev/null || { echo "SKIP: $b missing"; exit 77; }
+        command -v "$b" >/dev/null || skip_all "$b is missing"
 done
 
 corpus="$OIH_SRCDIR/tests/migrate-corpus"
