@@ -137,8 +137,9 @@ as_host() {
         mkdir "$d/ns"
         echo kthreadd >"$d/comm"
         : >"$d/ns/net"
+        # nsenter, not ip netns exec: that one mounts a /sys without cgroups, which podman needs
         # shellcheck disable=SC2016 # for the inner shell
-        ip netns exec "$caller" unshare -m --propagation private sh -c '
+        nsenter --net="/run/netns/$caller" unshare -m --propagation private sh -c '
                 mount --bind "/run/netns/$1" "$2/ns/net" && mount --rbind "$2" /proc/2 &&
                 [ "$(cat /proc/2/comm)" = kthreadd ] &&
                 [ "$(stat -L -c %d:%i /proc/2/ns/net)" = "$(stat -L -c %d:%i "/run/netns/$1")" ] || {
