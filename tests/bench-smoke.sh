@@ -3,15 +3,10 @@
 # podman, runc and busybox are installed), so that the benchmark cannot rot: it must finish,
 # measure every method and write its report. Timings are not asserted (shared machines are too
 # noisy for that); the full run is `make bench`.
-set -euo pipefail
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "# SKIP: bench-smoke.sh needs root (network namespaces)"
-        exit 77
-fi
 : "${OIH_BIN:?}" "${OIH_SRCDIR:?}"
 # shellcheck source=tests/lib.sh
 . "$OIH_SRCDIR/tests/lib.sh"
+need_root
 
 out=$T_TMP/out
 log=$T_TMP/log
@@ -66,5 +61,4 @@ if command -v gnuplot >/dev/null; then
 fi
 check "no benchmark namespace is left behind" test -z "$(ip netns list | grep "^oihb$pid-" || true)"
 
-echo "1..$T_N"
 done_testing
