@@ -40,7 +40,7 @@ for t in policy state migrate; do
                         ok "fuzz_$t: ${#reg[@]} regression inputs run clean"
                 else
                         not_ok "fuzz_$t: a regression input crashes again"
-                        grep -E "ERROR|SUMMARY|Running: |#[0-3] 0x" "$out/reg-$t.log" | head -12 | sed 's/^/# /'
+                        diag "$(grep -E "ERROR|SUMMARY|Running: |#[0-3] 0x" "$out/reg-$t.log" | head -12)"
                 fi
         fi
 
@@ -57,8 +57,8 @@ for t in policy state migrate; do
                 ok "fuzz_$t: ${runs:-?} inputs in ${secs}s, no crash"
         else
                 not_ok "fuzz_$t: exit $rc; input saved as $(ls "$out/$t-"* 2>/dev/null | head -1)"
-                grep -E 'ERROR|SUMMARY|#[0-9]+ 0x.* in [a-z_]+ /|abort|differently|does not parse' \
-                        "$out/fuzz-$t.log" | head -15 | sed 's/^/# /'
+                diag "$(grep -E 'ERROR|SUMMARY|#[0-9]+ 0x.* in [a-z_]+ /|abort|differently|does not parse' \
+                        "$out/fuzz-$t.log" | head -15)"
                 echo "# commit the input under tests/fuzz/regressions/$t/ once it is fixed"
         fi
 done

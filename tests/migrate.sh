@@ -69,7 +69,7 @@ for f in "$corpus"/*.sh "$corpus"/*.save; do
                 ok "$name: migrate + apply builds what the script builds (IPv4 and IPv6)"
         else
                 not_ok "$name: tables differ"
-                diff <(echo "$o4"; echo "$o6") <(echo "$u4"; echo "$u6") | sed 's/^/#   /' | head -20
+                diag "$(diff <(echo "$o4"; echo "$o6") <(echo "$u4"; echo "$u6") | head -20)"
         fi
 done
 
@@ -87,7 +87,7 @@ for f in "$corpus"/*.save; do
                 ok "$name: show of the migrated policy equals the restored dump"
         else
                 not_ok "$name: show differs from the restored dump"
-                diff <(echo "$want") <(echo "$got") | sed 's/^/#   /' | head -20
+                diag "$(diff <(echo "$want") <(echo "$got") | head -20)"
         fi
 done
 
