@@ -44,9 +44,12 @@ run "$bin" show -6 "$good"
 check "show -6 prints one table" [ "$(grep -c '^\*filter$' "$T_TMP/out")" = 1 ]
 
 ns=$(new_netns cli)
-run "$bin" apply "$good"
+# Every apply runs where a broken guard or option parser could only reach namespaces of this test:
+# "own" is a throwaway namespace that stands in for the caller's.
+own=$(new_netns own)
+run ip netns exec "$own" "$bin" apply "$good"
 check "apply without a target is a usage error (exit 2)" [ "$(rc)" = 2 ]
-run "$bin" apply --netns "/run/netns/$ns" --pid 1 "$good"
+run ip netns exec "$own" sh -c 'exec "$0" apply --netns "$1" --pid $$ "$2"' "$bin" "/run/netns/$ns" "$good"
 check "apply with two targets is a usage error" [ "$(rc)" = 2 ]
 before4=$(save4 "$ns"); before6=$(save6 "$ns")
 run "$bin" apply --netns "/run/netns/$ns" "$T_TMP/bad.json"
@@ -60,7 +63,7 @@ check "an unknown namespace is an error" err_is "oci-iptables-hook: apply $good:
 # The refusals of "the caller's own namespace" and "the host's" run from inside throwaway
 # namespaces that stand in for those: if a guard breaks, only they change, and that is checked.
 # The policy is a real one (apply replaces the whole table: no policy is harmless on a host).
-own=$(new_netns own)
+check "the caller's namespace is untouched so far" untouched "$own"
 run ip netns exec "$own" "$bin" apply --netns /proc/self/ns/net "$good"
 check "apply refuses the caller's own network namespace" [ "$(rc)" = 1 ]
 check "and says so" grep -q "is this process's own network namespace: refusing to change its firewall" "$T_TMP/err"
