@@ -68,6 +68,7 @@ check_host_unchanged() {
 # done_testing: the host check, the plan, and the exit status (0 when nothing failed). Last.
 done_testing() {
         check_host_unchanged
+        trap - ERR      # nothing may be reported after the plan
         T_DONE=1
         echo "1..$T_N"
         echo "# $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
@@ -75,6 +76,7 @@ done_testing() {
 }
 # skip_all REASON: the whole script cannot run here (a TAP skip, exit 0).
 skip_all() {
+        trap - ERR
         T_DONE=1
         echo "1..0 # SKIP $*"
         exit 0
