@@ -5,8 +5,9 @@
 # Needs root: it creates an --internal podman network and containers, all removed on exit. The
 # machine is prepared by scripts/test.sh: the packages, and the user oih-test for the rootless
 # part (SKIP without it); make check installs nothing and creates no user. Packets go only to
-# hosts this test creates: containers on that internal network (198.51.100.0/24, 2001:db8:5100::/64) and a listener on the host's loopback that rootless
-# containers reach through slirp4netns. Podman's state lives in a temporary directory of its own
+# hosts this test creates: containers on that internal network (198.51.100.0/24,
+# 2001:db8:5100::/64) and a listener on the host's loopback that rootless containers reach
+# through slirp4netns. Podman's state lives in a temporary directory of its own
 # (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF), so other podman users on the machine are unaffected.
 : "${OIH_BIN:?}" "${OIH_SRCDIR:?}"
 # shellcheck source=tests/lib.sh
