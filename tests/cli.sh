@@ -81,7 +81,7 @@ run ip netns exec "$own" sh -c 'exec "$0" apply --pid $$ "$1"' "$bin" "$good"
 check "apply --pid of a process in the caller's namespace is refused too" grep -q "own network namespace" "$T_TMP/err"
 check "and the caller's namespace is still untouched" untouched "$own"
 host=$(new_netns host)
-run as_host "$host" "$own" "$bin" apply --netns "/run/netns/$host" "$good"
+run as_host "$host" "$own" "$OIH_STANDIN_BIN" apply --netns "/run/netns/$host" "$good"
 check "apply refuses the machine's initial (host's) network namespace named from another one" \
         grep -q "/run/netns/$host is the machine's initial (the host's) network namespace: refusing" "$T_TMP/err"
 check "and the stand-in for the host's namespace is untouched" untouched "$host"

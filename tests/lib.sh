@@ -136,10 +136,13 @@ untouched() {
 }
 
 # as_host HOST CALLER COMMAND...: COMMAND runs in namespace CALLER, where namespace HOST stands
-# in for the machine's initial (the host's) one. The program knows the initial namespace as
-# that of kthreadd, /proc/2; in a private mount namespace a stand-in /proc/2 names HOST. So a
+# in for the machine's initial (the host's) one, as far as the test build of the program,
+# $OIH_STANDIN_BIN, can tell: it knows the initial namespace as that of kthreadd, /proc/2, and in
+# a private mount namespace a stand-in /proc/2 names HOST. (The installed program tells it by
+# its fixed inode on Linux 6.18+, which no stand-in has; tests/cksuite-hook.c tests that.) So a
 # refusal of "the host's namespace" is tested without ever aiming at the host: if the guard
 # breaks, HOST changes, and the test sees it.
+: "${OIH_STANDIN_BIN:=$(dirname "$OIH_BIN")/tests/helpers/oci-iptables-hook-standin}"
 as_host() {
         local host=$1 caller=$2 d
         shift 2

@@ -300,10 +300,17 @@ refused "--cap-add NET_ADMIN" 'CAP_NET_ADMIN' --network none --cap-add NET_ADMIN
 refused "--privileged" 'CAP_NET_ADMIN' --network none --privileged \
         --annotation oci-iptables-hook.policy=deny-out
 # The host's network namespace: podman runs in a namespace of this test that stands in for the
-# host's (as_host, tests/lib.sh), so "the host's" is that one; if the guard breaks, the policy
-# lands there, and that is checked.
+# host's (as_host, tests/lib.sh), with hooks.d running the test build that can take it for the
+# host's, so "the host's" is that one; if the guard breaks, the policy lands there, and that is
+# checked.
 host=$(new_netns host)
-in_ns=(as_host "$host" "$host")
+mkdir -p "$W/hooks-standin"
+install -m 755 "$OIH_STANDIN_BIN" "$W/bin/oci-iptables-hook-standin"
+sed "s|\"$W/bin/oci-iptables-hook\"|\"$W/bin/oci-iptables-hook-standin\"|" "$W/hooks/oci-iptables-hook.json" \
+        >"$W/hooks-standin/oci-iptables-hook.json"
+sed "s|^hooks_dir = .*|hooks_dir = [\"$W/hooks-standin\"]|" "$W/containers.conf" >"$W/standin.conf"
+check "the stand-in's hooks.d file runs the test build" grep -q "oci-iptables-hook-standin" "$W/hooks-standin/oci-iptables-hook.json"
+in_ns=(as_host "$host" "$host" env CONTAINERS_CONF="$W/standin.conf")
 refused "--network host" 'network host' --network host \
         --annotation oci-iptables-hook.policy=deny-out
 refused "--network ns: joining the host's namespace by path" "network namespace is the host's" \
