@@ -715,6 +715,8 @@ static int rootless_open(const char *dir, const char *name)
         int fd = oih_policy_open(dirs, 1, name, &path, &e);
         if (fd < 0)
                 fprintf(stderr, "# rootless: %s\n", oih_error_first(&e));
+        else
+                free(path);
         return fd;
 }
 
@@ -857,7 +859,7 @@ START_TEST(initial_netns_told_without_proc)
                 if (pid < 0)
                         _exit(1);
                 if (pid == 0) {
-                        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+                        if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0
                             || mount("proc", "/proc", "proc", 0, NULL) < 0)
                                 _exit(2);
                         if (oih_netns_is_initial(host) != 1)

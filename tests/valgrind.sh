@@ -17,7 +17,12 @@ command -v valgrind >/dev/null || skip_all "valgrind is not installed (scripts/t
 
 vg=(valgrind -q --leak-check=full "--errors-for-leak-kinds=definite,possible" --error-exitcode=99
     --log-file="$T_TMP/vg.%p.log")
-vg_reports() { cat "$T_TMP"/vg.*.log 2>/dev/null; }
+# valgrind warns that it does not know NS_GET_NSTYPE (ioctl 0xb703); that ioctl takes no
+# argument, so no memory goes in or out that memcheck could miss: that warning is no report.
+vg_reports() {
+        cat "$T_TMP"/vg.*.log 2>/dev/null | grep -v -e 'Warning: noted but unhandled ioctl 0xb703 with no size/direction hints' \
+                -e 'This could cause spurious value errors to appear' -e 'See README_MISSING_SYSCALL_OR_IOCTL for guidance'
+}
 vg_reset() { rm -f "$T_TMP"/vg.*.log; }
 
 # under DESCRIPTION WANT-RC COMMAND...: COMMAND under memcheck exits WANT-RC and valgrind is silent.
