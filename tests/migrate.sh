@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 for b in iptables-legacy ip6tables-legacy iptables-legacy-restore ip6tables-legacy-restore; do
-        command -v "$b" >/dev/null || { echo "SKIP: $b missing"; exit 77; }
+        command -v "$b" >/dev/null || skip_all "$b is missing"
 done
 
 corpus="$OIH_SRCDIR/tests/migrate-corpus"
@@ -70,7 +70,7 @@ for f in "$corpus"/*.sh "$corpus"/*.save; do
                 ok "$name: migrate + apply builds what the script builds (IPv4 and IPv6)"
         else
                 not_ok "$name: tables differ"
-                diff <(echo "$o4"; echo "$o6") <(echo "$u4"; echo "$u6") | sed 's/^/#   /' | head -20
+                diag "$(diff <(echo "$o4"; echo "$o6") <(echo "$u4"; echo "$u6") | head -20)"
         fi
 done
 
@@ -88,7 +88,7 @@ for f in "$corpus"/*.save; do
                 ok "$name: show of the migrated policy equals the restored dump"
         else
                 not_ok "$name: show differs from the restored dump"
-                diff <(echo "$want") <(echo "$got") | sed 's/^/#   /' | head -20
+                diag "$(diff <(echo "$want") <(echo "$got") | head -20)"
         fi
 done
 
