@@ -250,6 +250,7 @@ Suite *commit_suite(void)
 {
         Suite *s = suite_create("commit");
         TCase *tc = tcase_create("kernel");
+        tcase_set_tags(tc, "kernel");
         tcase_add_test(tc, test_ipv6_failure_puts_ipv4_back);
         tcase_add_test(tc, test_nat_failure_puts_every_table_back);
         tcase_add_test(tc, test_commit_is_idempotent);

@@ -179,6 +179,7 @@ Suite *faults_suite(void)
 {
         Suite *s = suite_create("faults");
         TCase *tc = tcase_create("kernel");
+        tcase_set_tags(tc, "kernel");
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_eagain_is_retried);
         tcase_add_test(tc, test_eagain_gives_up_after_five_tries);

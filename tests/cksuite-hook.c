@@ -715,6 +715,8 @@ static int rootless_open(const char *dir, const char *name)
         int fd = oih_policy_open(dirs, 1, name, &path, &e);
         if (fd < 0)
                 fprintf(stderr, "# rootless: %s\n", oih_error_first(&e));
+        else
+                free(path);
         return fd;
 }
 
@@ -845,25 +847,39 @@ START_TEST(initial_netns_told_without_proc)
         }
         ck_assert_int_eq(oih_netns_is_initial(host), 1);
         /* A PID namespace with a /proc of its own, as in a container: PID 2 is not kthreadd
-         * there, and the host's namespace must still be recognised. */
-        ck_assert_int_eq(unshare(CLONE_NEWPID | CLONE_NEWNS), 0);
-        pid_t pid = fork();
-        if (pid == 0) {
-                if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
-                    || mount("proc", "/proc", "proc", 0, NULL) < 0)
-                        _exit(2);
-                if (oih_netns_is_initial(host) != 1)
-                        _exit(3);
-                int own;
-                if (unshare(CLONE_NEWNET) < 0 || (own = open("/proc/self/ns/net", O_RDONLY)) < 0)
-                        _exit(4);
-                _exit(oih_netns_is_initial(own) == 0 ? 0 : 5);
+         * there, and the host's namespace must still be recognised. The namespaces are a
+         * child's: once the first process of a PID namespace has exited, the process that made
+         * it cannot fork again, and LeakSanitizer forks at exit (tests/sanitizers.sh). */
+        pid_t outer = fork();
+        ck_assert_int_ge(outer, 0);
+        if (outer == 0) {
+                if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0)
+                        _exit(1);
+                pid_t pid = fork();
+                if (pid < 0)
+                        _exit(1);
+                if (pid == 0) {
+                        if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0
+                            || mount("proc", "/proc", "proc", 0, NULL) < 0)
+                                _exit(2);
+                        if (oih_netns_is_initial(host) != 1)
+                                _exit(3);
+                        int own;
+                        if (unshare(CLONE_NEWNET) < 0 || (own = open("/proc/self/ns/net", O_RDONLY)) < 0)
+                                _exit(4);
+                        _exit(oih_netns_is_initial(own) == 0 ? 0 : 5);
+                }
+                int st;
+                if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+                        _exit(1);
+                _exit(WEXITSTATUS(st));
         }
         int status;
-        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_int_eq(waitpid(outer, &status, 0), outer);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                      "in a PID namespace with its own /proc: step %d failed (3: the host's namespace "
-                      "was not recognised, 5: a new one was taken for the host's)", WEXITSTATUS(status));
+                      "in a PID namespace with its own /proc: step %d failed (1: unshare or fork, "
+                      "3: the host's namespace was not recognised, 5: a new one was taken for the "
+                      "host's)", WEXITSTATUS(status));
         close(host);
 }
 END_TEST
@@ -893,7 +909,9 @@ Suite *hook_suite(void)
         tcase_add_test(tc, choose_policy);
         suite_add_tcase(s, tc);
 
+        /* namespaces of their own: root, and a fork per test (check-all.c, tests/valgrind.sh) */
         tc = tcase_create("host-netns");
+        tcase_set_tags(tc, "kernel");
         tcase_add_checked_fixture(tc, setup, NULL);
         tcase_add_test(tc, initial_netns_told_without_proc);
         tcase_add_test(tc, new_netns_not_initial);

@@ -339,10 +339,13 @@ START_TEST(lenient_leaves_out)
 }
 END_TEST
 
+/* Random bytes with shell quoting mixed in: what a user gets is either a policy that check
+ * accepts, or no output and an error naming the file and a line; never a crash or half of both. */
 START_TEST(junk_does_not_crash)
 {
         char buf[4096];
         unsigned s = 12345;
+        int written = 0, refused = 0;
         for (int round = 0; round < 200; round++) {
                 for (size_t i = 0; i < sizeof(buf) - 1; i++) {
                         s = s * 1103515245u + 12345u;
@@ -353,9 +356,28 @@ START_TEST(junk_does_not_crash)
                 buf[sizeof(buf) - 1] = '\0';
                 struct result r;
                 run(&r, buf, -1, round % 3 == 0);
-                ck_assert_int_le(r.rc, 0);
+                if (r.rc == 0) {
+                        struct oih_policy *p = NULL;
+                        struct oih_error perr;
+                        oih_error_init(&perr);
+                        ck_assert_msg(oih_policy_parse("out.json", r.out, strlen(r.out), &p, &perr) == 0,
+                                      "round %d: migrate wrote a policy that check refuses: %s", round,
+                                      oih_error_first(&perr));
+                        oih_policy_free(p);
+                        written++;
+                } else {
+                        const char *e = oih_error_first(&r.err);
+                        ck_assert_int_lt(r.rc, 0);
+                        ck_assert_msg(r.out == NULL || r.out[0] == '\0', "round %d: output on failure", round);
+                        ck_assert_msg(strncmp(e, "t.sh:", 5) == 0 && e[5] >= '1' && e[5] <= '9',
+                                      "round %d: the error does not name t.sh and its line: %s", round, e);
+                        refused++;
+                }
                 done(&r);
         }
+        /* both answers were seen, so both branches above were tested */
+        ck_assert_int_gt(written, 0);
+        ck_assert_int_gt(refused, 0);
 }
 END_TEST
 

@@ -6,13 +6,10 @@
 # then run.sh's two summary lines. Skips, visibly, where ../shared/conformance is absent.
 . "$(dirname "$0")/lib.sh"
 conf=$(cd "$OIH_SRCDIR/.." && pwd)/shared/conformance
-if [ ! -f "$conf/run.sh" ]; then
-        echo "1..0 # SKIP $conf/run.sh not found (iptables' vectors are not part of the project)"
-        exit 77
-fi
+[ -f "$conf/run.sh" ] || skip_all "$conf/run.sh not found (iptables' vectors are not part of the project)"
 need_root
 for b in iptables-legacy ip6tables-legacy ip; do
-        command -v "$b" >/dev/null || { echo "1..0 # SKIP $b missing"; exit 77; }
+        command -v "$b" >/dev/null || skip_all "$b missing"
 done
 bash "$conf/run.sh" "$OIH_BIN" -v > "$T_TMP/log" 2>&1 || true
 for t in "$conf"/iptables-extensions/*.t; do

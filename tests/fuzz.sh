@@ -6,8 +6,9 @@
 # runs for OIH_FUZZ_SECONDS (default 10; CI sets 60) from tests/fuzz/corpus/. Any crash, leak,
 # sanitizer report or broken invariant fails the test and leaves the input in $OIH_FUZZ_OUT.
 # Skips (77) only when clang with libFuzzer cannot be had.
-set -euo pipefail
 OIH_SRCDIR=${OIH_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+# shellcheck source=tests/lib.sh
+. "$OIH_SRCDIR/tests/lib.sh"
 secs=${OIH_FUZZ_SECONDS:-10}
 F=$OIH_SRCDIR/tests/fuzz
 
@@ -20,24 +21,16 @@ have_libfuzzer() {
         rm -rf "$t"
         return $rc
 }
-if ! have_libfuzzer && [ "$(id -u)" = 0 ]; then
-        echo "# installing clang with apt-get"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang >/dev/null 2>&1 || true
-fi
-if ! have_libfuzzer; then
-        echo "# SKIP: clang with -fsanitize=fuzzer is not available (apt-get install clang)"
-        exit 77
-fi
+have_libfuzzer || skip_all "clang with -fsanitize=fuzzer is not available (scripts/test.sh installs clang)"
 
 out=${OIH_FUZZ_OUT:-$(mktemp -d /tmp/oih-fuzz.XXXXXX)}
 mkdir -p "$out"
 echo "# building the fuzz targets in $out"
-"$F/build.sh" "$out" >"$out/build.log" 2>&1 || { sed 's/^/# /' "$out/build.log"; echo "not ok 1 - build"; exit 1; }
-
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
+if ! "$F/build.sh" "$out" >"$out/build.log" 2>&1; then
+        sed 's/^/# /' "$out/build.log"
+        not_ok "the fuzz targets build"
+        done_testing
+fi
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 for t in policy state migrate; do
@@ -48,7 +41,7 @@ for t in policy state migrate; do
                         ok "fuzz_$t: ${#reg[@]} regression inputs run clean"
                 else
                         not_ok "fuzz_$t: a regression input crashes again"
-                        grep -E "ERROR|SUMMARY|Running: |#[0-3] 0x" "$out/reg-$t.log" | head -12 | sed 's/^/# /'
+                        diag "$(grep -E "ERROR|SUMMARY|Running: |#[0-3] 0x" "$out/reg-$t.log" | head -12)"
                 fi
         fi
 
@@ -65,12 +58,11 @@ for t in policy state migrate; do
                 ok "fuzz_$t: ${runs:-?} inputs in ${secs}s, no crash"
         else
                 not_ok "fuzz_$t: exit $rc; input saved as $(ls "$out/$t-"* 2>/dev/null | head -1)"
-                grep -E 'ERROR|SUMMARY|#[0-9]+ 0x.* in [a-z_]+ /|abort|differently|does not parse' \
-                        "$out/fuzz-$t.log" | head -15 | sed 's/^/# /'
+                diag "$(grep -E 'ERROR|SUMMARY|#[0-9]+ 0x.* in [a-z_]+ /|abort|differently|does not parse' \
+                        "$out/fuzz-$t.log" | head -15)"
                 echo "# commit the input under tests/fuzz/regressions/$t/ once it is fixed"
         fi
 done
 
-echo "# $((n - fail)) passed, $fail failed"
-[ "$fail" -eq 0 ] && [ -z "${OIH_FUZZ_OUT:-}" ] && rm -rf "$out"
-[ "$fail" -eq 0 ]
+[ "$T_FAIL" -eq 0 ] && [ -z "${OIH_FUZZ_OUT:-}" ] && rm -rf "$out"
+done_testing

@@ -4,15 +4,10 @@
 # (binary, policies, hooks.d file, schema, man pages, bash completion, documentation); the man
 # pages format without warnings and name every command and option --help names; the completion
 # completes commands, options and policy names; make uninstall leaves nothing behind.
-set -euo pipefail
 : "${OIH_SRCDIR:?}" "${OIH_BUILDDIR:?}"
 . "$OIH_SRCDIR/tests/lib.sh"
-diag() { sed 's/^/# /' <<<"$*"; }
 
-if ! command -v man >/dev/null; then
-        echo "# SKIP: man is missing (apt-get install man-db)"
-        exit 77
-fi
+command -v man >/dev/null || skip_all "man is missing (scripts/test.sh installs man-db)"
 # The parent make's flags (a TESTS list, a jobserver) are not for these makes.
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$OIH_BUILDDIR" "$@"; }
 D=$T_TMP/dest
@@ -123,5 +118,4 @@ if [ -z "$left" ]; then
 else
         not_ok "make uninstall leaves no file and no directory"; diag "$left"
 fi
-echo "1..$T_N"
 done_testing

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 for b in iptables-legacy ip6tables-legacy iptables-legacy-restore ip6tables-legacy-restore; do
-        command -v "$b" >/dev/null || { echo "SKIP: $b missing"; exit 77; }
+        command -v "$b" >/dev/null || skip_all "$b is missing"
 done
 
 corpus="$OIH_SRCDIR/tests/migrate-corpus"
@@ -40,8 +40,8 @@ reset_ns() {
 }
 # save NS 4|6 TABLE: the table as iptables-save prints it, without counters and comments
 save() { ip netns exec "$1" ip$([ "$2" = 6 ] && echo 6)tables-legacy-save -t "$3" | strip_save; }
-# untouched SAVE: a table with every policy ACCEPT, no user chain and no rule
-untouched() { ! grep -qvE '^(\*[a-z]+|:[A-Z]+ ACCEPT \[0:0\]|COMMIT)$' <<< "$1"; }
+# save_untouched SAVE: a table with every policy ACCEPT, no user chain and no rule
+save_untouched() { ! grep -qvE '^(\*[a-z]+|:[A-Z]+ ACCEPT \[0:0\]|COMMIT)$' <<< "$1"; }
 policies_only() { grep -E '^(\*[a-z]+|:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) [A-Z]+ |COMMIT)'; }
 
 # The oracle runs the script with bash; iptables, ip6tables and their -nft names call the legacy
@@ -82,8 +82,8 @@ for f in "$corpus"/*.sh "$corpus"/*.save; do
         want="" got=""
         for t in $tables; do
                 o4=$(save "$A" 4 $t); o6=$(save "$A" 6 $t)
-                if untouched "$o4" && ! untouched "$o6"; then o4=$(policies_only <<< "$o6"); fi
-                if untouched "$o6" && ! untouched "$o4"; then o6=$(policies_only <<< "$o4"); fi
+                if save_untouched "$o4" && ! save_untouched "$o6"; then o4=$(policies_only <<< "$o6"); fi
+                if save_untouched "$o6" && ! save_untouched "$o4"; then o6=$(policies_only <<< "$o4"); fi
                 want+="$o4"$'\n'"$o6"$'\n'
                 got+="$(save "$B" 4 $t)"$'\n'"$(save "$B" 6 $t)"$'\n'
         done
@@ -91,7 +91,7 @@ for f in "$corpus"/*.sh "$corpus"/*.save; do
                 ok "$name: migrate + apply builds what the script builds (every table, IPv4 and IPv6)"
         else
                 not_ok "$name: tables differ"
-                diff <(echo "$want") <(echo "$got") | sed 's/^/#   /' | head -20
+                diag "$(diff <(echo "$want") <(echo "$got") | head -20)"
         fi
 done
 
@@ -110,7 +110,7 @@ for f in "$corpus"/*.save; do
                 got=$(awk -v t="*$t" '$0 == t { on = 1 } on { print } on && $0 == "COMMIT" { exit }' "$T_TMP/show" | strip_save)
                 if [ "$want" != "$got" ]; then
                         same=0
-                        diff <(echo "$want") <(echo "$got") | sed 's/^/#   /' | head -20
+                        diag "$(diff <(echo "$want") <(echo "$got") | head -20)"
                 fi
         done
         if [ $same = 1 ]; then

@@ -7,9 +7,8 @@
 #   ct  (the "container", the hook runs in it) 203.0.113.2 --- web 203.0.113.10 and .20 (nc on :80)
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v dnsmasq >/dev/null || { echo "SKIP: dnsmasq is not installed"; exit 77; }
+command -v dnsmasq >/dev/null || skip_all "dnsmasq is not installed"
 
-diag() { sed 's/^/# /' <<<"$*"; }
 W=$T_TMP
 rt=$(new_netns rt); srv=$(new_netns srv); ct=$(new_netns ct); web=$(new_netns web)
 link() { # NS1 ADDR1 NS2 ADDR2...

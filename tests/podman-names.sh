@@ -5,47 +5,41 @@
 # --once` (what the systemd timer runs) moves the running container's allowance; a name that
 # stops resolving refuses the next container.
 #
-# Needs root: it creates a test user, --internal podman networks and containers, all removed on
-# exit. The only DNS server is the dnsmasq this test starts on the host's loopback (127.0.0.1, a
+# Needs root: it creates --internal podman networks and containers, all removed on exit; the
+# rootless part runs as the user oih-test, which scripts/test.sh creates (SKIP without it). The only DNS server is the dnsmasq this test starts on the host's loopback (127.0.0.1, a
 # port of its own, answering only for *.test from its own records, --no-resolv); every command
 # is given --server pointing at it. Packets go only to containers on the test's internal
 # networks (203.0.113.0/25 rootful, 203.0.113.128/25 rootless; the machine's own network may
 # be 192.0.2.0/24). Podman's state lives in a directory
 # of the test's own (scripts/podman-sandbox.sh).
-set -euo pipefail
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "# SKIP: podman-names.sh needs root"
-        exit 77
-fi
 : "${OIH_BIN:?}" "${OIH_SRCDIR:?}"
-for t in podman runc dnsmasq newuidmap nsenter busybox; do
-        command -v "$t" >/dev/null || { echo "# SKIP: $t is missing"; exit 77; }
-done
-
 # shellcheck source=tests/lib.sh
 . "$OIH_SRCDIR/tests/lib.sh"
-diag() { sed 's/^/# /' <<<"$*"; }
+need_root
+for t in podman runc dnsmasq newuidmap nsenter busybox; do
+        command -v "$t" >/dev/null || skip_all "$t is missing"
+done
 
 # Not under /tmp: the hook refuses rules below a directory others can write.
 W=$(mktemp -d /run/oih-pnames.XXXXXX)
 chmod 755 "$W"
 NET=oih-nnet-$$
 RNET=oih-rnet-$$
-TU=oih-n-$$
+TU=oih-test
 RX=
+RH=
 dns_pid=
-user_made=
+rootless=
 
 ru() {
-        runuser -u "$TU" -- env -C / HOME="/home/$TU" XDG_RUNTIME_DIR="$RX" \
+        runuser -u "$TU" -- env -C / HOME="$RH" XDG_RUNTIME_DIR="$RX" \
                 CONTAINERS_CONF="$W/rootless.conf" CONTAINERS_STORAGE_CONF="$W/rootless-storage.conf" "$@"
 }
 cleanup() {
         set +e
         podman rm -af -t 0 >/dev/null 2>&1
         podman network rm -f "$NET" >/dev/null 2>&1
-        if [ -n "$user_made" ]; then
+        if [ -n "$rootless" ]; then
                 ru podman rm -af -t 0 >/dev/null 2>&1
                 ru podman network rm -f "$RNET" >/dev/null 2>&1
                 local p
@@ -55,7 +49,6 @@ cleanup() {
                         [ -z "$(ps -u "$TU" -o pid= 2>/dev/null)" ] && break
                         sleep 0.1
                 done
-                userdel -r "$TU" >/dev/null 2>&1 || echo "# cannot remove the test user $TU" >&2
         fi
         [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null && wait "$dns_pid" 2>/dev/null
         t_cleanup
@@ -206,25 +199,29 @@ servers "" "$NET" "$ROOTFS" 203.0.113.10 203.0.113.20
 scenario rootful "" "$CACHE" 203.0.113.10 203.0.113.20 "$NET" "$W/hooks" "$ROOTFS"
 
 # --- rootless ----------------------------------------------------------------------------------
-useradd -m -s /bin/sh "$TU"
-user_made=1
-uid=$(id -u "$TU")
+# The user exists (scripts/test.sh creates it); its home for podman, its runtime directory and
+# its storage are directories of this run, removed with $W.
+if ! uid=$(id -u "$TU" 2>/dev/null); then
+        skip "the rootless tests" "no user $TU (scripts/test.sh creates it: useradd -m $TU)"
+        done_testing
+fi
+rootless=1
 RX=$W/xdg-$uid
-install -d -m 700 -o "$TU" "$RX"
-cp -a "$ROOTFS" "/home/$TU/rootfs"
-chown -R "$TU:" "/home/$TU/rootfs"
+RH=$W/home-$uid
+install -d -m 700 -o "$TU" "$RX" "$RH"
+cp -a "$ROOTFS" "$RH/rootfs"
+chown -R "$TU:" "$RH/rootfs"
 sed -e '/^tmp_dir/d' -e '/^events_logfile_path/d' -e '/^hooks_dir/d' -e '/^\[network\]/,$d' \
         "$W/containers.conf" >"$W/rootless.conf"
 printf '[storage]\ndriver = "vfs"\n' >"$W/rootless-storage.conf"
-RCACHE=/home/$TU/.local/state/oci-iptables-hook/names.cache
+RCACHE=$RH/.local/state/oci-iptables-hook/names.cache
 hooks_file "$W/hooks-rootless/oci-iptables-hook.json" "$RCACHE"
 if out=$(ru podman network create --internal --subnet 203.0.113.128/25 "$RNET" 2>&1); then
-        servers ru "$RNET" "/home/$TU/rootfs" 203.0.113.140 203.0.113.150
-        scenario rootless ru "$RCACHE" 203.0.113.140 203.0.113.150 "$RNET" "$W/hooks-rootless" "/home/$TU/rootfs"
+        servers ru "$RNET" "$RH/rootfs" 203.0.113.140 203.0.113.150
+        scenario rootless ru "$RCACHE" 203.0.113.140 203.0.113.150 "$RNET" "$W/hooks-rootless" "$RH/rootfs"
 else
         not_ok "rootless: an --internal network"; diag "$out"
 fi
 
 check "every query went to the test's dnsmasq (its log saw web.test)" grep -q 'query\[A\] web.test from 127.0.0.1' "$W/dns.log"
-echo "1..$T_N"
 done_testing

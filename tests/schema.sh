@@ -21,8 +21,7 @@ for py in python3 /usr/bin/python3; do
         fi
 done
 if [ -z "$PY" ]; then
-        echo "SKIP: no python3 with the jsonschema module (apt-get install python3-jsonschema)"
-        exit 77
+        skip_all "no python3 with the jsonschema module (apt-get install python3-jsonschema)"
 fi
 
 # validate FILE...: one line per file, "valid" or "invalid: why", in order.

@@ -6,7 +6,7 @@
 # /dev with a datagram socket at /dev/log that this test reads.
 . "$(dirname "$0")/lib.sh"
 need_root
-command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
+command -v python3 >/dev/null || skip_all "needs python3"
 
 W=$T_TMP
 mkdir -p "$W/rules" "$W/bundle"

@@ -10,9 +10,8 @@
 need_root
 OIH_BUILDDIR=${OIH_BUILDDIR:-$(dirname "$OIH_BIN")}
 XR=$OIH_BUILDDIR/tests/helpers/xt-rules
-[ -x "$XR" ] || { echo "SKIP: $XR is not built (make check builds it)"; exit 77; }
+[ -x "$XR" ] || skip_all "$XR is not built (make check builds it)"
 C=$OIH_SRCDIR/tests/xt-corpus
-diag() { sed 's/^/# /' <<<"$*"; }
 
 # oracle NS IPTABLES FILE: every line of FILE through IPTABLES in NS; the refused ones to stderr
 oracle() {
@@ -174,6 +173,6 @@ if command -v valgrind >/dev/null; then
                 diag "$(head -40 <<<"$logs")"
         fi
 else
-        echo "# valgrind is missing: memcheck run skipped"
+        skip "bad and good rules under valgrind" "valgrind is not installed"
 fi
 done_testing
