@@ -5,8 +5,10 @@
 # --once` (what the systemd timer runs) moves the running container's allowance; a name that
 # stops resolving refuses the next container.
 #
-# Needs root: it creates --internal podman networks and containers, all removed on exit; the
-# rootless part runs as the user oih-test, which scripts/test.sh creates (SKIP without it). The only DNS server is the dnsmasq this test starts on the host's loopback (127.0.0.1, a
+# Needs root: it creates a test user, --internal podman networks and containers, all removed on
+# exit. (Not scripts/test.sh's oih-test with a home of this run, as podman.sh does: podman 4.3
+# does not find a rootless --internal network that it created under a $HOME other than the
+# user's own, so this user's home must be its real one.) The only DNS server is the dnsmasq this test starts on the host's loopback (127.0.0.1, a
 # port of its own, answering only for *.test from its own records, --no-resolv); every command
 # is given --server pointing at it. Packets go only to containers on the test's internal
 # networks (203.0.113.0/25 rootful, 203.0.113.128/25 rootless; the machine's own network may
@@ -25,7 +27,7 @@ W=$(mktemp -d /run/oih-pnames.XXXXXX)
 chmod 755 "$W"
 NET=oih-nnet-$$
 RNET=oih-rnet-$$
-TU=oih-test
+TU=oih-n-$$
 RX=
 RH=
 dns_pid=
@@ -49,6 +51,7 @@ cleanup() {
                         [ -z "$(ps -u "$TU" -o pid= 2>/dev/null)" ] && break
                         sleep 0.1
                 done
+                userdel -r "$TU" >/dev/null 2>&1 || echo "# cannot remove the test user $TU" >&2
         fi
         [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null && wait "$dns_pid" 2>/dev/null
         t_cleanup
@@ -199,16 +202,12 @@ servers "" "$NET" "$ROOTFS" 203.0.113.10 203.0.113.20
 scenario rootful "" "$CACHE" 203.0.113.10 203.0.113.20 "$NET" "$W/hooks" "$ROOTFS"
 
 # --- rootless ----------------------------------------------------------------------------------
-# The user exists (scripts/test.sh creates it); its home for podman, its runtime directory and
-# its storage are directories of this run, removed with $W.
-if ! uid=$(id -u "$TU" 2>/dev/null); then
-        skip "the rootless tests" "no user $TU (scripts/test.sh creates it: useradd -m $TU)"
-        done_testing
-fi
+useradd -m -s /bin/sh "$TU"
 rootless=1
+uid=$(id -u "$TU")
 RX=$W/xdg-$uid
-RH=$W/home-$uid
-install -d -m 700 -o "$TU" "$RX" "$RH"
+RH=/home/$TU
+install -d -m 700 -o "$TU" "$RX"
 cp -a "$ROOTFS" "$RH/rootfs"
 chown -R "$TU:" "$RH/rootfs"
 sed -e '/^tmp_dir/d' -e '/^events_logfile_path/d' -e '/^hooks_dir/d' -e '/^\[network\]/,$d' \

@@ -581,14 +581,14 @@ check "rootless: inspect of root's namespace says why it cannot" test "$rc" -eq 
         "oci-iptables-hook: inspect: cannot enter the network namespace (only root can read or change its tables): Operation not permitted" ||
         diag "$out"
 # doctor as the user: the user's directories, the user namespace, /dev/net/tun
-out=$(ru env HOME="/home/$TU" "$W/bin/oci-iptables-hook" doctor --no-podman 2>&1) || true
+out=$(ru "$W/bin/oci-iptables-hook" doctor --no-podman 2>&1) || true
 check "rootless doctor says it checks the user's setup" grep -q "checking this user's rootless podman setup" <<<"$out"
 check "rootless doctor: the kernel probe passes in a user namespace" \
         grep -q '^OK   legacy iptables (IPv4)' <<<"$out"
 check "rootless doctor: the user's hooks.d from install-rootless.sh" \
-        grep -q "^OK   hooks.d file /home/$TU/.config/oci-iptables-hook/hooks.d/oci-iptables-hook.json" <<<"$out"
+        grep -q "^OK   hooks.d file $RH/.config/oci-iptables-hook/hooks.d/oci-iptables-hook.json" <<<"$out"
 check "rootless doctor: the user's rules directory" \
-        grep -q "^OK   rules directory /home/$TU/.config/oci-iptables-hook/rules" <<<"$out"
+        grep -q "^OK   rules directory $RH/.config/oci-iptables-hook/rules" <<<"$out"
 check "rootless doctor: the user namespace ranges" grep -q '^OK   user namespace' <<<"$out"
 
 rrefused() {
