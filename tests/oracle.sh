@@ -146,18 +146,18 @@ ours=$(new_netns ours)
 theirs=$(new_netns theirs)
 p1=$OIH_SRCDIR/rules/web-egress.json
 p2=$OIH_SRCDIR/tests/corpus/user-chains-jump-goto.json
-"$OIH_BIN" apply --netns "/run/netns/$ours" "$p1" 2>/dev/null
+"$OIH_BIN" apply --netns "/run/netns/$ours" "$p1" >/dev/null 2>&1
 before4=$(save4 "$ours"); before6=$(save6 "$ours")
-"$OIH_BIN" apply --netns "/run/netns/$ours" "$p1" 2>/dev/null
+"$OIH_BIN" apply --netns "/run/netns/$ours" "$p1" >/dev/null 2>&1
 check "re-applying the same policy gives the same IPv4 table" [ "$before4" == "$(save4 "$ours")" ]
 check "re-applying the same policy gives the same IPv6 table" [ "$before6" == "$(save6 "$ours")" ]
-"$OIH_BIN" apply --netns "/run/netns/$ours" "$p2" 2>/dev/null
+"$OIH_BIN" apply --netns "/run/netns/$ours" "$p2" >/dev/null 2>&1
 run_expected "$theirs" "$(expected "$p2")" >/dev/null
 check "a second policy replaces the first one whole (IPv4)" [ "$(save4 "$ours")" == "$(save4 "$theirs")" ]
 check "a second policy replaces the first one whole (IPv6)" [ "$(save6 "$ours")" == "$(save6 "$theirs")" ]
 
 # The Core rule: a policy that only speaks of IPv4 denies IPv6 too.
-"$OIH_BIN" apply --netns "/run/netns/$ours" "$OIH_SRCDIR/tests/corpus/policy-only-ipv4.json" 2>/dev/null
+"$OIH_BIN" apply --netns "/run/netns/$ours" "$OIH_SRCDIR/tests/corpus/policy-only-ipv4.json" >/dev/null 2>&1
 check "a policy that says OUTPUT DROP for ipv4 only drops IPv6 too" \
         grep -qx -- '-P OUTPUT DROP' <(ip netns exec "$ours" ip6tables-legacy -S OUTPUT)
 
