@@ -18,6 +18,26 @@ const char ck_policy_b[] =
         "{\"version\": 1, \"policy\": {\"INPUT\": \"DROP\"}, \"chains\": [\"b\"], \"rules\": ["
         "{\"chain\": \"INPUT\", \"target\": \"b\"}, {\"chain\": \"b\", \"protocol\": \"udp\", \"target\": \"DROP\"}]}";
 
+/* What iptables-legacy-save prints after each of them is applied, checked by hand (not show's
+ * text: that is the code under test). */
+static const char saved_a4[] = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:a - [0:0]\n"
+                               "-A OUTPUT -p tcp -m tcp --dport 443 -j a\n-A a -d 192.0.2.1/32 -j ACCEPT\nCOMMIT\n";
+static const char saved_a6[] = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:a - [0:0]\n"
+                               "-A OUTPUT -p tcp -m tcp --dport 443 -j a\n-A a -d 2001:db8::1/128 -j ACCEPT\nCOMMIT\n";
+static const char saved_b[] = "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:b - [0:0]\n"
+                              "-A INPUT -j b\n-A b -p udp -j DROP\nCOMMIT\n";
+
+char *ck_saved_a(enum oih_family f)
+{
+        return strdup(f == OIH_IPV4 ? saved_a4 : saved_a6);
+}
+
+char *ck_saved_b(enum oih_family f)
+{
+        (void)f;
+        return strdup(saved_b);
+}
+
 struct oih_policy *ck_parse(const char *json)
 {
         struct oih_error err;

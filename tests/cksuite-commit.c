@@ -32,7 +32,7 @@ START_TEST(test_ipv6_failure_puts_ipv4_back)
         ck_own_netns();
         struct oih_policy *a = ck_parse(ck_policy_a), *b = ck_parse(ck_policy_b);
         commit_ok(a);
-        ck_assert_saved(OIH_IPV4, ck_render(a, OIH_IPV4));
+        ck_assert_saved(OIH_IPV4, ck_saved_a(OIH_IPV4));
 
         struct oih_ruleset *rs = NULL;
         struct oih_error err;
@@ -44,13 +44,13 @@ START_TEST(test_ipv6_failure_puts_ipv4_back)
         ck_assert_str_eq(oih_error_first(&err), "cannot commit the IPv6 filter table: Input/output error");
         ck_assert_str_eq(err.msg[1], "the IPv4 table was put back as it was");
         /* neither family is left with half of policy b */
-        ck_assert_saved(OIH_IPV4, ck_render(a, OIH_IPV4));
-        ck_assert_saved(OIH_IPV6, ck_render(a, OIH_IPV6));
+        ck_assert_saved(OIH_IPV4, ck_saved_a(OIH_IPV4));
+        ck_assert_saved(OIH_IPV6, ck_saved_a(OIH_IPV6));
 
         /* and without the fault, b goes in whole */
         ck_assert_int_eq(oih_commit(rs, &err), 0);
-        ck_assert_saved(OIH_IPV4, ck_render(b, OIH_IPV4));
-        ck_assert_saved(OIH_IPV6, ck_render(b, OIH_IPV6));
+        ck_assert_saved(OIH_IPV4, ck_saved_b(OIH_IPV4));
+        ck_assert_saved(OIH_IPV6, ck_saved_b(OIH_IPV6));
         oih_ruleset_free(rs);
         oih_policy_free(a);
         oih_policy_free(b);
@@ -193,8 +193,8 @@ START_TEST(test_commit_is_idempotent)
         commit_ok(a);
         commit_ok(a);
         commit_ok(a);
-        ck_assert_saved(OIH_IPV4, ck_render(a, OIH_IPV4));
-        ck_assert_saved(OIH_IPV6, ck_render(a, OIH_IPV6));
+        ck_assert_saved(OIH_IPV4, ck_saved_a(OIH_IPV4));
+        ck_assert_saved(OIH_IPV6, ck_saved_a(OIH_IPV6));
         oih_policy_free(a);
 }
 END_TEST

@@ -8,6 +8,8 @@
 
 /* cklib.c: for the suites that work against the kernel, each test in a child of its own. */
 extern const char ck_policy_a[], ck_policy_b[];
+char *ck_saved_a(enum oih_family f);   /* iptables-legacy-save of ck_policy_a, by hand */
+char *ck_saved_b(enum oih_family f);
 struct oih_policy *ck_parse(const char *json);
 char *ck_render(const struct oih_policy *p, enum oih_family f);         /* show's text */
 char *ck_saved(enum oih_family f);      /* iptables-legacy-save, counters and comments stripped */

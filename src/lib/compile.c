@@ -355,6 +355,38 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
         w_pairs(w, r->xtarget_opts, r->xtarget_opts_len);
 }
 
+struct words_out {
+        enum oih_family f;
+        FILE *out;
+        struct words w;
+};
+
+static int words_entry(const struct oih_entry *e, void *ctx)
+{
+        struct words_out *o = ctx;
+        words_reset(&o->w);
+        rule_words(e, o->f, &o->w);
+        if (o->w.oom)
+                return -1;
+        if (e->rule->table != OIH_TBL_FILTER)
+                fprintf(o->out, "-t %s ", oih_table_names[e->rule->table]);
+        fprintf(o->out, "-A %s", e->rule->chain);
+        for (unsigned i = 0; i < o->w.n; i++) {
+                const char *s = o->w.arena + o->w.word[i];
+                fprintf(o->out, s[0] == '\0' || strpbrk(s, " '\"") ? " '%s'" : " %s", s);
+        }
+        fputc('\n', o->out);
+        return 0;
+}
+
+int oih_compile_words(const struct oih_policy *p, enum oih_family family, FILE *out, struct oih_error *err)
+{
+        struct words_out o = { .f = family, .out = out };
+        int r = oih_policy_foreach_entry(p, family, words_entry, &o);
+        words_free(&o.w);
+        return r < 0 ? oih_err(err, "out of memory") : 0;
+}
+
 /* ---- chains in table order ---- */
 
 static int cmp_chain(const void *a, const void *b)

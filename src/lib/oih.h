@@ -29,6 +29,10 @@ int oih_render(const struct oih_policy *p, enum oih_family family, FILE *out, st
 /* Both families (ONLY < 0), each after a "# IPv4 (iptables-legacy-restore)" line, or only
  * family ONLY: every table the policy replaces. */
 int oih_render_both(const struct oih_policy *p, int only, FILE *out, struct oih_error *err);
+/* The words each entry of FAMILY hands to libxtables, one entry a line, as the iptables command
+ * arguments "[-t TABLE] -A CHAIN WORD...", a word holding a space or quote in single quotes (the
+ * unit tests pin the words where neither save text nor the kernel's entries can tell). */
+int oih_compile_words(const struct oih_policy *p, enum oih_family family, FILE *out, struct oih_error *err);
 
 struct oih_ruleset;
 /* Translates a policy into kernel entries for both families, assuming the kernel has every

@@ -558,7 +558,9 @@ static int f_protocol(struct rule_ctx *c, const char *path, const struct jr_valu
         }
         if (num == 0 && c->r->proto_inv)
                 return perr(c->ps, path, "rule would never match protocol");
-        c->r->proto_set = num != 0;
+        /* "all" is -p all: ip6tables then matches on the protocol header (IP6T_F_PROTO), which an
+         * IPv6 packet whose extension headers cannot be walked fails */
+        c->r->proto_set = true;
         c->r->proto = (uint8_t)num;
         return 0;
 }
