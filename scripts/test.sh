@@ -98,21 +98,5 @@ if [ $status -ne 0 ]; then
                 grep -E '^(not ok|#)|FAIL|Failure|Error' "$log" | head -40 || true
         done
 fi
-# iptables' own extension test vectors, judged by iptables-legacy itself, where this machine has
-# them (they are not part of the project): any WRONG fails the run.
-conformance=$top/../shared/conformance/run.sh
-if [ -x "$conformance" ] || [ -f "$conformance" ]; then
-        echo "conformance: $conformance"
-        if bash "$conformance" "$PWD/oci-iptables-hook" > conformance.log 2>&1; then :; else status=1; fi
-        grep -E '^(WRONG|    )' conformance.log || true
-        line=$(tail -1 conformance.log)
-        echo "$line"
-        if [[ $line =~ conformance:\ ([0-9]+)\ passed,\ ([0-9]+)\ unsupported,\ ([0-9]+)\ wrong ]]; then
-                passed=$((passed + BASH_REMATCH[1]))
-                failed=$((failed + BASH_REMATCH[3]))
-        else
-                failed=$((failed + 1))
-        fi
-fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

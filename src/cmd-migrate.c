@@ -15,15 +15,6 @@
 #include "migrate.h"
 #include "oih.h"
 
-static int usage(const char *msg, const char *arg)
-{
-        char what[OIH_ERR_LEN];
-        snprintf(what, sizeof(what), msg, arg);
-        oih_print_line(stderr, "oci-iptables-hook: migrate: %s", what);
-        fprintf(stderr, "Usage: oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n");
-        return EXIT_USAGE;
-}
-
 int cmd_migrate(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -35,6 +26,7 @@ int cmd_migrate(int argc, char **argv)
         struct oih_migrate_opts mo = { .family = -1, .lenient = false };
         int c;
         optind = 1;
+        opterr = 0;
         while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'f':
@@ -45,7 +37,7 @@ int cmd_migrate(int argc, char **argv)
                         else if (strcmp(optarg, "ipv6") == 0)
                                 mo.family = OIH_IPV6;
                         else
-                                return usage("unknown family '%s' (auto, ipv4 or ipv6)", optarg);
+                                return cmd_usage_error("migrate", "unknown family '%s' (auto, ipv4 or ipv6)", optarg);
                         break;
                 case 'l':
                         mo.lenient = true;
@@ -53,7 +45,9 @@ int cmd_migrate(int argc, char **argv)
                 case 'h':
                         printf("Usage: oci-iptables-hook migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
                                "Turns an iptables shell script or an iptables-save/ip6tables-save dump into a\n"
-                               "version-1 policy on stdout. Other shell lines are skipped and listed on stderr.\n"
+                               "version-2 policy on stdout (every table the input uses: filter, nat, mangle, raw;\n"
+                               "any match or target, in the order written). Other shell lines are skipped and\n"
+                               "listed on stderr.\n"
                                "Anything that cannot be represented is an error (nothing is written) unless\n"
                                "--lenient, which leaves those lines out and lists them.\n"
                                "--family: what a dump is (auto: its header, else its addresses, else ipv4);\n"
@@ -61,18 +55,18 @@ int cmd_migrate(int argc, char **argv)
                                "See docs/migration.md.\n");
                         return EXIT_OK;
                 default:
-                        return usage("%s", "bad option");
+                        return cmd_usage_error("migrate", "unknown option or missing argument '%s'", argv[optind - 1]);
                 }
         }
         if (argc - optind > 1)
-                return usage("%s", "give one file (or - for stdin)");
+                return cmd_usage_error("migrate", "give one file (or - for stdin)");
         const char *path = optind < argc ? argv[optind] : "-";
         const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
         struct oih_error err;
         oih_error_init(&err);
         int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-                oih_print_line(stderr, "oci-iptables-hook: migrate: cannot open %s: %s", path, strerror(errno));
+                oih_print_line(stderr, "oci-iptables-hook: migrate: %s: cannot open it: %s", path, strerror(errno));
                 return EXIT_FAIL;
         }
         char *buf = NULL;
@@ -85,10 +79,7 @@ int cmd_migrate(int argc, char **argv)
                 r = oih_migrate(name, buf, len, &mo, stdout, stderr, &err);
         free(buf);
         if (r < 0) {
-                for (int i = 0; i < err.n; i++)
-                        oih_print_line(stderr, "%s", err.msg[i]);
-                if (err.dropped)
-                        fprintf(stderr, "(%d more errors not shown)\n", err.dropped);
+                cmd_print_errors("migrate", &err);
                 return EXIT_FAIL;
         }
         return EXIT_OK;

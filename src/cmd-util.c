@@ -14,11 +14,13 @@
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
         va_list ap;
-        fprintf(stderr, "oci-iptables-hook: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+        char what[OIH_ERR_LEN];
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vsnprintf(what, sizeof(what), fmt, ap);
         va_end(ap);
-        fprintf(stderr, "\nTry 'oci-iptables-hook %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+        /* escaped: the words come from the command line */
+        oih_print_line(stderr, "oci-iptables-hook: %s%s%s", cmd ? cmd : "", cmd ? ": " : "", what);
+        fprintf(stderr, "Try 'oci-iptables-hook %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
         return EXIT_USAGE;
 }
 

@@ -387,18 +387,18 @@ check "the host's own tables are unchanged" test "$host_before" = "$host_after"
 if "$OIH_BIN" migrate --help >/dev/null 2>&1; then
         mig() { cat >"$W/m-$1"; }
         mig_refused() { # NAME DESCRIPTION REGEX
-                refused "migrate: $2" "^$W/m-$1:$3" timeout 30 "$OIH_BIN" migrate --family ipv4 "$W/m-$1"
+                refused "migrate: $2" "^oci-iptables-hook: migrate: $W/m-$1:$3" timeout 30 "$OIH_BIN" migrate --family ipv4 "$W/m-$1"
         }
         printf 'iptables -P INPUT DROP\niptables -A INPUT -m comment --comment "oops -j ACCEPT\n' | mig quote.sh
         mig_refused quote.sh "unterminated quote" '2: unterminated quote'
         printf 'iptables -A INPUT -j ACCEPT\n\x01\x02\x00\xff junk\n' | mig junk.sh
         mig_refused junk.sh "binary junk" '2: not a text file'
-        printf 'iptables -t nat -A POSTROUTING -j MASQUERADE\n' | mig nat.sh
-        mig_refused nat.sh "the nat table" '1: table "nat" is not supported'
-        printf 'iptables -A INPUT -m recent --set\n' | mig recent.sh
-        mig_refused recent.sh "an unknown match" '1: match "recent" is not supported'
-        printf 'iptables -A FORWARD -j MARK --set-mark 1\n' | mig mark.sh
-        mig_refused mark.sh "an unsupported target" '1: target "MARK" is not supported'
+        printf 'iptables -t security -A OUTPUT -j ACCEPT\n' | mig security.sh
+        mig_refused security.sh "the security table" "1: table .security' is not supported"
+        printf 'iptables -A INPUT -m nosuchmatch --set\n' | mig nomatch.sh
+        mig_refused nomatch.sh "an unknown match" "1: Couldn't load match .nosuchmatch'"
+        printf 'iptables -t nat -A PREROUTING -j DROP\n' | mig natdrop.sh
+        mig_refused natdrop.sh "DROP in nat, as iptables refuses it" '1: The "nat" table is not intended for filtering'
         printf 'for p in 22 80; do\n  iptables -A INPUT -p tcp --dport $p -j ACCEPT\ndone\n' | mig loop.sh
         mig_refused loop.sh "a shell loop" '[0-9]+: shell logic'
         printf 'iptables -A INPUT -s db.example.com -j ACCEPT\n' | mig host.sh
@@ -462,7 +462,7 @@ if "$OIH_BIN" migrate --help >/dev/null 2>&1; then
         # a line of the script ends at LF: ESC and CR in it
         printf 'echo "a\x1b[31m\rb"\niptables -A INPUT -m bogus -j ACCEPT\n' >"$W/m$E.sh"
         escaped "migrate: a skipped line" 'skipped line 1: echo "a\x1b[31m\x0db"' "$OIH_BIN" migrate --family ipv4 "$W/m$E.sh"
-        escaped "migrate: file name in an error" "$W/m$e.sh:2: match \"bogus\" is not supported" \
+        escaped "migrate: file name in an error" "$W/m$e.sh:2: Couldn't load match \`bogus'" \
                 "$OIH_BIN" migrate --family ipv4 "$W/m$E.sh"
 fi
 

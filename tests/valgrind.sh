@@ -85,7 +85,7 @@ if "$OIH_BIN" migrate --help >/dev/null 2>&1; then
         done
         printf 'iptables -A INPUT -j ACCEPT\nx' >"$T_TMP/last-line.sh"
         under "migrate, a skipped last line without newline" 0 "$OIH_BIN" migrate "$T_TMP/last-line.sh"
-        under "migrate of a nat rule (refused)" 1 "$OIH_BIN" migrate "$OIH_SRCDIR/tests/migrate-corpus/errors/nat-table.sh"
+        under "migrate of a security-table rule (refused)" 1 "$OIH_BIN" migrate "$OIH_SRCDIR/tests/migrate-corpus/errors/security-table.sh"
 else
         echo "# skipped: migrate not built"
 fi

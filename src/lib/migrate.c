@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* migrate: iptables shell scripts and iptables-save dumps -> a version-1 policy.
+/* migrate: iptables shell scripts and iptables-save dumps -> a version-2 policy.
  *
  * Phases: lex (shell words of one logical line) -> classify (which simple commands are iptables
- * commands) -> parse (iptables' command line grammar into policy fields) -> replay (the command's
- * effect on an in-memory copy of both filter tables) -> emit (the final tables as JSON, checked
- * with the policy parser before anything is printed). */
+ * commands) -> parse (libxtables, in a worker of the line's family: the command, its table, each
+ * entry as iptables-save prints it and as a policy rule of the user's own words) -> replay (the
+ * command's effect on an in-memory copy of every table of both families) -> emit (the final
+ * tables as JSON, parsed and compiled as `check` and `show` do, and compared with the replayed
+ * tables before anything is printed). */
 #define _GNU_SOURCE
 #include "migrate.h"
 #include "oih.h"
@@ -12,17 +14,16 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
 #include <json-c/json.h>
 #include <limits.h>
-#include <netdb.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "oih.h"
 #include "policy.h"
+#include "xt.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CHAIN_MAX 28
@@ -600,173 +601,46 @@ int oih_migrate_split(const char *line, char *buf, size_t size, struct oih_error
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* iptables' command line -> the fields of one policy rule. */
+/* The worker side: one iptables command line -> what it does, with each entry as a policy rule.
+ *
+ * Runs inside a libxtables worker of the line's family (xt.h). The request is JSON:
+ * {"argv": [...], "table": DEFAULT, "chains": {"filter": [...], ...}}; the answer too:
+ * {"error": MSG} or {"command": "A", "table", "chain", "arg", "rulenum", "t": bool,
+ *  "entries": [{"key": TEXT, "rule": {...}, "jump": CHAIN}]}. KEY is the entry as
+ * iptables-legacy-save prints it after "-A CHAIN": how -D and -C find a rule, as iptables
+ * compares entries. RULE holds the user's own words (POLICY-V2.md: friendly base fields, every
+ * match generic, in the user's order) and is checked before it is answered: its words, parsed
+ * as the policy compiler lays them out, must print exactly KEY. */
 
-/* The rule's keys, in the order they are printed. */
-enum field {
-        F_PROTOCOL, F_SOURCE, F_DESTINATION, F_IN, F_OUT, F_SPORT, F_DPORT, F_SYN, F_TCPFLAGS,
-        F_ICMP, F_CTSTATE, F_STATE, F_UID, F_GID, F_LIMIT, F_COMMENT, F_TARGET, F_GOTO, F_REJECT,
-        F_LOGPREFIX, F_LOGLEVEL, F_NFGROUP, F_NFPREFIX, F_N
-};
-static const char *const field_key[F_N] = {
-        "protocol", "source", "destination", "in_interface", "out_interface", "sport", "dport",
-        "syn", "tcp_flags", "icmp_type", "ctstate", "state", "uid_owner", "gid_owner", "limit",
-        "comment", "target", "goto", "reject_with", "log_prefix", "log_level", "nflog_group",
-        "nflog_prefix",
-};
-
-/* Extensions (matches, then targets) whose options we know. */
-enum mod { M_GLOBAL, M_TCP, M_UDP, M_ICMP, M_ICMP6, M_MULTIPORT, M_CONNTRACK, M_STATE, M_OWNER,
-           M_COMMENT, M_LIMIT, T_REJECT, T_LOG, T_NFLOG, M_NMODS };
-static const char *const mod_name[M_NMODS] = {
-        "", "tcp", "udp", "icmp", "icmp6", "multiport", "conntrack", "state", "owner", "comment",
-        "limit", "REJECT", "LOG", "NFLOG",
-};
-
-/* The order in which the policy compiler (blob.c) lays out a rule's matches. A rule whose
- * matches come in another order builds a different (if equivalent) table, so it is refused
- * rather than silently reordered. */
-enum kind { K_NONE, K_PORTS, K_ICMP, K_MSPORTS, K_MDPORTS, K_CTSTATE, K_STATE, K_OWNER, K_LIMIT,
-            K_COMMENT };
-static const char *const kind_name[] = {
-        "", "tcp/udp", "icmp", "multiport --sports", "multiport --dports", "conntrack", "state",
-        "owner", "limit", "comment",
-};
-
-enum optid {
-        O_SPORT = 256, O_DPORT, O_SYN, O_TCPFLAGS, O_ICMPTYPE, O_SPORTS, O_DPORTS, O_CTSTATE,
-        O_STATE, O_UID, O_GID, O_COMMENT, O_LIMIT, O_BURST, O_REJECT_WITH, O_LOG_LEVEL,
-        O_LOG_PREFIX, O_NF_GROUP, O_NF_PREFIX, O_UNSUPPORTED, O_LINENUM, O_MODPROBE,
-};
-
-struct optdef {
-        enum mod mod;
-        const char *name;
-        int id;         /* the short letter for global options */
-        int nargs;      /* 0, 1, 2; -1: optional (taken when the next word is not an option) */
-        bool inv;       /* may follow '!' */
-};
-
-static const struct optdef optdefs[] = {
-        { M_GLOBAL, "append", 'A', 1, false }, { M_GLOBAL, "check", 'C', 1, false },
-        { M_GLOBAL, "delete", 'D', 1, false }, { M_GLOBAL, "insert", 'I', 1, false },
-        { M_GLOBAL, "replace", 'R', 1, false }, { M_GLOBAL, "list", 'L', -1, false },
-        { M_GLOBAL, "list-rules", 'S', -1, false }, { M_GLOBAL, "flush", 'F', -1, false },
-        { M_GLOBAL, "zero", 'Z', -1, false }, { M_GLOBAL, "new-chain", 'N', 1, false },
-        { M_GLOBAL, "delete-chain", 'X', -1, false }, { M_GLOBAL, "rename-chain", 'E', 1, false },
-        { M_GLOBAL, "policy", 'P', 1, false }, { M_GLOBAL, "protocol", 'p', 1, true },
-        { M_GLOBAL, "source", 's', 1, true }, { M_GLOBAL, "src", 's', 1, true },
-        { M_GLOBAL, "destination", 'd', 1, true }, { M_GLOBAL, "dst", 'd', 1, true },
-        { M_GLOBAL, "in-interface", 'i', 1, true }, { M_GLOBAL, "out-interface", 'o', 1, true },
-        { M_GLOBAL, "jump", 'j', 1, false }, { M_GLOBAL, "goto", 'g', 1, false },
-        { M_GLOBAL, "match", 'm', 1, false }, { M_GLOBAL, "table", 't', 1, false },
-        { M_GLOBAL, "numeric", 'n', 0, false }, { M_GLOBAL, "verbose", 'v', 0, false },
-        { M_GLOBAL, "exact", 'x', 0, false }, { M_GLOBAL, "line-numbers", O_LINENUM, 0, false },
-        { M_GLOBAL, "wait", 'w', -1, false }, { M_GLOBAL, "wait-interval", 'W', 1, false },
-        { M_GLOBAL, "set-counters", 'c', 1, false }, { M_GLOBAL, "fragment", 'f', 0, true },
-        { M_GLOBAL, "ipv4", '4', 0, false }, { M_GLOBAL, "ipv6", '6', 0, false },
-        { M_GLOBAL, "modprobe", O_MODPROBE, 1, false }, { M_GLOBAL, "version", 'V', 0, false },
-        { M_GLOBAL, "help", 'h', -1, false },
-
-        { M_TCP, "source-port", O_SPORT, 1, true }, { M_TCP, "sport", O_SPORT, 1, true },
-        { M_TCP, "destination-port", O_DPORT, 1, true }, { M_TCP, "dport", O_DPORT, 1, true },
-        { M_TCP, "syn", O_SYN, 0, true }, { M_TCP, "tcp-flags", O_TCPFLAGS, 2, true },
-        { M_TCP, "tcp-option", O_UNSUPPORTED, 1, true },
-        { M_UDP, "source-port", O_SPORT, 1, true }, { M_UDP, "sport", O_SPORT, 1, true },
-        { M_UDP, "destination-port", O_DPORT, 1, true }, { M_UDP, "dport", O_DPORT, 1, true },
-        { M_ICMP, "icmp-type", O_ICMPTYPE, 1, true },
-        { M_ICMP6, "icmpv6-type", O_ICMPTYPE, 1, true },
-        { M_MULTIPORT, "source-ports", O_SPORTS, 1, true }, { M_MULTIPORT, "sports", O_SPORTS, 1, true },
-        { M_MULTIPORT, "destination-ports", O_DPORTS, 1, true },
-        { M_MULTIPORT, "dports", O_DPORTS, 1, true }, { M_MULTIPORT, "ports", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctstate", O_CTSTATE, 1, true },
-        { M_CONNTRACK, "ctproto", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctorigsrc", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctorigdst", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctreplsrc", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctrepldst", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctorigsrcport", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctorigdstport", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctreplsrcport", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctrepldstport", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctstatus", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctexpire", O_UNSUPPORTED, 1, true },
-        { M_CONNTRACK, "ctdir", O_UNSUPPORTED, 1, false },
-        { M_STATE, "state", O_STATE, 1, true },
-        { M_OWNER, "uid-owner", O_UID, 1, true }, { M_OWNER, "gid-owner", O_GID, 1, true },
-        { M_OWNER, "socket-exists", O_UNSUPPORTED, 0, true },
-        { M_OWNER, "suppl-groups", O_UNSUPPORTED, 0, true },
-        { M_COMMENT, "comment", O_COMMENT, 1, false },
-        { M_LIMIT, "limit", O_LIMIT, 1, false }, { M_LIMIT, "limit-burst", O_BURST, 1, false },
-        { T_REJECT, "reject-with", O_REJECT_WITH, 1, false },
-        { T_LOG, "log-level", O_LOG_LEVEL, 1, false }, { T_LOG, "log-prefix", O_LOG_PREFIX, 1, false },
-        { T_LOG, "log-tcp-sequence", O_UNSUPPORTED, 0, false },
-        { T_LOG, "log-tcp-options", O_UNSUPPORTED, 0, false },
-        { T_LOG, "log-ip-options", O_UNSUPPORTED, 0, false },
-        { T_LOG, "log-uid", O_UNSUPPORTED, 0, false },
-        { T_LOG, "log-macdecode", O_UNSUPPORTED, 0, false },
-        { T_NFLOG, "nflog-group", O_NF_GROUP, 1, false },
-        { T_NFLOG, "nflog-prefix", O_NF_PREFIX, 1, false },
-        { T_NFLOG, "nflog-range", O_UNSUPPORTED, 1, false },
-        { T_NFLOG, "nflog-size", O_UNSUPPORTED, 1, false },
-        { T_NFLOG, "nflog-threshold", O_UNSUPPORTED, 1, false },
-};
-
-#define MAX_INST 16
-struct inst {
-        enum mod mod;
-        enum kind kind;
-};
-
-struct icmd {
-        int family;
-        char cmd;               /* A C D I R L S F Z N X E P, 0: none yet */
-        char chain[64];
-        bool has_chain;
-        char arg2[64];          /* -P target, -E new name */
-        long num;               /* rule number of -I -D -R; 0: none */
-        char table[32];
-        struct json_object *f[F_N];
-        int proto;              /* -1: not given */
-        bool proto_inv;
-        char **addr[2];         /* -s, -d: normalised, each "ADDR" or "ADDR/LEN" */
-        size_t naddr[2];
-        bool addr_inv[2];
-        char target[64];        /* -j or -g argument */
-        bool is_goto;
-        enum mod tmod;          /* target extension with options, or M_GLOBAL */
-        struct inst m[MAX_INST];
-        size_t nm;
-        bool rule_opts;         /* anything that only a rule command takes */
-        bool reject_tcp_reset;
-        bool limit_given, burst_given;
-        unsigned limit_n;
-        const char *limit_unit;
-        unsigned burst;
-        const char *optname;    /* the option being parsed, for messages */
-        bool runtime;           /* failed as iptables fails on the table's state (|| true copes) */
-        char *msg;              /* MSGLEN bytes */
-};
 #define MSGLEN 400
+static const char *const table_names[] = { "filter", "nat", "mangle", "raw" };
+#define NTABLES 4
+#define MAX_BUILTINS 5
+static const char *const builtin_chains[NTABLES][MAX_BUILTINS + 1] = {
+        { "INPUT", "FORWARD", "OUTPUT", NULL },
+        { "PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", NULL },
+        { "PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING", NULL },
+        { "PREROUTING", "OUTPUT", NULL },
+};
 
-static void icmd_free(struct icmd *c)
+static int table_index(const char *name)
 {
-        for (int i = 0; i < F_N; i++)
-                json_object_put(c->f[i]);
-        for (int k = 0; k < 2; k++) {
-                for (size_t i = 0; i < c->naddr[k]; i++)
-                        free(c->addr[k][i]);
-                free(c->addr[k]);
-        }
+        for (int i = 0; i < NTABLES; i++)
+                if (strcmp(table_names[i], name) == 0)
+                        return i;
+        return -1;
 }
 
-__attribute__((format(printf, 2, 3))) static int fail(struct icmd *c, const char *fmt, ...)
+static const char *jtext(struct json_object *o)
 {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->msg, MSGLEN, fmt, ap);
-        va_end(ap);
-        return -1;
+        return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+        struct json_object *v;
+        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+                       ? json_object_get_string(v) : NULL;
 }
 
 static bool all_digits(const char *s)
@@ -779,18 +653,6 @@ static bool all_digits(const char *s)
         return true;
 }
 
-/* A decimal number 0..MAX without sign, spaces or leading junk. */
-static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
-{
-        if (!all_digits(s) || strlen(s) > 10)
-                return false;
-        unsigned long v = strtoul(s, NULL, 10);
-        if (v > max)
-                return false;
-        *ret = v;
-        return true;
-}
-
 static struct json_object *jnot(struct json_object *v, bool inv)
 {
         if (!inv)
@@ -800,1121 +662,440 @@ static struct json_object *jnot(struct json_object *v, bool inv)
         return o;
 }
 
-static int set_field(struct icmd *c, enum field f, struct json_object *v, const char *opt)
+/* The value of an option: true, one word, or the words (POLICY-V2 OPTIONS). */
+static struct json_object *opt_value(char *const *av, const struct oih_xt_opt *o)
 {
-        if (c->f[f]) {
-                json_object_put(v);
-                return fail(c, "option \"%s\" can only be used once", opt);
-        }
-        c->f[f] = v;
-        return 0;
-}
-
-static bool valid_utf8(const char *s)
-{
-        const unsigned char *p = (const unsigned char *)s;
-        while (*p) {
-                int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
-                        : (*p & 0xF8) == 0xF0 ? 3 : -1;
-                if (n < 0 || (n == 1 && *p < 0xC2))
-                        return false;
-                p++;
-                for (int i = 0; i < n; i++, p++)
-                        if ((*p & 0xC0) != 0x80)
-                                return false;
-        }
-        return true;
-}
-
-static const char *proto_name(int proto)
-{
-        return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : NULL;
-}
-
-/* A failure that depends on the table's state, not on the command: `cmd || true` survives it. */
-#define rfail(c, ...) ((c)->runtime = true, fail((c), __VA_ARGS__))
-
-/* ---- protocols ---- */
-
-static int parse_proto(struct icmd *c, const char *arg, bool inv)
-{
-        char low[64];
-        size_t n = strlen(arg);
-        if (n == 0 || n >= sizeof(low))
-                return fail(c, "unknown protocol \"%s\" specified", arg);
-        for (size_t i = 0; i <= n; i++)
-                low[i] = (char)tolower((unsigned char)arg[i]);
-        unsigned long num;
-        int p;
-        static const struct { const char *name; int num; } names[] = {
-                { "all", 0 }, { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
-                { "ipv6-icmp", 58 }, { "udplite", 136 }, { "sctp", 132 }, { "dccp", 33 },
-                { "esp", 50 }, { "ah", 51 }, { "mh", 135 }, { "ipv6-mh", 135 }, { "gre", 47 },
-        };
-        p = -1;
-        if (parse_uint(low, 255, &num))
-                p = (int)num;
-        for (size_t i = 0; p < 0 && i < ARRAY_SIZE(names); i++)
-                if (strcmp(low, names[i].name) == 0)
-                        p = names[i].num;
-        if (p < 0) {
-                struct protoent *pe = getprotobyname(low);
-                if (pe == NULL)
-                        return fail(c, "unknown protocol \"%s\" specified", arg);
-                p = pe->p_proto;
-        }
-        if (p == 0 && inv)
-                return fail(c, "rule would never match protocol");
-        if (c->proto >= 0)
-                return fail(c, "multiple -p flags not allowed");
-        c->proto = p;
-        c->proto_inv = inv;
+        int w = o->word + (o->invert && strcmp(av[o->word], "!") == 0);
+        int end = o->word + o->nwords;
+        struct json_object *a = json_object_new_array();
+        const char *eq = strncmp(av[w], "--", 2) == 0 ? strchr(av[w], '=') : NULL;
+        if (eq != NULL)
+                json_object_array_add(a, json_object_new_string(eq + 1));
+        for (int k = w + 1; k < end; k++)
+                json_object_array_add(a, json_object_new_string(av[k]));
+        size_t n = json_object_array_length(a);
         struct json_object *v;
-        if (p == 0)
-                return 0;       /* "all" is what a rule without -p matches */
-        if (p == 6 || p == 17)
-                v = json_object_new_string(proto_name(p));
-        else if (p == 1 && c->family == OIH_IPV4)
-                v = json_object_new_string("icmp");
-        else if (p == 58 && c->family == OIH_IPV6)
-                v = json_object_new_string("icmpv6");
+        if (n == 0)
+                v = json_object_new_boolean(1);
+        else if (n == 1)
+                v = json_object_get(json_object_array_get_idx(a, 0));
         else
-                v = json_object_new_int(p);
-        c->f[F_PROTOCOL] = jnot(v, inv);
-        return 0;
+                v = json_object_get(a);
+        json_object_put(a);
+        return jnot(v, o->invert);
 }
 
-/* ---- addresses ---- */
-
-static int parse_one_addr(struct icmd *c, const char *s, char *out, size_t outlen)
+static void add_option(struct json_object *list, const char *name, struct json_object *v)
 {
-        char a[INET6_ADDRSTRLEN + 48];
-        if (strlen(s) >= sizeof(a))
-                return fail(c, "host/network \"%.64s\" not found", s);
-        strcpy(a, s);
-        char *slash = strchr(a, '/');
-        if (slash)
-                *slash++ = '\0';
-        int af = c->family == OIH_IPV4 ? AF_INET : AF_INET6;
-        unsigned char bytes[16];
-        unsigned bits = c->family == OIH_IPV4 ? 32 : 128, len = bits;
-        if (inet_pton(af, a, bytes) != 1) {
-                unsigned char other[16];
-                if (inet_pton(af == AF_INET ? AF_INET6 : AF_INET, a, other) == 1)
-                        return fail(c, "host/network \"%s\" not found (an %s address in an %s command)",
-                                    s, af == AF_INET ? "IPv6" : "IPv4",
-                                    af == AF_INET ? "iptables" : "ip6tables");
-                bool name = false;
-                for (const char *x = a; *x; x++)
-                        name = name || isalpha((unsigned char)*x);
-                if (name && strchr(a, ':') == NULL)
-                        return fail(c, "host name \"%s\" is not supported: a policy takes addresses only", s);
-                return fail(c, "host/network \"%s\" not found", s);
-        }
-        if (slash) {
-                unsigned long m;
-                unsigned char mb[16];
-                if (parse_uint(slash, bits, &m)) {
-                        len = (unsigned)m;
-                } else if (af == AF_INET && inet_pton(AF_INET, slash, mb) == 1) {
-                        uint32_t v = (uint32_t)mb[0] << 24 | (uint32_t)mb[1] << 16 |
-                                     (uint32_t)mb[2] << 8 | mb[3];
-                        uint32_t inv = ~v;
-                        if ((inv & (inv + 1)) != 0)
-                                return fail(c, "netmask \"%s\" is not contiguous: not supported by the policy format", slash);
-                        len = 0;
-                        while (len < 32 && (v & (0x80000000u >> len)))
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, name, v);
+        json_object_array_add(list, o);
+}
+
+/* The K-th element of a comma-separated address list. A dotted IPv4 mask that is a prefix
+ * (/255.255.0.0) is written as its length, the form the policy format takes; iptables builds
+ * the same entry from both. */
+static struct json_object *list_item(const char *list, unsigned k)
+{
+        while (k-- > 0 && strchr(list, ',') != NULL)
+                list = strchr(list, ',') + 1;
+        size_t n = strcspn(list, ",");
+        char item[128], *slash;
+        struct in_addr mask;
+        if (n < sizeof(item)) {
+                memcpy(item, list, n);
+                item[n] = '\0';
+                slash = strchr(item, '/');
+                if (slash != NULL && strchr(slash, '.') != NULL && inet_pton(AF_INET, slash + 1, &mask) == 1) {
+                        uint32_t m = ntohl(mask.s_addr);
+                        int len = 0;
+                        while (len < 32 && (m & (0x80000000u >> len)))
                                 len++;
-                } else {
-                        return fail(c, "invalid mask \"%s\" specified", slash);
-                }
-        }
-        for (unsigned i = 0; i < bits / 8; i++) {
-                unsigned keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - i * 8 : 0;
-                bytes[i] &= (unsigned char)(0xFF00u >> keep);
-        }
-        char txt[INET6_ADDRSTRLEN];
-        inet_ntop(af, bytes, txt, sizeof(txt));
-        if (len == bits)
-                snprintf(out, outlen, "%s", txt);
-        else
-                snprintf(out, outlen, "%s/%u", txt, len);
-        return 0;
-}
-
-static int parse_addrs(struct icmd *c, int which, const char *arg, bool inv)
-{
-        if (c->naddr[which])
-                return fail(c, "multiple -%c flags not allowed", which ? 'd' : 's');
-        char *copy = xstrdup(arg);
-        int r = 0;
-        size_t n = 0, cap = 0;
-        char **list = NULL;
-        for (char *save, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                if (n >= OIH_MAX_ADDRS) {
-                        r = fail(c, "more than %u addresses in -%c", OIH_MAX_ADDRS, which ? 'd' : 's');
-                        break;
-                }
-                char out[INET6_ADDRSTRLEN + 8];
-                r = parse_one_addr(c, tok, out, sizeof(out));
-                if (r < 0)
-                        break;
-                grow(&list, &cap, n, sizeof(*list));
-                list[n++] = xstrdup(out);
-        }
-        free(copy);
-        if (r == 0 && n == 0)
-                r = fail(c, "host/network \"%s\" not found", arg);
-        if (r == 0 && n > 1 && inv)
-                r = fail(c, "! not allowed with multiple source or destination IP addresses");
-        if (r < 0) {
-                for (size_t i = 0; i < n; i++)
-                        free(list[i]);
-                free(list);
-                return r;
-        }
-        c->addr[which] = list;
-        c->naddr[which] = n;
-        c->addr_inv[which] = inv;
-        return 0;
-}
-
-/* ---- interfaces ---- */
-
-static int parse_iface(struct icmd *c, enum field f, const char *arg, bool inv)
-{
-        size_t n = strlen(arg);
-        if (n == 0 || n > 15)
-                return fail(c, "interface name \"%s\" must be 1 to 15 characters", arg);
-        for (const char *x = arg; *x; x++)
-                if (isspace((unsigned char)*x) || *x == '/' || *x == '"' || *x == '\'' ||
-                    !isprint((unsigned char)*x))
-                        return fail(c, "interface name \"%s\" has a character the policy format does not allow", arg);
-        return set_field(c, f, jnot(json_object_new_string(arg), inv), f == F_IN ? "-i" : "-o");
-}
-
-/* ---- ports ---- */
-
-static int parse_port(struct icmd *c, const char *s, unsigned *ret)
-{
-        unsigned long v;
-        if (parse_uint(s, 65535, &v)) {
-                *ret = (unsigned)v;
-                return 0;
-        }
-        const char *pn = proto_name(c->proto);
-        struct servent *se = (*s && !all_digits(s) && s[0] != '-' && pn) ? getservbyname(s, pn) : NULL;
-        if (se == NULL)
-                return fail(c, "invalid port/service \"%s\"", s);
-        *ret = ntohs((uint16_t)se->s_port);
-        return 0;
-}
-
-static struct json_object *jport(unsigned lo, unsigned hi)
-{
-        if (lo == hi)
-                return json_object_new_int((int)lo);
-        char b[16];
-        snprintf(b, sizeof(b), "%u:%u", lo, hi);
-        return json_object_new_string(b);
-}
-
-/* tcp/udp --sport 1024:, :1023, 22; multiport ranges need both ends. */
-static int parse_range(struct icmd *c, const char *s, bool open_ends, struct json_object **ret)
-{
-        const char *colon = strchr(s, ':');
-        unsigned lo, hi;
-        if (colon == NULL) {
-                if (parse_port(c, s, &lo) < 0)
-                        return -1;
-                *ret = jport(lo, lo);
-                return 0;
-        }
-        char a[64], b[64];
-        size_t na = (size_t)(colon - s);
-        if (na >= sizeof(a) || strlen(colon + 1) >= sizeof(b))
-                return fail(c, "invalid port/service \"%s\"", s);
-        memcpy(a, s, na);
-        a[na] = '\0';
-        strcpy(b, colon + 1);
-        if ((!open_ends && (a[0] == '\0' || b[0] == '\0')) || strchr(b, ':'))
-                return fail(c, "invalid port/service \"%s\"", s);
-        lo = 0;
-        hi = 65535;
-        if (a[0] && parse_port(c, a, &lo) < 0)
-                return -1;
-        if (b[0] && parse_port(c, b, &hi) < 0)
-                return -1;
-        if (lo > hi)
-                return fail(c, "invalid portrange \"%s\" (min > max)", s);
-        *ret = jport(lo, hi);
-        return 0;
-}
-
-static int parse_portlist(struct icmd *c, const char *arg, struct json_object **ret)
-{
-        struct json_object *a = json_object_new_array();
-        char *copy = xstrdup(arg);
-        int r = 0, n = 0;
-        char *save = NULL;
-        if (arg[0] == '\0' || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
-                r = fail(c, "invalid port/service \"%s\"", arg);
-        for (char *tok = r ? NULL : strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                struct json_object *v;
-                if (++n > OIH_MULTIPORT_SLOTS) {
-                        r = fail(c, "too many ports specified");
-                        break;
-                }
-                if ((r = parse_range(c, tok, false, &v)) < 0)
-                        break;
-                json_object_array_add(a, v);
-        }
-        free(copy);
-        if (r < 0) {
-                json_object_put(a);
-                return r;
-        }
-        *ret = a;
-        return 0;
-}
-
-/* ---- tcp flags, states, owner, limit ---- */
-
-static int parse_flags(struct icmd *c, const char *s, struct json_object **ret)
-{
-        static const char *const names[] = { "SYN", "ACK", "FIN", "RST", "URG", "PSH", "ALL", "NONE" };
-        struct json_object *a = json_object_new_array();
-        char *copy = xstrdup(s);
-        int r = 0;
-        for (char *save, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                size_t i;
-                for (i = 0; i < ARRAY_SIZE(names); i++)
-                        if (strcasecmp(tok, names[i]) == 0)
-                                break;
-                if (i == ARRAY_SIZE(names)) {
-                        r = fail(c, "Unknown TCP flag \"%s\"", tok);
-                        break;
-                }
-                json_object_array_add(a, json_object_new_string(names[i]));
-        }
-        free(copy);
-        if (r == 0 && json_object_array_length(a) == 0)
-                r = fail(c, "Unknown TCP flag \"%s\"", s);
-        if (r < 0) {
-                json_object_put(a);
-                return r;
-        }
-        *ret = a;
-        return 0;
-}
-
-static int parse_states(struct icmd *c, const char *s, bool ct, struct json_object **ret)
-{
-        static const char *const names[] = { "NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED" };
-        struct json_object *a = json_object_new_array();
-        char *copy = xstrdup(s);
-        int r = 0;
-        for (char *save, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                size_t i;
-                for (i = 0; i < ARRAY_SIZE(names); i++)
-                        if (strcasecmp(tok, names[i]) == 0)
-                                break;
-                if (i == ARRAY_SIZE(names)) {
-                        if (ct && (strcasecmp(tok, "SNAT") == 0 || strcasecmp(tok, "DNAT") == 0))
-                                r = fail(c, "ctstate %s is not supported by the policy format", tok);
-                        else
-                                r = fail(c, "Bad %s \"%s\"", ct ? "ctstate" : "state", tok);
-                        break;
-                }
-                json_object_array_add(a, json_object_new_string(names[i]));
-        }
-        free(copy);
-        if (r == 0 && json_object_array_length(a) == 0)
-                r = fail(c, "Bad %s \"%s\"", ct ? "ctstate" : "state", s);
-        if (r < 0) {
-                json_object_put(a);
-                return r;
-        }
-        *ret = a;
-        return 0;
-}
-
-static int parse_owner(struct icmd *c, const char *s, bool uid, struct json_object **ret)
-{
-        unsigned long lo, hi;
-        const char *dash = strchr(s, '-');
-        if (dash && dash != s) {
-                char a[16];
-                size_t n = (size_t)(dash - s);
-                if (n >= sizeof(a))
-                        return fail(c, "Bad %s \"%s\"", uid ? "UID" : "GID", s);
-                memcpy(a, s, n);
-                a[n] = '\0';
-                if (!parse_uint(a, UINT32_MAX - 1, &lo) || !parse_uint(dash + 1, UINT32_MAX - 1, &hi) || lo > hi)
-                        return fail(c, "Bad %s range \"%s\"", uid ? "UID" : "GID", s);
-                *ret = lo == hi ? json_object_new_int64((int64_t)lo) : json_object_new_string(s);
-                return 0;
-        }
-        if (parse_uint(s, UINT32_MAX - 1, &lo)) {
-                *ret = json_object_new_int64((int64_t)lo);
-                return 0;
-        }
-        /* a name is looked up here, as iptables does; the policy keeps the number */
-        if (uid) {
-                struct passwd *pw = getpwnam(s);
-                if (pw == NULL)
-                        return fail(c, "Bad UID value \"%s\"", s);
-                *ret = json_object_new_int64(pw->pw_uid);
-        } else {
-                struct group *gr = getgrnam(s);
-                if (gr == NULL)
-                        return fail(c, "Bad GID value \"%s\"", s);
-                *ret = json_object_new_int64(gr->gr_gid);
-        }
-        return 0;
-}
-
-static int parse_limit(struct icmd *c, const char *s)
-{
-        const char *slash = strchr(s, '/');
-        char num[16];
-        size_t n = slash ? (size_t)(slash - s) : strlen(s);
-        unsigned long r;
-        if (n >= sizeof(num))
-                return fail(c, "bad rate \"%s\"", s);
-        memcpy(num, s, n);
-        num[n] = '\0';
-        if (!parse_uint(num, 10000u * 86400u, &r) || r == 0)
-                return fail(c, "bad rate \"%s\"", s);
-        static const struct { const char *name; unsigned long mult; } units[] = {
-                { "second", 1 }, { "minute", 60 }, { "hour", 3600 }, { "day", 86400 },
-        };
-        size_t u = 0;
-        if (slash) {
-                size_t ul = strlen(slash + 1);
-                for (u = 0; u < ARRAY_SIZE(units); u++)
-                        if (ul > 0 && strncasecmp(slash + 1, units[u].name, ul) == 0)
-                                break;
-                if (u == ARRAY_SIZE(units))
-                        return fail(c, "bad rate \"%s\"", s);
-        }
-        if (10000ul * units[u].mult / r == 0)
-                return fail(c, "Rate too fast \"%s\"", s);
-        c->limit_n = (unsigned)r;
-        c->limit_unit = units[u].name;
-        c->limit_given = true;
-        return 0;
-}
-
-/* ---- targets ---- */
-
-static int parse_reject(struct icmd *c, const char *s)
-{
-        static const struct { const char *name, *alias, *alias2; int fam; } t[] = {
-                { "icmp-net-unreachable", "net-unreach", "net-unreachable", OIH_IPV4 },
-                { "icmp-host-unreachable", "host-unreach", "host-unreachable", OIH_IPV4 },
-                { "icmp-proto-unreachable", "proto-unreach", "proto-unreachable", OIH_IPV4 },
-                { "icmp-port-unreachable", "port-unreach", "port-unreachable", OIH_IPV4 },
-                { "icmp-net-prohibited", "net-prohib", "net-prohibited", OIH_IPV4 },
-                { "icmp-host-prohibited", "host-prohib", "host-prohibited", OIH_IPV4 },
-                { "icmp-admin-prohibited", "admin-prohib", "admin-prohibited", OIH_IPV4 },
-                { "tcp-reset", "tcp-rst", NULL, -1 },
-                { "icmp6-no-route", "no-route", NULL, OIH_IPV6 },
-                { "icmp6-adm-prohibited", "adm-prohibited", "admin-prohibited", OIH_IPV6 },
-                { "icmp6-addr-unreachable", "addr-unreach", "addr-unreachable", OIH_IPV6 },
-                { "icmp6-port-unreachable", "port-unreach", "port-unreachable", OIH_IPV6 },
-                { "icmp6-policy-fail", "policy-fail", NULL, OIH_IPV6 },
-                { "icmp6-reject-route", "reject-route", NULL, OIH_IPV6 },
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
-                if (t[i].fam >= 0 && t[i].fam != c->family)
-                        continue;
-                if (strcasecmp(s, t[i].name) == 0 || strcasecmp(s, t[i].alias) == 0 ||
-                    (t[i].alias2 && strcasecmp(s, t[i].alias2) == 0)) {
-                        c->reject_tcp_reset = t[i].fam < 0;
-                        return set_field(c, F_REJECT, json_object_new_string(t[i].name), "--reject-with");
-                }
-        }
-        static const char *const known[] = { "icmp6-not-neighbor", "not-neighbor" };
-        for (size_t i = 0; i < ARRAY_SIZE(known); i++)
-                if (c->family == OIH_IPV6 && strcasecmp(s, known[i]) == 0)
-                        return fail(c, "--reject-with %s is not supported by the policy format", s);
-        return fail(c, "unknown reject type \"%s\"", s);
-}
-
-static int parse_log_level(struct icmd *c, const char *s)
-{
-        static const struct { const char *name; int level; } names[] = {
-                { "alert", 1 }, { "crit", 2 }, { "debug", 7 }, { "emerg", 0 }, { "error", 3 },
-                { "info", 6 }, { "notice", 5 }, { "panic", 0 }, { "warning", 4 },
-        };
-        unsigned long v;
-        int level = -1;
-        if (parse_uint(s, 7, &v))
-                level = (int)v;
-        for (size_t i = 0; level < 0 && i < ARRAY_SIZE(names); i++)
-                if (strcmp(s, names[i].name) == 0)
-                        level = names[i].level;
-        if (level < 0)
-                return fail(c, "log level \"%s\" unknown", s);
-        return set_field(c, F_LOGLEVEL, json_object_new_int(level), "--log-level");
-}
-
-static bool builtin_target(const char *s)
-{
-        static const char *const t[] = { "ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "NFLOG" };
-        for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-                if (strcmp(s, t[i]) == 0)
-                        return true;
-        return false;
-}
-
-/* Targets of iptables that the policy format has no equivalent for. */
-static bool other_target(const char *s)
-{
-        static const char *const t[] = {
-                "QUEUE", "NFQUEUE", "MARK", "CONNMARK", "CLASSIFY", "TCPMSS", "NOTRACK", "CT",
-                "MASQUERADE", "SNAT", "DNAT", "REDIRECT", "TPROXY", "SET", "AUDIT", "TRACE",
-                "CHECKSUM", "DSCP", "TOS", "TTL", "HL", "SECMARK", "CONNSECMARK", "TEE", "ULOG",
-                "LED", "IDLETIMER", "RATEEST", "SYNPROXY", "NETMAP", "HMARK", "CLUSTERIP", "ECN",
-                "TCPOPTSTRIP", "CONNLIMIT", "MIRROR", "BALANCE",
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(t); i++)
-                if (strcmp(s, t[i]) == 0)
-                        return true;
-        return false;
-}
-
-/* ---- the command line ---- */
-
-static bool mod_loaded(const struct icmd *c, enum mod m)
-{
-        if (m == M_GLOBAL || (m >= T_REJECT && c->tmod == m))
-                return true;
-        for (size_t i = 0; i < c->nm; i++)
-                if (c->m[i].mod == m)
-                        return true;
-        return false;
-}
-
-/* getopt_long as iptables uses it: exact names first, then an unambiguous prefix, among the
- * global options and those of the extensions loaded so far. */
-static const struct optdef *lookup_long(struct icmd *c, const char *name, size_t len, bool *ambig)
-{
-        const struct optdef *hit = NULL;
-        *ambig = false;
-        for (size_t i = 0; i < ARRAY_SIZE(optdefs); i++)
-                if (mod_loaded(c, optdefs[i].mod) && strlen(optdefs[i].name) == len &&
-                    strncmp(optdefs[i].name, name, len) == 0)
-                        return &optdefs[i];
-        for (size_t i = 0; i < ARRAY_SIZE(optdefs); i++) {
-                const struct optdef *d = &optdefs[i];
-                if (!mod_loaded(c, d->mod) || strncmp(d->name, name, len) != 0)
-                        continue;
-                if (hit && (hit->mod != d->mod || hit->id != d->id))
-                        *ambig = true;
-                hit = hit ? hit : d;
-        }
-        return *ambig ? NULL : hit;
-}
-
-static enum mod proto_mod(const struct icmd *c)
-{
-        if (c->proto == IPPROTO_TCP)
-                return M_TCP;
-        if (c->proto == IPPROTO_UDP)
-                return M_UDP;
-        if (c->proto == 1 && c->family == OIH_IPV4)
-                return M_ICMP;
-        if (c->proto == 58 && c->family == OIH_IPV6)
-                return M_ICMP6;
-        return M_GLOBAL;
-}
-
-static int load_match(struct icmd *c, enum mod m)
-{
-        if (c->nm >= MAX_INST)
-                return fail(c, "too many matches");
-        c->m[c->nm].mod = m;
-        c->m[c->nm].kind = m == M_LIMIT ? K_LIMIT : K_NONE;
-        c->nm++;
-        c->rule_opts = true;
-        return 0;
-}
-
-static const struct optdef *find_opt(struct icmd *c, const char *name, size_t len)
-{
-        bool ambig;
-        const struct optdef *d = lookup_long(c, name, len, &ambig);
-        if (d == NULL && !ambig) {
-                /* iptables loads the protocol's own match for an option it does not know */
-                enum mod pm = proto_mod(c);
-                if (pm != M_GLOBAL && !mod_loaded(c, pm) && !c->proto_inv) {
-                        load_match(c, pm);
-                        d = lookup_long(c, name, len, &ambig);
-                        if (d == NULL)
-                                c->nm--;
-                }
-        }
-        if (d == NULL) {
-                fail(c, ambig ? "option \"--%.*s\" is ambiguous" : "unknown option \"--%.*s\"",
-                     (int)len, name);
-                /* say which extension would have it */
-                for (size_t i = 0; !ambig && i < ARRAY_SIZE(optdefs); i++) {
-                        if (optdefs[i].mod != M_GLOBAL && strlen(optdefs[i].name) == len &&
-                            strncmp(optdefs[i].name, name, len) == 0) {
-                                size_t n = strlen(c->msg);
-                                snprintf(c->msg + n, MSGLEN - n, " (it needs %s%s first)",
-                                         optdefs[i].mod >= T_REJECT ? "-j " : "-m ",
-                                         mod_name[optdefs[i].mod]);
-                                break;
+                        if (len == 32 || (m << len) == 0) {
+                                sprintf(slash + 1, "%d", len);
+                                return json_object_new_string(item);
                         }
                 }
+        }
+        return json_object_new_string_len(list, (int)n);
+}
+
+static unsigned list_len(const char *list)
+{
+        unsigned n = 1;
+        for (; *list; list++)
+                n += *list == ',';
+        return n;
+}
+
+/* The policy rule of entry I (of the source x destination entries) of R, from the words. */
+static struct json_object *rule_json(char *const *av, const struct oih_xt_rule *r, unsigned i)
+{
+        static const char base_keys[] = "psdiof";
+        static const char *const base_names[] = { "protocol", "source", "destination", "in_interface",
+                                                  "out_interface", "fragment" };
+        struct json_object *base[6] = { 0 }, *target = NULL, *tkey = NULL, *topts = json_object_new_array();
+        struct json_object *matches = json_object_new_array();
+        const char *src = NULL, *dst = NULL;
+        for (unsigned k = 0; k < r->nopts; k++)
+                if (r->opts[k].owner == OIH_XT_BASE && (r->opts[k].letter == 's' || r->opts[k].letter == 'd'))
+                        *(r->opts[k].letter == 's' ? &src : &dst) = av[r->opts[k].word + r->opts[k].nwords - 1];
+        unsigned nd = dst != NULL ? list_len(dst) : 1;
+        for (unsigned k = 0; k < r->nmatches; k++) {
+                struct json_object *m = json_object_new_object();
+                json_object_object_add(m, "match", json_object_new_string(r->matches[k].name));
+                json_object_array_add(matches, m);
+        }
+        for (unsigned k = 0; k < r->nopts; k++) {
+                const struct oih_xt_opt *o = &r->opts[k];
+                const char *last = av[o->word + o->nwords - 1];
+                if (o->owner == OIH_XT_BASE) {
+                        const char *b = o->letter ? strchr(base_keys, o->letter) : NULL;
+                        if (b == NULL)
+                                continue;
+                        struct json_object *v;
+                        if (o->letter == 'p' && all_digits(last)) {
+                                v = json_object_new_int(atoi(last));
+                        } else if (o->letter == 'p') {
+                                char p[64];
+                                snprintf(p, sizeof(p), "%s", last);
+                                for (char *q = p; *q; q++)
+                                        *q = (char)tolower((unsigned char)*q);
+                                v = json_object_new_string(p);
+                        } else if (o->letter == 's') {
+                                v = list_item(last, i / nd);
+                        } else if (o->letter == 'd') {
+                                v = list_item(last, i % nd);
+                        } else if (o->letter == 'f') {
+                                v = json_object_new_boolean(1);
+                        } else {
+                                v = json_object_new_string(last);
+                        }
+                        base[b - base_keys] = jnot(v, o->invert);
+                } else if (o->owner == OIH_XT_TARGET) {
+                        if (o->letter == 'j' || o->letter == 'g') {
+                                tkey = json_object_new_string(o->letter == 'j' ? "target" : "goto");
+                                target = json_object_new_string(last);
+                        } else if (o->letter == 0) {
+                                add_option(topts, o->name, opt_value(av, o));
+                        }
+                } else if (o->owner >= 0 && (unsigned)o->owner < r->nmatches && o->letter == 0) {
+                        struct json_object *m = json_object_array_get_idx(matches, (size_t)o->owner), *l;
+                        if (!json_object_object_get_ex(m, "options", &l)) {
+                                l = json_object_new_array();
+                                json_object_object_add(m, "options", l);
+                        }
+                        add_option(l, o->name, opt_value(av, o));
+                }
+        }
+        struct json_object *rule = json_object_new_object();
+        for (int b = 0; b < 6; b++)
+                if (base[b] != NULL)
+                        json_object_object_add(rule, base_names[b], base[b]);
+        if (json_object_array_length(matches) > 0)
+                json_object_object_add(rule, "matches", matches);
+        else
+                json_object_put(matches);
+        if (target != NULL)
+                json_object_object_add(rule, json_object_get_string(tkey), target);
+        json_object_put(tkey);
+        if (json_object_array_length(topts) > 0)
+                json_object_object_add(rule, "target_options", topts);
+        else
+                json_object_put(topts);
+        return rule;
+}
+
+struct words {
+        char **w;
+        size_t n, cap;
+};
+
+static void words_add(struct words *ws, const char *s)
+{
+        grow(&ws->w, &ws->cap, ws->n + 1, sizeof(*ws->w));
+        ws->w[ws->n++] = xstrdup(s);
+        ws->w[ws->n] = NULL;
+}
+
+static void words_free(struct words *ws)
+{
+        for (size_t i = 0; i < ws->n; i++)
+                free(ws->w[i]);
+        free(ws->w);
+}
+
+static void value_words(struct words *ws, const char *opt, struct json_object *v)
+{
+        struct json_object *inner;
+        if (json_object_is_type(v, json_type_object) && json_object_object_get_ex(v, "not", &inner)) {
+                words_add(ws, "!");
+                v = inner;
+        }
+        words_add(ws, opt);
+        if (json_object_is_type(v, json_type_array)) {
+                for (size_t i = 0; i < json_object_array_length(v); i++)
+                        words_add(ws, json_object_get_string(json_object_array_get_idx(v, i)));
+        } else if (!json_object_is_type(v, json_type_boolean)) {
+                words_add(ws, json_object_get_string(v));
+        }
+}
+
+static void options_words(struct words *ws, struct json_object *list)
+{
+        for (size_t i = 0; list != NULL && i < json_object_array_length(list); i++) {
+                json_object_object_foreach(json_object_array_get_idx(list, i), k, v)
+                {
+                        char opt[64];
+                        snprintf(opt, sizeof(opt), "--%s", k);
+                        value_words(ws, opt, v);
+                }
+        }
+}
+
+/* RULE's words, laid out as POLICY-V2.md says the compiler lays them out. */
+static void rule_words(struct words *ws, struct json_object *rule)
+{
+        static const char *const keys[] = { "protocol", "source", "destination", "in_interface",
+                                            "out_interface", "fragment" };
+        static const char *const opts[] = { "-p", "-s", "-d", "-i", "-o", "-f" };
+        struct json_object *v;
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+                if (json_object_object_get_ex(rule, keys[i], &v))
+                        value_words(ws, opts[i], v);
+        if (json_object_object_get_ex(rule, "matches", &v)) {
+                for (size_t i = 0; i < json_object_array_length(v); i++) {
+                        struct json_object *m = json_object_array_get_idx(v, i), *o = NULL;
+                        words_add(ws, "-m");
+                        words_add(ws, jstr(m, "match"));
+                        json_object_object_get_ex(m, "options", &o);
+                        options_words(ws, o);
+                }
+        }
+        if (jstr(rule, "target") != NULL) {
+                words_add(ws, "-j");
+                words_add(ws, jstr(rule, "target"));
+        } else if (jstr(rule, "goto") != NULL) {
+                words_add(ws, "-g");
+                words_add(ws, jstr(rule, "goto"));
+        }
+        if (json_object_object_get_ex(rule, "target_options", &v))
+                options_words(ws, v);
+}
+
+/* The entry E as iptables-legacy-save prints it, without "-A CHAIN" and the newline. */
+static char *render_key(const void *e, const char *chain, struct oih_error *err)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+                abort();
+        int r = oih_xt_render(e, chain, NULL, f, err);
+        fclose(f);
+        if (r < 0) {
+                free(buf);
                 return NULL;
         }
-        return d;
+        if (len > 0 && buf[len - 1] == '\n')
+                buf[--len] = '\0';
+        size_t skip = 4 + strlen(chain); /* "-A CHAIN " */
+        if (len < skip)
+                skip = len;
+        memmove(buf, buf + skip, len - skip + 1);
+        return buf;
 }
 
-static struct inst *last_inst(struct icmd *c, enum mod m)
+struct serve_in {
+        const char *table;
+        char **chains[NTABLES];
+};
+
+static char **json_names(struct json_object *a)
 {
-        for (size_t i = c->nm; i-- > 0;)
-                if (c->m[i].mod == m)
-                        return &c->m[i];
-        return NULL;
+        size_t n = a != NULL ? json_object_array_length(a) : 0;
+        char **v = xrealloc(NULL, (n + 1) * sizeof(*v));
+        for (size_t i = 0; i < n; i++)
+                v[i] = xstrdup(json_object_get_string(json_object_array_get_idx(a, i)));
+        v[n] = NULL;
+        return v;
 }
 
-static int set_kind(struct icmd *c, enum mod m, enum kind k)
+static void names_free(char **v)
 {
-        struct inst *in = last_inst(c, m);
-        if (in == NULL)
-                return 0;
-        if (in->kind != K_NONE && in->kind != k)
-                return fail(c, "multiport: use one -m multiport for --sports and another for --dports");
-        in->kind = k;
+        for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+                free(v[i]);
+        free(v);
+}
+
+static int answer_error(FILE *out, const char *msg)
+{
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "error", json_object_new_string(msg));
+        fputs(jtext(o), out);
+        json_object_put(o);
         return 0;
 }
 
-static int parse_rulenum(struct icmd *c, const char *s, long *ret)
+static bool has_letter(const struct oih_xt_rule *r, char letter)
 {
-        unsigned long v;
-        if (!parse_uint(s, INT_MAX, &v) || v == 0)
-                return fail(c, "Invalid rule number \"%s\"", s);
-        *ret = (long)v;
-        return 0;
+        for (unsigned k = 0; k < r->nopts; k++)
+                if (r->opts[k].owner == OIH_XT_BASE && r->opts[k].letter == letter)
+                        return true;
+        return false;
 }
 
-static bool optional_next(char **av, int ac, int i)
+/* Checks that RULE's words, as the policy compiler lays them out, print KEY. */
+static int verify_rule(struct json_object *rule, const struct oih_xt_in *in, const char *key, struct oih_error *err)
 {
-        return i + 1 < ac && av[i + 1][0] != '-' && strcmp(av[i + 1], "!") != 0;
+        struct words ws = { 0 };
+        rule_words(&ws, rule);
+        struct oih_xt_rule r;
+        struct oih_error e;
+        oih_error_init(&e);
+        int ret = oih_xt_parse((int)ws.n, ws.w, in, &r, &e);
+        char *got = NULL;
+        if (ret == 0 && r.nentries == 1)
+                got = render_key(r.entries, in->chain, &e);
+        if (got == NULL || strcmp(got, key) != 0)
+                ret = oih_err(err, "this rule cannot be written as a policy rule that builds it exactly "
+                                   "(iptables builds \"%s\", the policy would build \"%s\")",
+                              key, got != NULL ? got : oih_error_first(&e));
+        free(got);
+        oih_xt_rule_free(&r);
+        words_free(&ws);
+        return ret;
 }
 
-static int set_chain(struct icmd *c, char *dst, size_t size, const char *s)
+static int serve(void *ctx, const char *req, size_t len, FILE *out, struct oih_error *err)
 {
-        if (strlen(s) >= size)
-                return fail(c, "chain name \"%.40s...\" too long (must be under 29 chars)", s);
-        strcpy(dst, s);
-        return 0;
-}
-
-static int set_cmd(struct icmd *c, char cmd, const char *arg, char **av, int ac, int *i)
-{
-        if (c->cmd)
-                return fail(c, "Can't use -%c with -%c", cmd, c->cmd);
-        c->cmd = cmd;
-        if (arg == NULL && strchr("LSFZX", cmd) && optional_next(av, ac, *i))
-                arg = av[++*i];
-        if (arg) {
-                if (set_chain(c, c->chain, sizeof(c->chain), arg) < 0)
-                        return -1;
-                c->has_chain = true;
+        (void)ctx;
+        struct json_object *q = json_tokener_parse(req), *argv, *chains;
+        (void)len;
+        if (q == NULL || !json_object_object_get_ex(q, "argv", &argv)
+            || !json_object_object_get_ex(q, "chains", &chains))
+                return oih_err(err, "bad request to the libxtables worker");
+        struct serve_in si = { .table = jstr(q, "table") };
+        for (int t = 0; t < NTABLES; t++) {
+                struct json_object *a = NULL;
+                json_object_object_get_ex(chains, table_names[t], &a);
+                si.chains[t] = json_names(a);
         }
-        switch (cmd) {
-        case 'I':
-        case 'D':
-        case 'Z':
-                if (c->has_chain && optional_next(av, ac, *i))
-                        return parse_rulenum(c, av[++*i], &c->num);
-                return 0;
-        case 'R':
-                if (!optional_next(av, ac, *i))
-                        return fail(c, "-R requires a rule number");
-                return parse_rulenum(c, av[++*i], &c->num);
-        case 'E':
-        case 'P':
-                if (!optional_next(av, ac, *i))
-                        return fail(c, "-%c requires old-chain-name and new-chain-name", cmd);
-                return set_chain(c, c->arg2, sizeof(c->arg2), av[++*i]);
+        char **av = json_names(argv);
+        int ac = (int)json_object_array_length(argv);
+        /* The table is known once the line is parsed (-t may come anywhere): parse with the
+         * chains of every table, then again with the chains of the line's table only, where
+         * -j NAME is a jump when NAME is one of them. */
+        size_t nall = 0;
+        for (int i = 0; i < NTABLES; i++)
+                for (char **c = si.chains[i]; *c != NULL; c++)
+                        nall++;
+        const char **all = xrealloc(NULL, (nall + 1) * sizeof(*all));
+        nall = 0;
+        for (int i = 0; i < NTABLES; i++)
+                for (char **c = si.chains[i]; *c != NULL; c++)
+                        all[nall++] = *c;
+        all[nall] = NULL;
+        struct oih_xt_in in = { .table = si.table, .chains = all, .commands = true };
+        struct oih_xt_rule r;
+        struct oih_error e;
+        oih_error_init(&e);
+        int k = oih_xt_parse(ac, av, &in, &r, &e);
+        int t = k == 0 ? table_index(r.table) : -1;
+        if (k == 0 && t >= 0) {
+                oih_xt_rule_free(&r);
+                in.chains = (const char *const *)si.chains[t];
+                k = oih_xt_parse(ac, av, &in, &r, &e);
         }
-        return 0;
-}
-
-static int parse_counters(struct icmd *c, const char *arg, char **av, int ac, int *i)
-{
-        const char *comma = strchr(arg, ',');
-        char a[32];
-        unsigned long v;
-        if (comma) {
-                size_t n = (size_t)(comma - arg);
-                if (n == 0 || n >= sizeof(a))
-                        return fail(c, "-c packet counter not numeric");
-                memcpy(a, arg, n);
-                a[n] = '\0';
-                if (!parse_uint(a, ULONG_MAX, &v) || !parse_uint(comma + 1, ULONG_MAX, &v))
-                        return fail(c, "-c packet/byte counter not numeric");
-                return 0;
-        }
-        if (!parse_uint(arg, ULONG_MAX, &v) || *i + 1 >= ac || !parse_uint(av[*i + 1], ULONG_MAX, &v))
-                return fail(c, "-c packet/byte counter not numeric");
-        ++*i;
-        return 0;
-}
-
-static int load_named_match(struct icmd *c, const char *name)
-{
-        for (int m = M_TCP; m <= M_LIMIT; m++) {
-                if (strcmp(name, mod_name[m]) != 0)
-                        continue;
-                if ((m == M_ICMP && c->family != OIH_IPV4) || (m == M_ICMP6 && c->family != OIH_IPV6))
-                        break;
-                return load_match(c, (enum mod)m);
-        }
-        return fail(c, "match \"%s\" is not supported by the policy format", name);
-}
-
-static int apply_global(struct icmd *c, int id, const char *arg, bool inv, char **av, int ac, int *i)
-{
-        switch (id) {
-        case 'A': case 'C': case 'D': case 'I': case 'R': case 'L': case 'S': case 'F':
-        case 'Z': case 'N': case 'X': case 'E': case 'P':
-                return set_cmd(c, (char)id, arg, av, ac, i);
-        case 'V':
-        case 'h':
-                c->cmd = c->cmd ? c->cmd : 'L';
-                return 0;
-        case 'p':
-                c->rule_opts = true;
-                return parse_proto(c, arg, inv);
-        case 's':
-        case 'd':
-                c->rule_opts = true;
-                return parse_addrs(c, id == 'd', arg, inv);
-        case 'i':
-        case 'o':
-                c->rule_opts = true;
-                return parse_iface(c, id == 'i' ? F_IN : F_OUT, arg, inv);
-        case 'j':
-        case 'g':
-                c->rule_opts = true;
-                if (c->target[0])
-                        return fail(c, "multiple -j flags not allowed");
-                if (arg[0] == '\0')
-                        return fail(c, "Couldn't load target \"\"");
-                if (other_target(arg))
-                        return fail(c, "target \"%s\" is not supported by the policy format", arg);
-                if (set_chain(c, c->target, sizeof(c->target), arg) < 0)
-                        return -1;
-                c->is_goto = id == 'g';
-                if (id == 'j' && strcmp(arg, "REJECT") == 0)
-                        c->tmod = T_REJECT;
-                else if (id == 'j' && strcmp(arg, "LOG") == 0)
-                        c->tmod = T_LOG;
-                else if (id == 'j' && strcmp(arg, "NFLOG") == 0)
-                        c->tmod = T_NFLOG;
-                return 0;
-        case 'm':
-                return load_named_match(c, arg);
-        case 't':
-                if (c->table[0])
-                        return fail(c, "multiple -t flags not allowed");
-                snprintf(c->table, sizeof(c->table), "%s", arg);
-                return 0;
-        case 'c':
-                return parse_counters(c, arg, av, ac, i);
-        case 'f':
-                return fail(c, "-f (fragments) is not supported by the policy format");
-        case '6':
-                if (c->family == OIH_IPV4)
-                        return fail(c, "-6 in an iptables command (the line is ignored by iptables-restore) is not supported");
-                return 0;
-        case '4':
-                if (c->family == OIH_IPV6)
-                        return fail(c, "-4 in an ip6tables command (the line is ignored by ip6tables-restore) is not supported");
-                return 0;
-        case 'w':
-                if (arg == NULL && i && optional_next(av, ac, *i)) {
-                        unsigned long v;
-                        if (!parse_uint(av[*i + 1], INT_MAX, &v))
-                                return fail(c, "wait seconds not numeric");
-                        ++*i;
-                }
-                return 0;
-        default:        /* -n -v -x -W --line-numbers --modprobe: no effect on the rules */
-                return 0;
-        }
-}
-
-static int apply_opt(struct icmd *c, const struct optdef *d, const char *args[2], bool inv,
-                     char **av, int ac, int *i)
-{
-        const char *arg = args[0];
-        struct json_object *v = NULL;
-        c->optname = d->name;
-        if (d->mod == M_GLOBAL)
-                return apply_global(c, d->id, arg, inv, av, ac, i);
-        switch (d->id) {
-        case O_SPORT:
-        case O_DPORT:
-                if (set_kind(c, d->mod, K_PORTS) < 0 || parse_range(c, arg, true, &v) < 0)
-                        return -1;
-                return set_field(c, d->id == O_SPORT ? F_SPORT : F_DPORT, jnot(v, inv),
-                                 d->id == O_SPORT ? "--sport" : "--dport");
-        case O_SYN:
-                if (c->f[F_TCPFLAGS])
-                        return fail(c, "Only one of --syn or --tcp-flags may be specified");
-                set_kind(c, M_TCP, K_PORTS);
-                return set_field(c, F_SYN, jnot(json_object_new_boolean(1), inv), "--syn");
-        case O_TCPFLAGS: {
-                struct json_object *mask, *set;
-                if (c->f[F_SYN])
-                        return fail(c, "Only one of --syn or --tcp-flags may be specified");
-                set_kind(c, M_TCP, K_PORTS);
-                if (parse_flags(c, args[0], &mask) < 0)
-                        return -1;
-                if (parse_flags(c, args[1], &set) < 0) {
-                        json_object_put(mask);
-                        return -1;
-                }
-                v = json_object_new_object();
-                json_object_object_add(v, "mask", mask);
-                json_object_object_add(v, "set", set);
-                return set_field(c, F_TCPFLAGS, jnot(v, inv), "--tcp-flags");
-        }
-        case O_ICMPTYPE: {
-                set_kind(c, d->mod, K_ICMP);
-                if (strncmp(arg, "mld-listener-", 13) == 0)
-                        return fail(c, "ICMPv6 type name \"%s\" is unknown to older ip6tables (1.8.9 refuses it): "
-                                    "give its number", arg);
-                unsigned long n;
-                if (parse_uint(arg, 255, &n))
-                        v = json_object_new_int((int)n);
+        free(all);
+        struct json_object *a = json_object_new_object();
+        if (k < 0) {
+                answer_error(out, oih_error_first(&e));
+        } else if (t < 0 || table_index(si.table) < 0) {
+                char msg[MSGLEN];
+                if (strcmp(r.table, "security") == 0)
+                        snprintf(msg, sizeof(msg), "table `security' is not supported: a policy has the "
+                                 "tables filter, nat, mangle and raw");
                 else
-                        v = json_object_new_string(arg);
-                return set_field(c, F_ICMP, jnot(v, inv), d->mod == M_ICMP ? "--icmp-type" : "--icmpv6-type");
-        }
-        case O_SPORTS:
-        case O_DPORTS:
-                if (set_kind(c, M_MULTIPORT, d->id == O_SPORTS ? K_MSPORTS : K_MDPORTS) < 0 ||
-                    parse_portlist(c, arg, &v) < 0)
-                        return -1;
-                return set_field(c, d->id == O_SPORTS ? F_SPORT : F_DPORT, jnot(v, inv),
-                                 d->id == O_SPORTS ? "--sports" : "--dports");
-        case O_CTSTATE:
-        case O_STATE:
-                set_kind(c, d->mod, d->id == O_CTSTATE ? K_CTSTATE : K_STATE);
-                if (parse_states(c, arg, d->id == O_CTSTATE, &v) < 0)
-                        return -1;
-                return set_field(c, d->id == O_CTSTATE ? F_CTSTATE : F_STATE, jnot(v, inv),
-                                 d->id == O_CTSTATE ? "--ctstate" : "--state");
-        case O_UID:
-        case O_GID:
-                set_kind(c, M_OWNER, K_OWNER);
-                if (parse_owner(c, arg, d->id == O_UID, &v) < 0)
-                        return -1;
-                return set_field(c, d->id == O_UID ? F_UID : F_GID, jnot(v, inv),
-                                 d->id == O_UID ? "--uid-owner" : "--gid-owner");
-        case O_COMMENT:
-                set_kind(c, M_COMMENT, K_COMMENT);
-                if (strlen(arg) > 255)
-                        return fail(c, "comment may not exceed 255 characters");
-                if (!valid_utf8(arg))
-                        return fail(c, "comment is not valid UTF-8");
-                return set_field(c, F_COMMENT, json_object_new_string(arg), "--comment");
-        case O_LIMIT:
-                if (c->limit_given)
-                        return fail(c, "option \"--limit\" can only be used once");
-                return parse_limit(c, arg);
-        case O_BURST: {
-                unsigned long n;
-                if (c->burst_given)
-                        return fail(c, "option \"--limit-burst\" can only be used once");
-                if (!parse_uint(arg, 10000, &n))
-                        return fail(c, "bad --limit-burst \"%s\"", arg);
-                if (n == 0)
-                        return fail(c, "--limit-burst 0 is not supported by the policy format");
-                c->burst = (unsigned)n;
-                c->burst_given = true;
-                return 0;
-        }
-        case O_REJECT_WITH:
-                return parse_reject(c, arg);
-        case O_LOG_LEVEL:
-                return parse_log_level(c, arg);
-        case O_LOG_PREFIX:
-                if (arg[0] == '\0')
-                        return fail(c, "No prefix specified for --log-prefix");
-                if (strlen(arg) > 29)
-                        return fail(c, "Maximum prefix length 29 for --log-prefix");
-                if (strchr(arg, '\n'))
-                        return fail(c, "Newlines not allowed in --log-prefix");
-                if (!valid_utf8(arg))
-                        return fail(c, "--log-prefix is not valid UTF-8");
-                return set_field(c, F_LOGPREFIX, json_object_new_string(arg), "--log-prefix");
-        case O_NF_GROUP: {
-                unsigned long n;
-                if (!parse_uint(arg, 65535, &n))
-                        return fail(c, "--nflog-group \"%s\" out of range 0-65535", arg);
-                return set_field(c, F_NFGROUP, json_object_new_int((int)n), "--nflog-group");
-        }
-        case O_NF_PREFIX:
-                if (strlen(arg) > 63)
-                        return fail(c, "--nflog-prefix longer than 63 bytes is not supported");
-                if (!valid_utf8(arg))
-                        return fail(c, "--nflog-prefix is not valid UTF-8");
-                return set_field(c, F_NFPREFIX, json_object_new_string(arg), "--nflog-prefix");
-        default:
-                return fail(c, "option \"--%s\" of %s is not supported by the policy format",
-                            d->name, mod_name[d->mod]);
-        }
-}
-
-static const struct optdef *find_short(char ch)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(optdefs); i++)
-                if (optdefs[i].mod == M_GLOBAL && optdefs[i].id == ch)
-                        return &optdefs[i];
-        return NULL;
-}
-
-static int take_args(struct icmd *c, const struct optdef *d, const char *attached, char **av,
-                     int ac, int *i, const char *args[2], const char *shown)
-{
-        args[0] = args[1] = NULL;
-        if (d->nargs == 0) {
-                if (attached)
-                        return fail(c, "option \"%s\" doesn't allow an argument", shown);
-                return 0;
-        }
-        if (d->nargs < 0) {
-                args[0] = attached;     /* the command itself may take the next word */
-                return 0;
-        }
-        int want = d->nargs;
-        int k = 0;
-        if (attached)
-                args[k++] = attached;
-        while (k < want) {
-                if (*i + 1 >= ac)
-                        return fail(c, "option \"%s\" requires %s", shown,
-                                    want == 2 ? "two arguments" : "an argument");
-                args[k++] = av[++*i];
-        }
-        for (k = 0; k < want; k++)
-                if (strcmp(args[k], "!") == 0)
-                        return fail(c, "Using intrapositioned negation (\"--option ! this\") is deprecated in favor of extrapositioned (\"! --option this\")");
-        return 0;
-}
-
-/* Parses an iptables command line (AV[0] is the command name) into C. */
-static int parse_ipt(struct icmd *c, char **av, int ac)
-{
-        bool inv = false;
-        /* another table first: its matches and targets are not worth a message of their own */
-        for (int i = 1; i < ac; i++) {
-                const char *t = NULL;
-                if ((strcmp(av[i], "-t") == 0 || strcmp(av[i], "--table") == 0) && i + 1 < ac)
-                        t = av[i + 1];
-                else if (strncmp(av[i], "-t", 2) == 0 && av[i][2] != '-')
-                        t = av[i] + 2;
-                else if (strncmp(av[i], "--table=", 8) == 0)
-                        t = av[i] + 8;
-                if (t && strcmp(t, "filter") != 0)
-                        return fail(c, "table \"%s\" is not supported: a policy describes the filter table only", t);
-        }
-        for (int i = 1; i < ac; i++) {
-                const char *a = av[i];
-                const char *args[2];
-                char shown[80];
-                if (strcmp(a, "!") == 0) {
-                        if (inv)
-                                return fail(c, "multiple consecutive ! not allowed");
-                        inv = true;
-                        continue;
-                }
-                if (a[0] != '-' || a[1] == '\0')
-                        return fail(c, "Bad argument \"%s\"", a);
-                if (a[1] == '-') {
-                        const char *name = a + 2, *eq = strchr(name, '=');
-                        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-                        if (len == 0)
-                                return fail(c, "Bad argument \"%s\"", a);
-                        const struct optdef *d = find_opt(c, name, len);
-                        if (d == NULL)
-                                return -1;
-                        snprintf(shown, sizeof(shown), "--%s", d->name);
-                        if (eq && d->mod == M_GLOBAL && !strchr("wWt", d->id))
-                                return fail(c, "\"%s\": give the value of %s as a word of its own "
-                                            "(iptables versions differ in how they read it)", a, shown);
-                        if (inv && !d->inv)
-                                return fail(c, "unexpected ! flag before %s", shown);
-                        if (take_args(c, d, eq ? eq + 1 : NULL, av, ac, &i, args, shown) < 0 ||
-                            apply_opt(c, d, args, inv, av, ac, &i) < 0)
-                                return -1;
-                        inv = false;
-                        continue;
-                }
-                for (const char *p = a + 1; *p; p++) {
-                        const struct optdef *d = find_short(*p);
-                        if (d == NULL)
-                                return fail(c, "unknown option \"-%c\"", *p);
-                        snprintf(shown, sizeof(shown), "-%c", *p);
-                        if (inv && !d->inv)
-                                return fail(c, "cannot have ! before -%c", *p);
-                        const char *attached = NULL;
-                        if (d->nargs != 0 && p[1] && strchr("wWt", *p))
-                                attached = p + 1;
-                        else if (d->nargs != 0 && p[1])
-                                return fail(c, "\"%s\": give the value of -%c as a word of its own "
-                                            "(iptables versions differ in how they read it)", a, *p);
-                        if (take_args(c, d, attached, av, ac, &i, args, shown) < 0 ||
-                            apply_opt(c, d, args, inv, av, ac, &i) < 0)
-                                return -1;
-                        inv = false;
-                        if (attached)
+                        snprintf(msg, sizeof(msg), "can't initialize iptables table `%s': Table does not exist",
+                                 r.table);
+                answer_error(out, msg);
+        } else {
+                char cmd[2] = { r.command, 0 };
+                json_object_object_add(a, "command", json_object_new_string(cmd));
+                json_object_object_add(a, "table", json_object_new_string(r.table));
+                json_object_object_add(a, "chain", json_object_new_string(r.chain));
+                json_object_object_add(a, "arg", json_object_new_string(r.arg));
+                json_object_object_add(a, "rulenum", json_object_new_int64(r.rulenum));
+                json_object_object_add(a, "t", json_object_new_boolean(has_letter(&r, 't')));
+                struct json_object *ents = json_object_new_array();
+                json_object_object_add(a, "entries", ents);
+                struct oih_xt_in rin = { .table = r.table, .chain = r.chain, .chains = in.chains };
+                const unsigned char *p = r.entries;
+                for (unsigned i = 0; i < r.nentries && k == 0; i++) {
+                        char *key = render_key(p, r.chain, &e);
+                        if (key == NULL) {
+                                k = -1;
                                 break;
-                }
-        }
-        if (inv)
-                return fail(c, "! is not followed by an option");
-        return 0;
-}
-
-/* What parse_ipt cannot check until the whole line is read. */
-static int finish_rule(struct icmd *c)
-{
-        if (c->cmd == 0)
-                return fail(c, "no command specified");
-        if (c->table[0] && strcmp(c->table, "filter") != 0)
-                return fail(c, "table \"%s\" is not supported: a policy describes the filter table only",
-                            c->table);
-        if (!strchr("ACDIR", c->cmd)) {
-                if (c->rule_opts || c->nm || c->target[0])
-                        return fail(c, "Illegal option with -%c: rule options go with -A, -I, -D, -C or -R", c->cmd);
-                return 0;
-        }
-        if (c->cmd == 'D' && c->num && (c->rule_opts || c->nm || c->target[0]))
-                return fail(c, "-D with a rule number takes no rule options");
-        if (c->cmd == 'D' && c->num)
-                return 0;
-        bool tcp = c->proto == IPPROTO_TCP && !c->proto_inv;
-        bool udp = c->proto == IPPROTO_UDP && !c->proto_inv;
-        for (size_t i = 0; i < c->nm; i++) {
-                struct inst *in = &c->m[i];
-                switch (in->mod) {
-                case M_TCP:
-                case M_UDP:
-                        if (!(in->mod == M_TCP ? tcp : udp))
-                                return fail(c, "-m %s needs -p %s", mod_name[in->mod], mod_name[in->mod]);
-                        if (in->kind == K_NONE) {
-                                /* an empty tcp/udp match is the same as one for every source port */
-                                if (c->f[F_SPORT])
-                                        return fail(c, "-m %s without options is not supported here", mod_name[in->mod]);
-                                c->f[F_SPORT] = json_object_new_string("0:65535");
-                                in->kind = K_PORTS;
                         }
-                        break;
-                case M_ICMP:
-                case M_ICMP6:
-                        if (c->proto != (in->mod == M_ICMP ? 1 : 58) || c->proto_inv)
-                                return fail(c, "-m %s needs -p %s", mod_name[in->mod],
-                                            in->mod == M_ICMP ? "icmp" : "icmpv6");
-                        if (in->kind == K_NONE)
-                                return fail(c, "-m %s needs --%s", mod_name[in->mod],
-                                            in->mod == M_ICMP ? "icmp-type" : "icmpv6-type");
-                        break;
-                case M_MULTIPORT:
-                        if (!tcp && !udp) {
-                                if (!c->proto_inv && (c->proto == 136 || c->proto == 132 || c->proto == 33))
-                                        return fail(c, "multiport with -p %d is not supported by the policy format", c->proto);
-                                return fail(c, "multiport needs \"-p tcp\", \"-p udp\", \"-p udplite\", \"-p sctp\" or \"-p dccp\"");
-                        }
-                        if (in->kind == K_NONE)
-                                return fail(c, "multiport needs --sports or --dports");
-                        break;
-                case M_CONNTRACK:
-                        if (in->kind == K_NONE)
-                                return fail(c, "conntrack: At least one option is required");
-                        break;
-                case M_STATE:
-                        if (in->kind == K_NONE)
-                                return fail(c, "state: --state is required");
-                        break;
-                case M_OWNER:
-                        if (in->kind == K_NONE)
-                                return fail(c, "owner: --uid-owner or --gid-owner is required");
-                        break;
-                case M_COMMENT:
-                        if (in->kind == K_NONE)
-                                return fail(c, "comment: --comment is required");
-                        break;
-                default:
-                        break;
+                        struct json_object *rule = rule_json(av, &r, i), *ent = json_object_new_object();
+                        k = verify_rule(rule, &rin, key, &e);
+                        json_object_object_add(ent, "key", json_object_new_string(key));
+                        const char *j = jstr(rule, "target") ? jstr(rule, "target") : jstr(rule, "goto");
+                        bool chain = false;
+                        for (char **c = si.chains[t]; j != NULL && *c != NULL; c++)
+                                chain = chain || strcmp(*c, j) == 0;
+                        json_object_object_add(ent, "jump", json_object_new_string(chain ? j : ""));
+                        json_object_object_add(ent, "rule", rule);
+                        json_object_array_add(ents, ent);
+                        free(key);
+                        p += oih_xt_entry_size(p);
                 }
-        }
-        for (size_t i = 1; i < c->nm; i++) {
-                enum kind a = c->m[i - 1].kind, b = c->m[i].kind;
-                if (a == b)
-                        return fail(c, "two %s matches in one rule are not supported by the policy format",
-                                    kind_name[a]);
-                if (b < a)
-                        return fail(c, "-m %s comes before -m %s: a policy builds matches in one order "
-                                    "(tcp/udp, icmp, multiport --sports, multiport --dports, conntrack, "
-                                    "state, owner, limit, comment); write them in that order",
-                                    kind_name[a], kind_name[b]);
-        }
-        if (c->limit_given || c->burst_given) {
-                struct json_object *l = json_object_new_object();
-                char rate[48];
-                if (c->limit_given)
-                        snprintf(rate, sizeof(rate), "%u/%s", c->limit_n, c->limit_unit);
+                if (k == 0 && r.command == 'N') {
+                        /* iptables: a chain may not have a target's name */
+                        char *jv[] = { "-j", r.chain, NULL };
+                        struct oih_xt_in tin = { .table = r.table };
+                        struct oih_xt_rule tr;
+                        struct oih_error te;
+                        oih_error_init(&te);
+                        if (oih_xt_parse(2, jv, &tin, &tr, &te) == 0)
+                                k = oih_err(&e, "chain name may not clash with target name");
+                        oih_xt_rule_free(&tr);
+                }
+                if (k < 0)
+                        answer_error(out, oih_error_first(&e));
                 else
-                        snprintf(rate, sizeof(rate), "3/hour");
-                json_object_object_add(l, "rate", json_object_new_string(rate));
-                if (c->burst_given)
-                        json_object_object_add(l, "burst", json_object_new_int((int)c->burst));
-                c->f[F_LIMIT] = l;
-        } else if (mod_loaded(c, M_LIMIT)) {
-                struct json_object *l = json_object_new_object();
-                json_object_object_add(l, "rate", json_object_new_string("3/hour"));
-                c->f[F_LIMIT] = l;
+                        fputs(jtext(a), out);
         }
-        if (c->reject_tcp_reset && !tcp)
-                return fail(c, "--reject-with tcp-reset needs -p tcp");
-        if (c->f[F_IN] && strcmp(c->chain, "OUTPUT") == 0)
-                return fail(c, "Can't use -i with OUTPUT");
-        if (c->f[F_OUT] && strcmp(c->chain, "INPUT") == 0)
-                return fail(c, "Can't use -o with INPUT");
+        json_object_put(a);
+        oih_xt_rule_free(&r);
+        names_free(av);
+        for (int i = 0; i < NTABLES; i++)
+                names_free(si.chains[i]);
+        json_object_put(q);
         return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Replay: the filter tables of both families, as the commands leave them. */
+/* Replay: every table of both families, as the commands leave them. */
 
 struct mrule {
         unsigned line;
-        struct json_object *obj;        /* the rule's keys but chain and family */
-        char *key;                      /* obj as text: how -D and -C find a rule */
-        char jump[64];                  /* the user chain it jumps or goes to, or "" */
+        struct json_object *obj;        /* the policy rule but table, chain and family */
+        char *key;                      /* the entry as iptables-save prints it, after "-A CHAIN" */
+        char jump[32];                  /* the user chain it jumps or goes to, or "" */
 };
 
 struct mchain {
-        char name[64];
+        char name[32];
         struct mrule *r;
         size_t n, cap;
 };
 
 struct mtab {
         bool touched;
-        bool drop[OIH_NBUILTINS];
+        unsigned nbuiltin;
+        bool drop[MAX_BUILTINS];
         struct mchain *c;               /* the built-in chains first */
         size_t n, cap;
 };
@@ -1933,14 +1114,42 @@ struct mig {
         const struct oih_migrate_opts *opts;
         FILE *diag;
         struct oih_error *err;
-        struct mtab t[OIH_NFAMILIES];
-        char **order;                   /* user chains, in the order they were first created */
-        size_t norder, ordercap;
+        struct mtab t[OIH_NFAMILIES][NTABLES];
+        char **order[NTABLES];          /* user chains, in the order they were first created */
+        size_t norder[NTABLES], ordercap[NTABLES];
+        struct oih_xt_session *xs[OIH_NFAMILIES];
+        bool xs_dead;
         unsigned nerr;
         struct vars vars;
         bool stop;
         struct block blk;
 };
+
+/* One command, as the worker understood it. */
+struct icmd {
+        int family;
+        int table;
+        char cmd;
+        const char *chain, *arg;
+        unsigned rulenum;
+        bool table_opt;
+        struct json_object *ans;        /* the worker's answer; owns what the pointers name */
+        struct json_object *entries;
+        bool runtime;                   /* failed as iptables fails on the table's state (|| true copes) */
+        char msg[MSGLEN];
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct icmd *c, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->msg, MSGLEN, fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
+/* A failure that depends on the table's state, not on the command: `cmd || true` survives it. */
+#define rfail(c, ...) ((c)->runtime = true, fail((c), __VA_ARGS__))
 
 static const char *const fam_name[OIH_NFAMILIES] = { "ipv4", "ipv6" };
 
@@ -1991,18 +1200,20 @@ static void chain_clear(struct mchain *ch)
         ch->n = 0;
 }
 
-static void tab_reset(struct mtab *t)
+static void tab_reset(struct mtab *t, int table)
 {
         for (size_t i = 0; i < t->n; i++) {
                 chain_clear(&t->c[i]);
                 free(t->c[i].r);
         }
         t->n = 0;
-        for (int b = 0; b < OIH_NBUILTINS; b++) {
+        t->nbuiltin = 0;
+        for (int b = 0; builtin_chains[table][b] != NULL; b++) {
                 grow(&t->c, &t->cap, t->n, sizeof(*t->c));
                 memset(&t->c[t->n], 0, sizeof(t->c[0]));
-                strcpy(t->c[t->n].name, oih_builtin_names[b]);
+                strcpy(t->c[t->n].name, builtin_chains[table][b]);
                 t->n++;
+                t->nbuiltin++;
                 t->drop[b] = false;
         }
 }
@@ -2015,31 +1226,29 @@ static long chain_find(const struct mtab *t, const char *name)
         return -1;
 }
 
-static int chain_new(struct mig *m, struct mtab *t, struct icmd *c, const char *name)
+static int chain_new(struct mig *m, int table, struct mtab *t, struct icmd *c, const char *name)
 {
         if (chain_find(t, name) >= 0)
-                return rfail(c, "Chain \"%s\" already exists", name);
+                return rfail(c, "Chain already exists");
         size_t n = strlen(name);
         if (n > CHAIN_MAX)
-                return fail(c, "chain name \"%s\" too long (must be under 29 chars)", name);
+                return fail(c, "chain name `%s' too long (must be under 29 chars)", name);
         if (n == 0 || name[0] == '-' || name[0] == '!')
-                return fail(c, "Invalid chain name \"%s\"", name);
+                return fail(c, "Invalid chain name `%s'", name);
         for (const char *x = name; *x; x++)
                 if (!isalnum((unsigned char)*x) && !strchr("-_.:", *x))
                         return fail(c, "chain name \"%s\": the policy format allows only A-Z a-z 0-9 - _ . :", name);
-        if (builtin_target(name) || other_target(name))
-                return fail(c, "chain name \"%s\" may not clash with a target name", name);
-        if (t->n >= OIH_MAX_CHAINS + OIH_NBUILTINS)
+        if (t->n >= OIH_MAX_CHAINS + t->nbuiltin)
                 return fail(c, "more than %u user-defined chains", OIH_MAX_CHAINS);
         grow(&t->c, &t->cap, t->n, sizeof(*t->c));
         memset(&t->c[t->n], 0, sizeof(t->c[0]));
         strcpy(t->c[t->n].name, name);
         t->n++;
-        for (size_t i = 0; i < m->norder; i++)
-                if (strcmp(m->order[i], name) == 0)
+        for (size_t i = 0; i < m->norder[table]; i++)
+                if (strcmp(m->order[table][i], name) == 0)
                         return 0;
-        grow(&m->order, &m->ordercap, m->norder, sizeof(*m->order));
-        m->order[m->norder++] = xstrdup(name);
+        grow(&m->order[table], &m->ordercap[table], m->norder[table], sizeof(char *));
+        m->order[table][m->norder[table]++] = xstrdup(name);
         return 0;
 }
 
@@ -2052,128 +1261,35 @@ static unsigned chain_refs(const struct mtab *t, const char *name)
         return n;
 }
 
-/* The policy keys of C with one source and one destination of its lists (-1: the whole list). */
-static struct json_object *rule_obj(const struct icmd *c, long si, long di)
+/* -E: rules that jump to the chain follow it, as in iptables. */
+static void chain_renamed(struct mtab *t, const char *from, const char *to)
 {
-        struct json_object *o = json_object_new_object();
-        for (int f = 0; f < F_N; f++) {
-                struct json_object *v = NULL;
-                if (f == F_SOURCE || f == F_DESTINATION) {
-                        int k = f == F_DESTINATION;
-                        long idx = k ? di : si;
-                        if (c->naddr[k] == 0)
+        for (size_t i = 0; i < t->n; i++) {
+                for (size_t k = 0; k < t->c[i].n; k++) {
+                        struct mrule *r = &t->c[i].r[k];
+                        if (strcmp(r->jump, from) != 0)
                                 continue;
-                        if (idx >= 0 || c->naddr[k] == 1) {
-                                v = json_object_new_string(c->addr[k][idx >= 0 ? idx : 0]);
-                                v = jnot(v, c->addr_inv[k]);
-                        } else {
-                                v = json_object_new_array();
-                                for (size_t i = 0; i < c->naddr[k]; i++)
-                                        json_object_array_add(v, json_object_new_string(c->addr[k][i]));
-                        }
-                } else if (c->f[f]) {
-                        v = json_object_get(c->f[f]);
-                }
-                if (v)
-                        json_object_object_add(o, field_key[f], v);
-        }
-        return o;
-}
-
-static const char *jtext(struct json_object *o)
-{
-        return json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-}
-
-/* Checks one rule with the policy parser itself, so that its refusals come with the line. */
-static int validate_rule(struct icmd *c, int fam, const char *chain, struct json_object *obj)
-{
-        struct json_object *doc = json_object_new_object(), *rules = json_object_new_array();
-        struct json_object *chains = json_object_new_array(), *r = json_object_new_object();
-        json_object_object_add(doc, "version", json_object_new_int(1));
-        const char *names[2] = { chain, c->target };
-        for (int i = 0; i < 2; i++) {
-                if (names[i][0] == '\0' || builtin_target(names[i]) || (i == 1 && strcmp(names[0], names[1]) == 0))
-                        continue;
-                bool builtin = false;
-                for (int b = 0; b < OIH_NBUILTINS; b++)
-                        builtin = builtin || strcmp(names[i], oih_builtin_names[b]) == 0;
-                if (builtin)
-                        continue;
-                struct json_object *ch = json_object_new_object();
-                json_object_object_add(ch, "name", json_object_new_string(names[i]));
-                json_object_object_add(ch, "family", json_object_new_string(fam_name[fam]));
-                json_object_array_add(chains, ch);
-        }
-        json_object_object_add(doc, "chains", chains);
-        json_object_object_add(r, "chain", json_object_new_string(chain));
-        json_object_object_add(r, "family", json_object_new_string(fam_name[fam]));
-        json_object_object_foreach(obj, k, v)
-                json_object_object_add(r, k, json_object_get(v));
-        json_object_array_add(rules, r);
-        json_object_object_add(doc, "rules", rules);
-        const char *text = jtext(doc);
-        struct oih_error e;
-        oih_error_init(&e);
-        struct oih_policy *p = NULL;
-        int ret = oih_policy_parse("@", text, strlen(text), &p, &e);
-        if (ret < 0) {
-                const char *msg = oih_error_first(&e);
-                if (strncmp(msg, "@: ", 3) == 0)
-                        msg += 3;
-                if (strncmp(msg, "rules[0].", 9) == 0)
-                        msg += 9;
-                else if (strncmp(msg, "rules[0]: ", 10) == 0)
-                        msg += 10;
-                fail(c, "%s", msg);
-        } else {
-                /* a one-port multiport list must stay multiport to build the same table */
-                const char *keys[2] = { "sport", "dport" };
-                const struct oih_ports *pp[2] = { &p->rules[0].sport, &p->rules[0].dport };
-                for (int i = 0; i < 2 && ret == 0; i++) {
-                        struct json_object *pv = json_object_object_get(obj, keys[i]), *inner;
-                        if (pv && json_object_object_get_ex(pv, "not", &inner))
-                                pv = inner;
-                        if (pv && json_object_is_type(pv, json_type_array) && !pp[i]->multi)
-                                ret = fail(c, "-m multiport with a single port or range is not kept "
-                                           "as multiport by the policy format; write --%s instead",
-                                           keys[i]);
+                        snprintf(r->jump, sizeof(r->jump), "%s", to);
+                        const char *key = jstr(r->obj, "target") ? "target" : "goto";
+                        json_object_object_add(r->obj, key, json_object_new_string(to));
+                        size_t n = strlen(r->key), f = strlen(from);
+                        r->key = xrealloc(r->key, n - f + strlen(to) + 1);
+                        strcpy(r->key + n - f, to);
                 }
         }
-        oih_policy_free(p);
-        json_object_put(doc);
-        return ret;
 }
 
-/* Resolves -j/-g against the chains that exist now. */
-static int resolve_target(struct mtab *t, struct icmd *c)
-{
-        if (c->target[0] == '\0')
-                return 0;
-        if (!c->is_goto && builtin_target(c->target))
-                return set_field(c, F_TARGET, json_object_new_string(c->target), "-j");
-        long k = chain_find(t, c->target);
-        if (k < 0) {
-                if (other_target(c->target))
-                        return fail(c, "target \"%s\" is not supported by the policy format", c->target);
-                return fail(c, "Couldn't load target \"%s\": no chain of that name", c->target);
-        }
-        if (k < OIH_NBUILTINS)
-                return fail(c, "cannot jump to the built-in chain \"%s\"", c->target);
-        return set_field(c, c->is_goto ? F_GOTO : F_TARGET, json_object_new_string(c->target),
-                         c->is_goto ? "-g" : "-j");
-}
-
-static void rule_insert(struct mchain *ch, size_t pos, struct json_object *obj, unsigned line,
-                        const char *jump)
+static void rule_insert(struct mchain *ch, size_t pos, struct json_object *ent, unsigned line)
 {
         grow(&ch->r, &ch->cap, ch->n, sizeof(*ch->r));
         memmove(&ch->r[pos + 1], &ch->r[pos], (ch->n - pos) * sizeof(*ch->r));
         struct mrule *r = &ch->r[pos];
         r->line = line;
-        r->obj = obj;
-        r->key = xstrdup(jtext(obj));
-        snprintf(r->jump, sizeof(r->jump), "%s", jump);
+        struct json_object *rule = NULL;
+        json_object_object_get_ex(ent, "rule", &rule);
+        r->obj = json_object_get(rule);
+        r->key = xstrdup(jstr(ent, "key"));
+        snprintf(r->jump, sizeof(r->jump), "%s", jstr(ent, "jump"));
         ch->n++;
 }
 
@@ -2197,74 +1313,76 @@ static size_t total_rules(const struct mig *m)
 {
         size_t n = 0;
         for (int f = 0; f < OIH_NFAMILIES; f++)
-                for (size_t i = 0; i < m->t[f].n; i++)
-                        n += m->t[f].c[i].n;
+                for (int tb = 0; tb < NTABLES; tb++)
+                        for (size_t i = 0; i < m->t[f][tb].n; i++)
+                                n += m->t[f][tb].c[i].n;
         return n;
 }
 
 /* Replays C on the tables. Returns 0, 1 when -C finds no such rule, -1 with C->msg. */
 static int exec_cmd(struct mig *m, struct icmd *c, unsigned line)
 {
-        struct mtab *t = &m->t[c->family];
-        long k = c->has_chain ? chain_find(t, c->chain) : -1;
-        bool builtin = k >= 0 && k < OIH_NBUILTINS;
+        struct mtab *t = &m->t[c->family][c->table];
+        bool has_chain = c->chain[0] != '\0';
+        long k = has_chain ? chain_find(t, c->chain) : -1;
+        bool builtin = k >= 0 && k < (long)t->nbuiltin;
         switch (c->cmd) {
         case 'L': case 'S': case 'Z':
-                if (c->has_chain && k < 0)
-                        return rfail(c, "No chain/target/match by the name \"%s\"", c->chain);
+                if (has_chain && k < 0)
+                        return rfail(c, "No chain/target/match by that name.");
                 return 0;
         case 'P':
                 if (!builtin)
-                        return fail(c, k < 0 ? "Bad built-in chain name \"%s\"" : "Can't set policy on user chain \"%s\"", c->chain);
-                if (strcmp(c->arg2, "ACCEPT") != 0 && strcmp(c->arg2, "DROP") != 0)
-                        return fail(c, "Bad policy name \"%s\"", c->arg2);
+                        return fail(c, k < 0 ? "Bad built-in chain name" : "Bad built-in chain name (\"%s\" is a user chain)", c->chain);
+                if (strcmp(c->arg, "ACCEPT") != 0 && strcmp(c->arg, "DROP") != 0)
+                        return fail(c, "Bad policy name");
                 t->touched = true;
-                t->drop[k] = strcmp(c->arg2, "DROP") == 0;
+                t->drop[k] = strcmp(c->arg, "DROP") == 0;
                 return 0;
         case 'N':
                 t->touched = true;
-                return chain_new(m, t, c, c->chain);
+                return chain_new(m, c->table, t, c, c->chain);
         case 'E': {
                 if (k < 0 || builtin)
-                        return rfail(c, "No chain/target/match by the name \"%s\"", c->chain);
-                if (chain_refs(t, c->chain))
-                        return fail(c, "renaming chain \"%s\", which rules jump to, is not supported", c->chain);
-                if (chain_new(m, t, c, c->arg2) < 0)
+                        return rfail(c, "No chain/target/match by that name.");
+                if (chain_new(m, c->table, t, c, c->arg) < 0)
                         return -1;
+                t->touched = true;
                 struct mchain *nw = &t->c[t->n - 1];
                 nw->r = t->c[k].r;
                 nw->n = t->c[k].n;
                 nw->cap = t->c[k].cap;
                 memmove(&t->c[k], &t->c[k + 1], (t->n - (size_t)k - 1) * sizeof(*t->c));
                 t->n--;
+                chain_renamed(t, c->chain, c->arg);
                 return 0;
         }
         case 'F':
                 t->touched = true;
-                if (c->has_chain && k < 0)
-                        return rfail(c, "No chain/target/match by the name \"%s\"", c->chain);
+                if (has_chain && k < 0)
+                        return rfail(c, "No chain/target/match by that name.");
                 for (size_t i = 0; i < t->n; i++)
-                        if (!c->has_chain || (long)i == k)
+                        if (!has_chain || (long)i == k)
                                 chain_clear(&t->c[i]);
                 return 0;
         case 'X':
                 t->touched = true;
-                if (c->has_chain) {
+                if (has_chain) {
                         if (k < 0)
-                                return rfail(c, "No chain/target/match by the name \"%s\"", c->chain);
+                                return rfail(c, "No chain/target/match by that name.");
                         if (builtin)
-                                return rfail(c, "Can't delete built-in chain \"%s\"", c->chain);
+                                return rfail(c, "Can't delete built-in chain");
                 }
-                for (size_t i = OIH_NBUILTINS; i < t->n; i++) {
-                        if (c->has_chain && (long)i != k)
+                for (size_t i = t->nbuiltin; i < t->n; i++) {
+                        if (has_chain && (long)i != k)
                                 continue;
                         if (chain_refs(t, t->c[i].name))
-                                return rfail(c, "Too many links: chain \"%s\" is still jumped to", t->c[i].name);
+                                return rfail(c, "Too many links (chain \"%s\" is still jumped to)", t->c[i].name);
                         if (t->c[i].n)
-                                return rfail(c, "Directory not empty: chain \"%s\" still has rules", t->c[i].name);
+                                return rfail(c, "Directory not empty (chain \"%s\" still has rules)", t->c[i].name);
                 }
-                for (size_t i = t->n; i-- > OIH_NBUILTINS;) {
-                        if (c->has_chain && (long)i != k)
+                for (size_t i = t->n; i-- > t->nbuiltin;) {
+                        if (has_chain && (long)i != k)
                                 continue;
                         free(t->c[i].r);
                         memmove(&t->c[i], &t->c[i + 1], (t->n - i - 1) * sizeof(*t->c));
@@ -2274,107 +1392,154 @@ static int exec_cmd(struct mig *m, struct icmd *c, unsigned line)
         }
         /* rule commands */
         if (k < 0)
-                return rfail(c, "No chain/target/match by the name \"%s\"", c->chain);
+                return rfail(c, "No chain/target/match by that name.");
         struct mchain *ch = &t->c[k];
-        if (c->cmd == 'D' && c->num) {
+        size_t n = json_object_array_length(c->entries);
+        if (c->cmd == 'D' && c->rulenum) {
                 t->touched = true;
-                if ((size_t)c->num > ch->n)
-                        return rfail(c, "Index of deletion too big");
-                rule_delete(ch, (size_t)c->num - 1);
+                if (c->rulenum > ch->n)
+                        return rfail(c, "Index of deletion too big.");
+                rule_delete(ch, c->rulenum - 1);
                 return 0;
         }
-        if (resolve_target(t, c) < 0)
-                return -1;
-        const char *jump = (c->f[F_TARGET] || c->f[F_GOTO]) && !builtin_target(c->target) ? c->target : "";
-        size_t ncomb = (c->naddr[0] ? c->naddr[0] : 1) * (c->naddr[1] ? c->naddr[1] : 1);
-        struct json_object *whole = rule_obj(c, -1, -1);
-        if (validate_rule(c, c->family, c->chain, whole) < 0) {
-                json_object_put(whole);
-                return -1;
+        for (size_t i = 0; i < n; i++) {
+                const char *j = jstr(json_object_array_get_idx(c->entries, i), "jump");
+                if (j[0] != '\0' && chain_find(t, j) < 0)
+                        return fail(c, "Couldn't load target `%s':No such file or directory", j);
         }
         if (c->cmd == 'C' || c->cmd == 'D') {
-                long pos = rule_find(ch, jtext(whole));
-                json_object_put(whole);
+                for (size_t i = 0; i < n; i++)
+                        if (rule_find(ch, jstr(json_object_array_get_idx(c->entries, i), "key")) < 0) {
+                                if (c->cmd == 'C')
+                                        return 1;
+                                return rfail(c, "Bad rule (does a matching rule exist in that chain?).");
+                        }
                 if (c->cmd == 'C')
-                        return pos < 0 ? 1 : 0;
+                        return 0;
                 t->touched = true;
-                if (pos < 0)
-                        return rfail(c, ncomb > 1 ? "-D with an address list is supported only for a rule added with the same list"
-                                               : "Bad rule (does a matching rule exist in that chain?)");
-                rule_delete(ch, (size_t)pos);
+                for (size_t i = 0; i < n; i++) {
+                        long pos = rule_find(ch, jstr(json_object_array_get_idx(c->entries, i), "key"));
+                        if (pos >= 0)
+                                rule_delete(ch, (size_t)pos);
+                }
                 return 0;
         }
         t->touched = true;
-        if (total_rules(m) + ncomb > OIH_MAX_RULES) {
-                json_object_put(whole);
+        if (total_rules(m) + n > OIH_MAX_RULES)
                 return fail(c, "more than %u rules", OIH_MAX_RULES);
-        }
         if (c->cmd == 'A') {
-                rule_insert(ch, ch->n, whole, line, jump);
+                for (size_t i = 0; i < n; i++)
+                        rule_insert(ch, ch->n, json_object_array_get_idx(c->entries, i), line);
                 return 0;
         }
         if (c->cmd == 'R') {
-                json_object_put(whole);
-                if (ncomb > 1)
-                        return fail(c, "-R requires a single source and destination address");
-                if ((size_t)c->num > ch->n)
-                        return rfail(c, "Index of replacement too big");
-                rule_delete(ch, (size_t)c->num - 1);
-                rule_insert(ch, (size_t)c->num - 1, rule_obj(c, -1, -1), line, jump);
+                if (c->rulenum > ch->n)
+                        return rfail(c, "Index of replacement too big.");
+                rule_delete(ch, c->rulenum - 1);
+                rule_insert(ch, c->rulenum - 1, json_object_array_get_idx(c->entries, 0), line);
                 return 0;
         }
         /* -I: iptables inserts every source/destination pair at the same position, so a list
          * ends up reversed; keep that */
-        size_t pos = c->num ? (size_t)c->num - 1 : 0;
-        if (pos > ch->n) {
-                json_object_put(whole);
-                return rfail(c, "Index of insertion too big");
-        }
-        if (ncomb == 1) {
-                rule_insert(ch, pos, whole, line, jump);
-                return 0;
-        }
-        json_object_put(whole);
-        for (size_t s = 0; s < (c->naddr[0] ? c->naddr[0] : 1); s++)
-                for (size_t d = 0; d < (c->naddr[1] ? c->naddr[1] : 1); d++)
-                        rule_insert(ch, pos, rule_obj(c, c->naddr[0] ? (long)s : -1, c->naddr[1] ? (long)d : -1),
-                                    line, jump);
+        size_t pos = c->rulenum ? c->rulenum - 1 : 0;
+        if (pos > ch->n)
+                return rfail(c, "Index of insertion too big.");
+        for (size_t i = 0; i < n; i++)
+                rule_insert(ch, pos, json_object_array_get_idx(c->entries, i), line);
         return 0;
 }
 
-/* Parses and replays one iptables command line. Returns what exec_cmd returns; on -1 the
- * error has been reported. */
-static int run_ipt(struct mig *m, int family, char **av, int ac, unsigned line, const char *start,
-                   bool from_dump, bool guarded)
+/* Asks the family's worker what AV (without the program name) does, in table TABLE unless -t. */
+static int ask_worker(struct mig *m, struct icmd *c, char **av, int ac, const char *table)
 {
-        char msg[MSGLEN];
+        if (m->xs[c->family] == NULL && !m->xs_dead) {
+                struct oih_error e;
+                oih_error_init(&e);
+                if (oih_xt_session_open(c->family, OIH_XT_ASSUME, serve, NULL, &m->xs[c->family], &e) < 0) {
+                        m->xs_dead = true;
+                        return fail(c, "%s", oih_error_first(&e));
+                }
+        }
+        if (m->xs[c->family] == NULL)
+                return fail(c, "no libxtables worker");
+        struct json_object *q = json_object_new_object(), *a = json_object_new_array();
+        for (int i = 0; i < ac; i++)
+                json_object_array_add(a, json_object_new_string(av[i]));
+        json_object_object_add(q, "argv", a);
+        json_object_object_add(q, "table", json_object_new_string(table));
+        struct json_object *chains = json_object_new_object();
+        for (int tb = 0; tb < NTABLES; tb++) {
+                const struct mtab *t = &m->t[c->family][tb];
+                struct json_object *l = json_object_new_array();
+                for (size_t i = t->nbuiltin; i < t->n; i++)
+                        json_object_array_add(l, json_object_new_string(t->c[i].name));
+                json_object_object_add(chains, table_names[tb], l);
+        }
+        json_object_object_add(q, "chains", chains);
+        const char *req = jtext(q);
+        char *ans = NULL;
+        size_t alen = 0;
+        struct oih_error e;
+        oih_error_init(&e);
+        int r = oih_xt_session_call(m->xs[c->family], req, strlen(req), &ans, &alen, &e);
+        json_object_put(q);
+        if (r < 0)
+                return fail(c, "%s", oih_error_first(&e));
+        c->ans = json_tokener_parse(ans);
+        free(ans);
+        if (c->ans == NULL)
+                return fail(c, "bad answer from the libxtables worker");
+        if (jstr(c->ans, "error") != NULL)
+                return fail(c, "%s", jstr(c->ans, "error"));
+        const char *cmd = jstr(c->ans, "command");
+        c->cmd = cmd != NULL ? cmd[0] : 0;
+        c->table = table_index(jstr(c->ans, "table"));
+        c->chain = jstr(c->ans, "chain");
+        c->arg = jstr(c->ans, "arg");
+        struct json_object *v;
+        json_object_object_get_ex(c->ans, "rulenum", &v);
+        c->rulenum = (unsigned)json_object_get_int64(v);
+        json_object_object_get_ex(c->ans, "t", &v);
+        c->table_opt = json_object_get_boolean(v);
+        json_object_object_get_ex(c->ans, "entries", &c->entries);
+        return 0;
+}
+
+/* Parses and replays one iptables command line (AV[0] is the program). Returns what exec_cmd
+ * returns; on -1 the error has been reported. TABLE: a dump's table, else NULL. */
+static int run_ipt(struct mig *m, int family, char **av, int ac, unsigned line, const char *start,
+                   const char *table, bool guarded)
+{
         struct icmd c;
         memset(&c, 0, sizeof(c));
         c.family = family;
-        c.proto = -1;
-        c.msg = msg;
-        msg[0] = '\0';
-        int r = parse_ipt(&c, av, ac);
-        if (r == 0)
-                r = finish_rule(&c);
-        if (r == 0 && from_dump && !strchr("ADIRNXFP", c.cmd))
+        int r = ask_worker(m, &c, av + 1, ac - 1, table != NULL ? table : "filter");
+        if (r == 0 && c.cmd == 0) {
+                note_skipped(m, line, start, family == OIH_IPV4 ? "for IPv6 only" : "for IPv4 only");
+                json_object_put(c.ans);
+                return 0;
+        }
+        if (r == 0 && table != NULL && c.table_opt)
+                r = fail(&c, "The -t option cannot be used in %s-restore.", family == OIH_IPV4 ? "iptables" : "ip6tables");
+        if (r == 0 && table != NULL && !strchr("ADIRNXFPEZC", c.cmd))
                 r = fail(&c, "-%c is not a command of iptables-restore", c.cmd);
         if (r == 0)
                 r = exec_cmd(m, &c, line);
-        if (r == 0 && !from_dump && strchr("LSZ", c.cmd))
+        if (r == 0 && table == NULL && strchr("LSZ", c.cmd))
                 note_skipped(m, line, start, "no effect on the rules");
         if (r < 0 && guarded && c.runtime) {
                 /* `iptables -N x 2>/dev/null || true`: fails, changes nothing, the script goes on */
                 if (m->diag)
                         oih_print_line(m->diag, "%s:%u: iptables would fail here (%s); the script goes on",
-                                m->name, line, msg);
+                                       m->name, line, c.msg);
                 r = 1;
         } else if (r < 0) {
-                line_err(m, line, "%s", msg);
+                line_err(m, line, "%s", c.msg);
         }
-        icmd_free(&c);
+        json_object_put(c.ans);
         return r;
 }
+
 
 /* ------------------------------------------------------------------------------------------ */
 /* Shell scripts */
@@ -2734,7 +1899,7 @@ static void run_line(struct mig *m, struct tline *tl)
                                 status = -1;
                                 break;
                         }
-                        int r = run_ipt(m, fam, av + a, ac - a, tl->first, tl->start, false, next == TK_OR);
+                        int r = run_ipt(m, fam, av + a, ac - a, tl->first, tl->start, NULL, next == TK_OR);
                         status = r < 0 ? -1 : r;
                         break;
                 }
@@ -2923,11 +2088,10 @@ static void run_dump(struct mig *m, const char *buf, size_t len)
 {
         const char *p = buf, *end = buf + len;
         unsigned line = 0;
-        int hdr = -1, fam = -1;
+        int hdr = -1, fam = -1, tb = -1;
         bool in_table = false, skip_table = false;
         unsigned table_line = 0;
         struct tline tl = { 0 };
-        struct sbuf w = { 0 };
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t)(end - p));
                 const char *e = nl ? nl : end, *start = p;
@@ -2956,8 +2120,11 @@ static void run_dump(struct mig *m, const char *buf, size_t len)
                                 line_err(m, line, "*%.*s before the COMMIT of the table of line %u", (int)(n - 1), start + 1, table_line);
                         in_table = true;
                         table_line = line;
-                        if (n != 7 || memcmp(start, "*filter", 7) != 0) {
-                                line_err(m, line, "table \"%.*s\" is not supported: a policy describes the filter table only",
+                        char name[32];
+                        snprintf(name, sizeof(name), "%.*s", (int)(n - 1 < 31 ? n - 1 : 31), start + 1);
+                        tb = table_index(name);
+                        if (tb < 0) {
+                                line_err(m, line, "table \"%.*s\" is not supported: a policy has the tables filter, nat, mangle and raw",
                                          (int)(n - 1), start + 1);
                                 skip_table = true;
                                 continue;
@@ -2978,10 +2145,9 @@ static void run_dump(struct mig *m, const char *buf, size_t len)
                                         oih_print_line(m->diag, "%s:%u: nothing says whether this table is IPv4 or IPv6: "
                                                 "taken as IPv4 (use --family to say)", m->name, line);
                         }
-                        hdr = -1;
                         /* iptables-restore replaces the whole table */
-                        tab_reset(&m->t[fam]);
-                        m->t[fam].touched = true;
+                        tab_reset(&m->t[fam][tb], tb);
+                        m->t[fam][tb].touched = true;
                         continue;
                 }
                 if (n == 6 && memcmp(start, "COMMIT", 6) == 0) {
@@ -2993,7 +2159,7 @@ static void run_dump(struct mig *m, const char *buf, size_t len)
                 if (skip_table)
                         continue;
                 if (!in_table) {
-                        line_err(m, line, "a line outside of a *filter ... COMMIT block");
+                        line_err(m, line, "a line outside of a *TABLE ... COMMIT block");
                         continue;
                 }
                 if (start[0] == ':') {
@@ -3013,20 +2179,21 @@ static void run_dump(struct mig *m, const char *buf, size_t len)
                         }
                         memcpy(name, start + 1, nn);
                         name[nn] = '\0';
-                        struct mtab *t = &m->t[fam];
+                        struct mtab *t = &m->t[fam][tb];
                         long k = chain_find(t, name);
-                        if (k >= 0 && k < OIH_NBUILTINS) {
+                        if (k >= 0 && k < (long)t->nbuiltin) {
                                 if (strcmp(pol, "ACCEPT") != 0 && strcmp(pol, "DROP") != 0)
                                         line_err(m, line, "Bad policy name \"%s\"", pol);
                                 else
                                         t->drop[k] = strcmp(pol, "DROP") == 0;
                         } else {
-                                char msg[MSGLEN];
-                                struct icmd c = { .msg = msg };
+                                struct icmd c;
+                                memset(&c, 0, sizeof(c));
                                 if (strcmp(pol, "-") != 0)
-                                        line_err(m, line, "Can't set policy \"%s\" on user chain \"%s\"", pol, name);
-                                else if (chain_new(m, t, &c, name) < 0)
-                                        line_err(m, line, "%s", msg);
+                                        line_err(m, line, "Can't set policy `%s' on `%s' line %u: Bad built-in chain name",
+                                                 pol, name, line);
+                                else if (chain_new(m, tb, t, &c, name) < 0)
+                                        line_err(m, line, "%s", c.msg);
                         }
                         continue;
                 }
@@ -3051,7 +2218,7 @@ static void run_dump(struct mig *m, const char *buf, size_t len)
                         for (size_t i = 0; i < tl.n; i++)
                                 av[i + 1] = tl.t[i].s;
                         av[tl.n + 1] = NULL;
-                        run_ipt(m, fam, av, (int)tl.n + 1, line, start, true, false);
+                        run_ipt(m, fam, av, (int)tl.n + 1, line, start, table_names[tb], false);
                         free(av);
                 }
                 free(text);
@@ -3060,31 +2227,74 @@ static void run_dump(struct mig *m, const char *buf, size_t len)
                 line_err(m, table_line, "table without COMMIT (iptables-restore would apply nothing)");
         tline_clear(&tl);
         free(tl.t);
-        free(w.s);
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Output */
+/* Output: a version-2 policy (POLICY-V2.md), every table the input touched. */
 
-static bool chain_in(const struct mig *m, int fam, const char *name)
+static bool table_touched(const struct mig *m, int tb)
 {
-        return m->t[fam].touched && chain_find(&m->t[fam], name) >= 0;
+        return m->t[OIH_IPV4][tb].touched || m->t[OIH_IPV6][tb].touched;
 }
 
-static void emit_rules_of(struct sbuf *out, const struct mig *m, const char *name, bool *first)
+static bool chain_in(const struct mig *m, int fam, int tb, const char *name)
+{
+        return m->t[fam][tb].touched && chain_find(&m->t[fam][tb], name) >= 0;
+}
+
+static struct json_object *emit_table(const struct mig *m, int tb)
+{
+        const struct mtab *t4 = &m->t[OIH_IPV4][tb], *t6 = &m->t[OIH_IPV6][tb];
+        struct json_object *o = json_object_new_object(), *pol = json_object_new_object();
+        for (unsigned b = 0; b < t4->nbuiltin; b++) {
+                const char *v4 = t4->drop[b] ? "DROP" : "ACCEPT", *v6 = t6->drop[b] ? "DROP" : "ACCEPT";
+                struct json_object *v;
+                /* a family the input never touched takes the other's policies (the Core rule) */
+                if (t4->touched && t6->touched && strcmp(v4, v6) != 0) {
+                        v = json_object_new_object();
+                        json_object_object_add(v, "ipv4", json_object_new_string(v4));
+                        json_object_object_add(v, "ipv6", json_object_new_string(v6));
+                } else {
+                        v = json_object_new_string(t4->touched ? v4 : t6->touched ? v6 : "ACCEPT");
+                }
+                json_object_object_add(pol, builtin_chains[tb][b], v);
+        }
+        json_object_object_add(o, "policy", pol);
+        struct json_object *chains = json_object_new_array();
+        for (size_t i = 0; i < m->norder[tb]; i++) {
+                const char *name = m->order[tb][i];
+                bool in4 = chain_in(m, OIH_IPV4, tb, name), in6 = chain_in(m, OIH_IPV6, tb, name);
+                if (!in4 && !in6)
+                        continue;
+                struct json_object *v = json_object_new_string(name);
+                if (in4 != in6) {
+                        json_object_put(v);
+                        v = json_object_new_object();
+                        json_object_object_add(v, "name", json_object_new_string(name));
+                        json_object_object_add(v, "family", json_object_new_string(in4 ? "ipv4" : "ipv6"));
+                }
+                json_object_array_add(chains, v);
+        }
+        json_object_object_add(o, "chains", chains);
+        return o;
+}
+
+static void emit_rules_of(struct sbuf *out, const struct mig *m, int tb, const char *name, bool *first)
 {
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                const struct mtab *t = &m->t[f];
+                const struct mtab *t = &m->t[f][tb];
                 long k = chain_find(t, name);
-                if (k < 0)
+                if (k < 0 || !t->touched)
                         continue;
                 for (size_t i = 0; i < t->c[k].n; i++) {
                         struct json_object *r = json_object_new_object();
+                        if (tb != 0)
+                                json_object_object_add(r, "table", json_object_new_string(table_names[tb]));
                         json_object_object_add(r, "chain", json_object_new_string(name));
                         json_object_object_add(r, "family", json_object_new_string(fam_name[f]));
                         json_object_object_foreach(t->c[k].r[i].obj, key, v)
                                 json_object_object_add(r, key, json_object_get(v));
-                        const char *s = jtext(r);
+                        const char *s = json_object_to_json_string_ext(r, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
                         sb_adds(out, *first ? "\n    " : ",\n    ", *first ? 5 : 6);
                         sb_adds(out, s, strlen(s));
                         *first = false;
@@ -3099,48 +2309,120 @@ static void emit(struct sbuf *out, const struct mig *m)
         struct json_object *desc = json_object_new_string("");
         snprintf(tmp, sizeof(tmp), "migrated from %s by oci-iptables-hook migrate", m->name);
         json_object_set_string(desc, tmp);
-        snprintf(tmp, sizeof(tmp), "{\n  \"version\": 1,\n  \"description\": %s,\n  \"policy\": {", jtext(desc));
+        snprintf(tmp, sizeof(tmp), "{\n  \"version\": 2,\n  \"description\": %s,\n  \"tables\": {", jtext(desc));
         json_object_put(desc);
         sb_adds(out, tmp, strlen(tmp));
-        bool t4 = m->t[OIH_IPV4].touched, t6 = m->t[OIH_IPV6].touched;
-        for (int b = 0; b < OIH_NBUILTINS; b++) {
-                const char *v4 = m->t[OIH_IPV4].drop[b] ? "DROP" : "ACCEPT";
-                const char *v6 = m->t[OIH_IPV6].drop[b] ? "DROP" : "ACCEPT";
-                /* a family the input never touched takes the other's policies (the Core rule) */
-                if (t4 && t6 && strcmp(v4, v6) != 0)
-                        snprintf(tmp, sizeof(tmp), "%s \"%s\": { \"ipv4\": \"%s\", \"ipv6\": \"%s\" }",
-                                 b ? "," : "", oih_builtin_names[b], v4, v6);
-                else
-                        snprintf(tmp, sizeof(tmp), "%s \"%s\": \"%s\"", b ? "," : "", oih_builtin_names[b],
-                                 t4 ? v4 : t6 ? v6 : "ACCEPT");
-                sb_adds(out, tmp, strlen(tmp));
-        }
-        sb_adds(out, " },\n  \"chains\": [", 17);
         bool first = true;
-        for (size_t i = 0; i < m->norder; i++) {
-                bool in4 = chain_in(m, OIH_IPV4, m->order[i]), in6 = chain_in(m, OIH_IPV6, m->order[i]);
-                if (!in4 && !in6)
+        for (int tb = 0; tb < NTABLES; tb++) {
+                if (tb != 0 && !table_touched(m, tb))
                         continue;
-                struct json_object *v = json_object_new_string(m->order[i]);
-                if (in4 != in6) {
-                        json_object_put(v);
-                        v = json_object_new_object();
-                        json_object_object_add(v, "name", json_object_new_string(m->order[i]));
-                        json_object_object_add(v, "family", json_object_new_string(in4 ? "ipv4" : "ipv6"));
-                }
-                const char *s = jtext(v);
-                sb_adds(out, first ? " " : ", ", first ? 1 : 2);
+                struct json_object *o = emit_table(m, tb);
+                const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+                snprintf(tmp, sizeof(tmp), "%s\n    \"%s\": ", first ? "" : ",", table_names[tb]);
+                sb_adds(out, tmp, strlen(tmp));
                 sb_adds(out, s, strlen(s));
-                json_object_put(v);
+                json_object_put(o);
                 first = false;
         }
-        sb_adds(out, first ? "],\n  \"rules\": [" : " ],\n  \"rules\": [", first ? 15 : 16);
+        sb_adds(out, "\n  },\n  \"rules\": [", 18);
         first = true;
-        for (int b = 0; b < OIH_NBUILTINS; b++)
-                emit_rules_of(out, m, oih_builtin_names[b], &first);
-        for (size_t i = 0; i < m->norder; i++)
-                emit_rules_of(out, m, m->order[i], &first);
+        for (int tb = 0; tb < NTABLES; tb++) {
+                for (int b = 0; builtin_chains[tb][b] != NULL; b++)
+                        emit_rules_of(out, m, tb, builtin_chains[tb][b], &first);
+                for (size_t i = 0; i < m->norder[tb]; i++)
+                        emit_rules_of(out, m, tb, m->order[tb][i], &first);
+        }
         sb_adds(out, first ? "]\n}\n" : "\n  ]\n}\n", first ? 4 : 7);
+}
+
+static int chain_cmp(const void *a, const void *b)
+{
+        return strcmp((*(const struct mchain *const *)a)->name, (*(const struct mchain *const *)b)->name);
+}
+
+/* What the policy must build for family F, as iptables-save prints it: the replayed tables. */
+static void expected_text(struct sbuf *out, const struct mig *m, int f)
+{
+        char tmp[128];
+        for (int tb = 0; tb < NTABLES; tb++) {
+                if (tb != 0 && !table_touched(m, tb))
+                        continue;
+                /* a family the input never touched: the other's policies, no chain, no rule */
+                const struct mtab *t = &m->t[f][tb], *p = t->touched ? t : &m->t[!f][tb];
+                snprintf(tmp, sizeof(tmp), "*%s\n", table_names[tb]);
+                sb_adds(out, tmp, strlen(tmp));
+                for (unsigned b = 0; b < t->nbuiltin; b++) {
+                        snprintf(tmp, sizeof(tmp), ":%s %s [0:0]\n", t->c[b].name, p->drop[b] ? "DROP" : "ACCEPT");
+                        sb_adds(out, tmp, strlen(tmp));
+                }
+                if (!t->touched) {
+                        sb_adds(out, "COMMIT\n", 7);
+                        continue;
+                }
+                /* iptables-save: built-in chains, then user chains sorted by name (libiptc's order) */
+                size_t nu = t->n - t->nbuiltin;
+                const struct mchain **u = xrealloc(NULL, (nu + t->nbuiltin) * sizeof(*u));
+                for (size_t i = 0; i < t->n; i++)
+                        u[i] = &t->c[i];
+                qsort(u + t->nbuiltin, nu, sizeof(*u), chain_cmp);
+                for (size_t i = t->nbuiltin; i < t->n; i++) {
+                        snprintf(tmp, sizeof(tmp), ":%s - [0:0]\n", u[i]->name);
+                        sb_adds(out, tmp, strlen(tmp));
+                }
+                for (size_t i = 0; i < t->n; i++) {
+                        for (size_t r = 0; r < u[i]->n; r++) {
+                                sb_adds(out, "-A ", 3);
+                                sb_adds(out, u[i]->name, strlen(u[i]->name));
+                                if (u[i]->r[r].key[0] != '\0')
+                                        sb_add(out, ' ');
+                                sb_adds(out, u[i]->r[r].key, strlen(u[i]->r[r].key));
+                                sb_add(out, '\n');
+                        }
+                }
+                free(u);
+                sb_adds(out, "COMMIT\n", 7);
+        }
+}
+
+/* The policy TEXT, parsed and compiled as `check` and `show` do, builds the replayed tables. */
+static int check_output(const struct mig *m, const struct sbuf *text, struct oih_error *err)
+{
+        struct oih_error e;
+        oih_error_init(&e);
+        struct oih_policy *p = NULL;
+        int ret = 0;
+        if (oih_policy_parse(m->name, text->s, text->n, &p, &e) < 0) {
+                ret = oih_err(err, "%s: the translated policy is refused by the policy parser: %s", m->name,
+                              oih_error_first(&e));
+        }
+        for (int f = 0; f < OIH_NFAMILIES && ret == 0; f++) {
+                char *got = NULL;
+                size_t glen = 0;
+                FILE *mem = open_memstream(&got, &glen);
+                if (mem == NULL)
+                        abort();
+                int r = oih_render(p, f, mem, &e);
+                fclose(mem);
+                struct sbuf want = { 0 };
+                expected_text(&want, m, f);
+                if (r < 0) {
+                        ret = oih_err(err, "%s: the translated policy does not compile: %s", m->name, oih_error_first(&e));
+                } else if (want.n != glen || memcmp(want.s, got, glen) != 0) {
+                        size_t i = 0;
+                        while (i < glen && i < want.n && got[i] == want.s[i])
+                                i++;
+                        while (i > 0 && want.s[i - 1] != '\n')
+                                i--;
+                        ret = oih_err(err, "%s: the translated policy would not build what the input builds (%s): "
+                                      "expected \"%.*s\", got \"%.*s\"", m->name, fam_name[f],
+                                      (int)strcspn(want.s + i, "\n"), want.s + i,
+                                      (int)strcspn(got + i, "\n"), got + i);
+                }
+                free(want.s);
+                free(got);
+        }
+        oih_policy_free(p);
+        return ret;
 }
 
 int oih_migrate(const char *name, const char *buf, size_t len, const struct oih_migrate_opts *opts,
@@ -3164,41 +2446,43 @@ int oih_migrate(const char *name, const char *buf, size_t len, const struct oih_
         m.diag = diag;
         m.err = err;
         for (int f = 0; f < OIH_NFAMILIES; f++)
-                tab_reset(&m.t[f]);
+                for (int tb = 0; tb < NTABLES; tb++)
+                        tab_reset(&m.t[f][tb], tb);
         if (is_dump(buf, len))
                 run_dump(&m, buf, len);
         else
                 run_script(&m, buf, len);
+        for (int f = 0; f < OIH_NFAMILIES; f++)
+                oih_xt_session_close(m.xs[f]);
         int ret = 0;
         struct sbuf text = { 0 };
         if (m.nerr && !opts->lenient) {
                 ret = -1;
         } else {
+                /* never print a policy that check refuses or that builds other tables */
                 emit(&text, &m);
-                /* never print what check would refuse */
-                struct oih_error e;
-                oih_error_init(&e);
-                struct oih_policy *p = NULL;
-                if (oih_policy_parse(name, text.s, text.n, &p, &e) < 0) {
-                        ret = oih_err(err, "%s: the translated policy is refused by the policy parser: %s",
-                                      name, oih_error_first(&e));
-                } else if (fwrite(text.s, 1, text.n, out) != text.n || fflush(out) != 0) {
+                if (check_output(&m, &text, err) < 0)
+                        ret = -1;
+                else if (fwrite(text.s, 1, text.n, out) != text.n || fflush(out) != 0)
                         ret = oih_err_errno(err, errno, "cannot write the policy");
-                }
-                oih_policy_free(p);
                 if (ret == 0 && m.nerr && diag)
                         oih_print_line(diag, "%s: %u line%s left out (--lenient)", name, m.nerr, m.nerr == 1 ? "" : "s");
         }
         free(text.s);
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                tab_reset(&m.t[f]);
-                for (int b = 0; b < OIH_NBUILTINS; b++)
-                        free(m.t[f].c[b].r);
-                free(m.t[f].c);
+                for (int tb = 0; tb < NTABLES; tb++) {
+                        struct mtab *t = &m.t[f][tb];
+                        tab_reset(t, tb);
+                        for (size_t i = 0; i < t->n; i++)
+                                free(t->c[i].r);
+                        free(t->c);
+                }
         }
-        for (size_t i = 0; i < m.norder; i++)
-                free(m.order[i]);
-        free(m.order);
+        for (int tb = 0; tb < NTABLES; tb++) {
+                for (size_t i = 0; i < m.norder[tb]; i++)
+                        free(m.order[tb][i]);
+                free(m.order[tb]);
+        }
         vars_free(&m.vars);
         return ret;
 }

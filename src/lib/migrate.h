@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* migrate: an iptables shell script or an iptables-save dump -> a version-1 policy (JSON).
- * The commands are replayed in order on an in-memory copy of the filter tables (so -I, -D, -F and
- * -X do what they did), and the final state is printed. Pure: no kernel access. */
+/* migrate: an iptables shell script or an iptables-save dump -> a version-2 policy (JSON).
+ * Each iptables command line is parsed by libxtables (in a worker of its family, xt.h) and
+ * replayed in order on an in-memory copy of every table of both families (so -I, -D, -F, -X and
+ * -E do what they did); the final state is printed. Pure: no kernel access. */
 #pragma once
 
 #include <stdbool.h>

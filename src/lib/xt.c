@@ -223,6 +223,40 @@ static struct {
         unsigned ns, nd;
 } cs;
 
+/* The result being filled by oih_xt_parse (for its option and match lists). */
+static struct oih_xt_rule *cur;
+
+static void *grow_array(void *p, unsigned n, size_t size)
+{
+        if ((n & (n - 1)) != 0 && n >= 8)
+                return p;
+        void *q = realloc(p, (n < 8 ? 8 : (size_t)n * 2) * size);
+        if (q == NULL)
+                xtables_error(OTHER_PROBLEM, "out of memory");
+        return q;
+}
+
+static void add_mname(const char *name, bool implicit)
+{
+        cur->matches = grow_array(cur->matches, cur->nmatches, sizeof(*cur->matches));
+        struct oih_xt_mname *m = &cur->matches[cur->nmatches++];
+        snprintf(m->name, sizeof(m->name), "%s", name);
+        m->implicit = implicit;
+}
+
+static void add_opt(int owner, int word, int nwords, bool invert, char letter, const char *name)
+{
+        cur->opts = grow_array(cur->opts, cur->nopts, sizeof(*cur->opts));
+        struct oih_xt_opt *o = &cur->opts[cur->nopts++];
+        memset(o, 0, sizeof(*o));
+        o->owner = owner;
+        o->word = word;
+        o->nwords = nwords;
+        o->invert = invert;
+        o->letter = letter;
+        snprintf(o->name, sizeof(o->name), "%s", name != NULL ? name : "");
+}
+
 static void reset(void)
 {
         xtables_rule_matches_free(&cs.matches);
@@ -401,7 +435,10 @@ static struct xtables_match *load_proto(void)
         const char *name = cs.protocol;
         if (xtables_strtoui(cs.protocol, NULL, &num, 0, UINT8_MAX))
                 name = proto_name(num);
-        return name != NULL ? xtables_find_match(name, XTF_TRY_LOAD, &cs.matches) : NULL;
+        struct xtables_match *m = name != NULL ? xtables_find_match(name, XTF_TRY_LOAD, &cs.matches) : NULL;
+        if (m != NULL)
+                add_mname(m->name, true);
+        return m;
 }
 
 /* An option that is no base option: the target's, a match's or the implicit protocol
@@ -474,6 +511,7 @@ static int match(bool invert)
                 xtables_error(PARAMETER_PROBLEM, "unexpected ! flag before --match");
         int k = nmatches();
         struct xtables_match *m = xtables_find_match(optarg, XTF_LOAD_MUST_SUCCEED, &cs.matches);
+        add_mname(m->name, false);
         init_match(m);
         if (m != m->next) /* a clone shares the options of the first instance */
                 merge_opts(m->x6_options, m->extra_opts, &m->option_offset);
@@ -510,13 +548,13 @@ static void command(int c, const struct oih_xt_in *in, struct oih_xt_rule *r, bo
                 xtables_error(PARAMETER_PROBLEM, "Can't use -%c with -%c", c, r->command);
         r->command = (char)c;
         const char *chain = optarg;
-        if (chain == NULL && has_arg()) /* -F -X -Z: the chain is optional */
+        if (chain == NULL && has_arg()) /* -F -X -Z -L -S: the chain is optional */
                 chain = cs.argv[optind++];
         if (chain != NULL)
                 copy_name(r->chain, XT_EXTENSION_MAXNAMELEN, "chain name", chain);
         if (c == 'N' && (chain[0] == '-' || chain[0] == '!' || strpbrk(chain, " \t\n\v\f\r") != NULL))
                 xtables_error(PARAMETER_PROBLEM, "Invalid chain name `%s'", chain);
-        if ((c == 'I' || c == 'D' || c == 'R' || c == 'Z') && has_arg())
+        if ((c == 'I' || c == 'D' || c == 'R' || c == 'Z' || c == 'L' || c == 'S') && has_arg())
                 r->rulenum = rule_number(cs.argv[optind++]);
         else if (c == 'R')
                 xtables_error(PARAMETER_PROBLEM, "-R requires a rule number");
@@ -531,6 +569,23 @@ static void command(int c, const struct oih_xt_in *in, struct oih_xt_rule *r, bo
         }
 }
 
+/* -c PKTS BYTES or -c PKTS,BYTES, checked as iptables does; the values are not kept. */
+static void counters(void)
+{
+        char *p = optarg, *b = strchr(optarg + 1, ',');
+        if (b != NULL)
+                b++;
+        else if (has_arg())
+                b = cs.argv[optind++];
+        else
+                xtables_error(PARAMETER_PROBLEM, "-c requires packet and byte counter");
+        unsigned long long n;
+        if (sscanf(p, "%llu", &n) != 1)
+                xtables_error(PARAMETER_PROBLEM, "-c packet counter not numeric");
+        if (sscanf(b, "%llu", &n) != 1)
+                xtables_error(PARAMETER_PROBLEM, "-c byte counter not numeric");
+}
+
 /* Returns false for a line meant for the other family (-4/-6), which iptables-restore skips. */
 static bool parse_words(const struct oih_xt_in *in, struct oih_xt_rule *r)
 {
@@ -539,14 +594,29 @@ static bool parse_words(const struct oih_xt_in *in, struct oih_xt_rule *r)
         for (;;) {
                 int start = optind > 0 ? optind : 1;
                 cs.cur = start - 1;
-                int c = getopt_long(cs.argc, cs.argv, optstring, xt_params->opts ?: xt_params->orig_opts, NULL);
+                const struct option *table = xt_params->opts ?: xt_params->orig_opts;
+                int li = -1;
+                int c = getopt_long(cs.argc, cs.argv, optstring, table, &li);
                 if (c == -1)
                         break;
+                /* copied now: merging an extension's options replaces the table */
+                char lname[48] = "";
+                if (li >= 0 && c >= OPT_SCALE)
+                        snprintf(lname, sizeof(lname), "%s", table[li].name);
                 int who = OIH_XT_BASE;
                 bool rerun = false;
                 switch (c) {
                 case 'A': case 'I': case 'D': case 'R': case 'N': case 'X': case 'F': case 'P': case 'E': case 'Z':
                         command(c, in, r, invert);
+                        break;
+                case 'C': case 'L': case 'S':
+                        if (!in->commands)
+                                xtables_error(PARAMETER_PROBLEM, "option `%s' is not supported here", cs.argv[start]);
+                        command(c, in, r, invert);
+                        break;
+                case '0':
+                        if (!in->commands)
+                                xtables_error(PARAMETER_PROBLEM, "option `%s' is not supported here", cs.argv[start]);
                         break;
                 case 't':
                         if (!in->commands)
@@ -635,8 +705,11 @@ static bool parse_words(const struct oih_xt_in *in, struct oih_xt_rule *r)
                         }
                         xtables_error(PARAMETER_PROBLEM, "Bad argument `%s'", optarg);
                 case 'c':
-                        xtables_error(PARAMETER_PROBLEM, "-c (counters) is not supported");
-                case 'C': case 'L': case 'S': case 'h': case 'V': case 'M': case '0':
+                        if (!in->commands)
+                                xtables_error(PARAMETER_PROBLEM, "-c (counters) is not supported");
+                        counters();
+                        break;
+                case 'h': case 'V': case 'M':
                         xtables_error(PARAMETER_PROBLEM, "option `%s' is not supported here", cs.argv[start]);
                 default:
                         who = extension_option(c, invert, &rerun);
@@ -647,6 +720,11 @@ static bool parse_words(const struct oih_xt_in *in, struct oih_xt_rule *r)
                         cs.owner[w - 1] = who;
                 if (bang >= 0)
                         cs.owner[bang] = who;
+                {
+                        int first = bang >= 0 ? bang : start - 1;
+                        int last = (optind < cs.argc ? optind : cs.argc) - 1;
+                        add_opt(who, first, last - first, invert, c < OPT_SCALE && c > 1 ? (char)c : 0, lname);
+                }
                 bang = -1;
                 invert = false;
         }
@@ -667,7 +745,7 @@ static int first_word(int who)
 
 static void finish(const struct oih_xt_in *in, struct oih_xt_rule *r)
 {
-        bool rule_cmd = r->command == 0 || strchr("AIDR", r->command) != NULL;
+        bool rule_cmd = r->command == 0 || strchr("AIDRC", r->command) != NULL;
         cs.cur = first_word(OIH_XT_TARGET);
         if (strcmp(r->table, "nat") == 0
             && (strcmp(cs.jumpto, "DROP") == 0 || (r->command == 'P' && strcmp(r->arg, "DROP") == 0)))
@@ -769,8 +847,13 @@ void oih_xt_rule_free(struct oih_xt_rule *r)
 {
         free(r->entries);
         free(r->owner);
+        free(r->opts);
+        free(r->matches);
         r->entries = NULL;
         r->owner = NULL;
+        r->opts = NULL;
+        r->matches = NULL;
+        r->nopts = r->nmatches = 0;
 }
 
 int oih_xt_parse(int argc, char *const *argv, const struct oih_xt_in *in, struct oih_xt_rule *r,
@@ -794,6 +877,7 @@ int oih_xt_parse(int argc, char *const *argv, const struct oih_xt_in *in, struct
                 return oih_err_errno(err, ENOMEM, "rule");
         }
         cs.owner = r->owner;
+        cur = r;
         cs.argv[cs.argc++] = strdup(fam->prog);
         /* copies: parsing writes into words ("!" becomes "", -p's value is lowercased) */
         for (int i = 0; i < argc; i++) {

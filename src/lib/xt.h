@@ -52,6 +52,21 @@ void oih_xt_out_free(struct oih_xt_out *o);
 extern int oih_xt_timeout_ms;
 extern size_t oih_xt_max_output;
 
+/* A worker that answers requests one after the other, for a caller that needs each answer
+ * before it can ask the next question (migrate replays commands on tables it keeps). The
+ * child initialises libxtables for FAMILY as oih_xt_run does, then for each request calls
+ * SERVE(CTX, REQ, LEN, OUT, ERR); what SERVE writes to OUT is the answer (< 0: ERR's first
+ * message is the answer, as an error). What the child prints goes to the caller's stderr. */
+typedef int (*oih_xt_serve_fn)(void *ctx, const char *req, size_t len, FILE *out, struct oih_error *err);
+struct oih_xt_session;
+int oih_xt_session_open(enum oih_family family, enum oih_xt_probe probe, oih_xt_serve_fn serve, void *ctx,
+                        struct oih_xt_session **ret, struct oih_error *err);
+/* Sends REQ, waits (oih_xt_timeout_ms at most) for the answer: 0 and *RET (malloc'd,
+ * NUL-terminated, *RLEN bytes), or < 0 with ERR (SERVE's error, or why the worker is gone). */
+int oih_xt_session_call(struct oih_xt_session *s, const char *req, size_t len, char **ret, size_t *rlen,
+                        struct oih_error *err);
+void oih_xt_session_close(struct oih_xt_session *s);
+
 /* 0 when DIR may be trusted with code that runs as root: a directory owned by root (or
  * by the overflow uid, seen in a user namespace) and not writable by group or others (P8). */
 int oih_xt_libdir_trusted(const char *dir, struct oih_error *err);
@@ -70,8 +85,27 @@ struct oih_xt_in {
         const char *chain;         /* rule mode: the chain (for -i/-o checks); may be NULL */
         const char *const *chains; /* user chains of the table, NULL-terminated (may be NULL):
                                     * -j NAME / -g NAME with one of them is a jump */
-        bool commands;             /* accept one command word (-A -I -D -R -N -X -F -P -E -Z)
-                                    * and -t, as an iptables command line (migrate) */
+        bool commands;             /* accept one command word (-A -I -D -R -N -X -F -P -E -Z;
+                                    * also -C -L -S), -t and -c, as an iptables command line
+                                    * (migrate); -c's counters are checked, not kept (they are not
+                                    * part of a rule's text) */
+};
+
+/* One option of the rule spec as it was parsed (struct oih_xt_rule.opts). */
+struct oih_xt_opt {
+        int owner;     /* as oih_xt_rule.owner: OIH_XT_BASE, OIH_XT_TARGET or the match */
+        int word;      /* its first word: the "!" before it, when there is one */
+        int nwords;    /* the words it took, the "!" included */
+        bool invert;
+        char letter;   /* a base option or command: its letter (p s d i o f m j g c t A I ...);
+                        * 0 for an option of an extension */
+        char name[48]; /* an extension's option: its long name, as getopt completed it */
+};
+
+/* A match of the entry: the name it was loaded by, and whether -p loaded it (no -m). */
+struct oih_xt_mname {
+        char name[32];
+        bool implicit;
 };
 
 struct oih_xt_rule {
@@ -96,6 +130,12 @@ struct oih_xt_rule {
         /* On failure: the word being parsed (an option word; for a final check, the word that
          * started the match or target; -1 when none). */
         int err_word;
+        /* Every option of ARGV in the order parsed (on failure: up to the failing one), and
+         * the matches of the entry in order. */
+        struct oih_xt_opt *opts;
+        unsigned nopts;
+        struct oih_xt_mname *matches;
+        unsigned nmatches;
 };
 
 /* Parses one rule spec (or, with IN->commands, one iptables command line without the

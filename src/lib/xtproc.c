@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -374,4 +375,192 @@ int oih_xt_libdir_trusted(const char *dir, struct oih_error *err)
         if (st.st_mode & (S_IWGRP | S_IWOTH))
                 return oih_err(err, "refusing extension directory %s: writable by group or others", dir);
         return 0;
+}
+
+/* ---- sessions: one request, one answer, until the caller closes ---- */
+
+struct oih_xt_session {
+        pid_t pid;
+        int req, ans; /* our ends of the two pipes */
+        const char *fname;
+};
+
+static int read_full(int fd, void *buf, size_t len, long deadline)
+{
+        char *p = buf;
+        while (len > 0) {
+                struct pollfd pf = {fd, POLLIN, 0};
+                long left = deadline - now_ms();
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                int k = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
+                if (k < 0 && errno != EINTR)
+                        return -errno;
+                if (k <= 0)
+                        continue;
+                ssize_t n = read(fd, p, len);
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EPIPE;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static void __attribute__((noreturn)) session_child(int req, int ans, enum oih_family family,
+                                                    enum oih_xt_probe probe, oih_xt_serve_fn serve, void *ctx)
+{
+        /* stdout belongs to the caller's output: what libxtables prints is a warning */
+        if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+                _exit(126);
+        /* another session's pipe ends, inherited, would keep that worker from seeing its end */
+        for (int fd = 3; fd < 4096; fd++)
+                if (fd != req && fd != ans)
+                        close(fd);
+        struct oih_error err;
+        oih_error_init(&err);
+        int r = oih_xt_init(family, probe, &err);
+        for (;;) {
+                uint64_t len;
+                if (read_full(req, &len, sizeof(len), LONG_MAX) < 0)
+                        _exit(0); /* the caller closed: done */
+                if (len > oih_xt_max_output)
+                        _exit(124);
+                char *buf = malloc(len + 1);
+                if (buf == NULL || read_full(req, buf, len, LONG_MAX) < 0)
+                        _exit(124);
+                buf[len] = '\0';
+                char *data = NULL;
+                size_t dlen = 0;
+                FILE *mem = open_memstream(&data, &dlen);
+                if (mem == NULL)
+                        _exit(124);
+                int k = r;
+                if (k == 0) {
+                        oih_error_init(&err);
+                        k = serve(ctx, buf, len, mem, &err);
+                }
+                if (fclose(mem) != 0)
+                        _exit(124);
+                free(buf);
+                fflush(stdout);
+                struct header h = {k < 0 ? -1 : 0, 0, 0};
+                const char *msg = k < 0 ? oih_error_first(&err) : data;
+                h.len = k < 0 ? strlen(msg) : dlen;
+                if (write_all(ans, &h, sizeof(h)) < 0 || write_all(ans, msg, h.len) < 0)
+                        _exit(125);
+                free(data);
+        }
+}
+
+int oih_xt_session_open(enum oih_family family, enum oih_xt_probe probe, oih_xt_serve_fn serve, void *ctx,
+                        struct oih_xt_session **ret, struct oih_error *err)
+{
+        int req[2], ans[2];
+        *ret = NULL;
+        struct oih_xt_session *s = calloc(1, sizeof(*s));
+        if (s == NULL)
+                return oih_err_errno(err, ENOMEM, "libxtables worker");
+        s->fname = family == OIH_IPV4 ? "IPv4" : "IPv6";
+        if (pipe2(req, O_CLOEXEC) < 0) {
+                free(s);
+                return oih_err_errno(err, errno, "pipe");
+        }
+        if (pipe2(ans, O_CLOEXEC) < 0) {
+                int e = errno;
+                close(req[0]);
+                close(req[1]);
+                free(s);
+                return oih_err_errno(err, e, "pipe");
+        }
+        fflush(NULL);
+        s->pid = fork();
+        if (s->pid < 0) {
+                int e = errno;
+                close(req[0]);
+                close(req[1]);
+                close(ans[0]);
+                close(ans[1]);
+                free(s);
+                return oih_err_errno(err, e, "fork");
+        }
+        if (s->pid == 0) {
+                close(req[1]);
+                close(ans[0]);
+                session_child(req[0], ans[1], family, probe, serve, ctx);
+        }
+        close(req[0]);
+        close(ans[1]);
+        s->req = req[1];
+        s->ans = ans[0];
+        *ret = s;
+        return 0;
+}
+
+int oih_xt_session_call(struct oih_xt_session *s, const char *req, size_t len, char **ret, size_t *rlen,
+                        struct oih_error *err)
+{
+        *ret = NULL;
+        *rlen = 0;
+        if (s->pid <= 0)
+                return oih_err(err, "the %s libxtables worker is gone", s->fname);
+        uint64_t n = len;
+        struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+        sigaction(SIGPIPE, &ign, &old); /* a dead worker is an error, not a signal */
+        int w = write_all(s->req, &n, sizeof(n)) < 0 || write_all(s->req, req, len) < 0 ? -EPIPE : 0;
+        sigaction(SIGPIPE, &old, NULL);
+        struct header h;
+        long deadline = now_ms() + oih_xt_timeout_ms;
+        int r = w < 0 ? w : read_full(s->ans, &h, sizeof(h), deadline);
+        if (r == 0 && h.len > oih_xt_max_output)
+                r = -EFBIG;
+        char *buf = NULL;
+        if (r == 0) {
+                buf = malloc(h.len + 1);
+                r = buf == NULL ? -ENOMEM : read_full(s->ans, buf, h.len, deadline);
+        }
+        if (r < 0) {
+                free(buf);
+                kill(s->pid, SIGKILL);
+                int status = 0;
+                while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                s->pid = 0;
+                if (r == -ETIMEDOUT)
+                        return oih_err(err, "the %s libxtables worker did not answer in time", s->fname);
+                if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+                        return oih_err(err, "the %s libxtables worker was killed by signal %d (%s)", s->fname,
+                                       WTERMSIG(status), strsignal(WTERMSIG(status)));
+                if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+                        return oih_err(err, "the %s libxtables worker exited with status %d", s->fname,
+                                       WEXITSTATUS(status));
+                return oih_err_errno(err, -r, "the %s libxtables worker", s->fname);
+        }
+        buf[h.len] = '\0';
+        if (h.rc < 0) {
+                r = oih_err(err, "%s", buf);
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        *rlen = (size_t)h.len;
+        return 0;
+}
+
+void oih_xt_session_close(struct oih_xt_session *s)
+{
+        if (s == NULL)
+                return;
+        close(s->req);
+        close(s->ans);
+        if (s->pid > 0) {
+                int status;
+                while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        free(s);
 }

@@ -1,2 +1,2 @@
-# expect: host-name.sh:2: host name "example.com" is not supported
+# expect: host-name.sh:2: -d: "example.com" is not a numeric IPv4 address (host names are not resolved)
 iptables -A OUTPUT -d example.com -j ACCEPT

@@ -1,2 +1,2 @@
-# expect: wrong-family.sh:2: host/network "2001:db8::1" not found
+# expect: wrong-family.sh:2: -s: "2001:db8::1" is not a numeric IPv4 address
 iptables -A INPUT -s 2001:db8::1 -j ACCEPT
