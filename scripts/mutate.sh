@@ -40,6 +40,7 @@ start=$(date +%s)
 
 # Under /run, not /tmp: the hook refuses rules directories below a world-writable directory.
 work=$(mktemp -d /run/oih-mutate.XXXXXX)
+chmod 755 "$work" # tests run the binary as an unprivileged user too
 cleanup() {
         if $keep; then echo "# scratch tree kept: $work"; else rm -rf "$work"; fi
 }
