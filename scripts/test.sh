@@ -24,6 +24,9 @@ packages=(
         # --internal networks, catatonit for the pause image of pods (podman kube play; podman
         # only recommends it), a static busybox for root filesystems, rootless helpers
         podman runc containernetworking-plugins catatonit busybox-static uidmap slirp4netns
+        # a DNS server for the tests of host names in policies (tests/names.sh,
+        # tests/podman-names.sh); ipset for scripts/bench-names.sh
+        dnsmasq ipset
         # the Debian package (scripts/deb-test.sh)
         build-essential debhelper dpkg-dev lintian
 )

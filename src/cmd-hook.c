@@ -20,11 +20,15 @@
 
 #include "cmd.h"
 #include "hook.h"
+#include "names.h"
 #include "oih.h"
 #include "xt.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
 #endif
 #define DEFAULT_RULES_DIR SYSCONFDIR "/oci-iptables-hook/rules"
 #define MAX_RULES_DIRS 16
@@ -41,7 +45,11 @@ static const char usage[] =
         "  --default-policy NAME  policy for containers without the annotation (enforcing mode)\n"
         "  --selectable NAME      a policy the annotation may select besides the default;\n"
         "                         repeatable. With --default-policy or --selectable, an\n"
-        "                         annotation naming any other policy is refused\n";
+        "                         annotation naming any other policy is refused\n"
+        "  --cache FILE           the name cache for policies with host names (default\n"
+        "                         " LOCALSTATEDIR "/lib/oci-iptables-hook/names.cache)\n"
+        "  --server ADDR[:PORT]   the DNS server for names the cache has no fresh answer for\n"
+        "                         (default: the cache's, else /etc/resolv.conf's)\n";
 
 static double ms_since(const struct timespec *t0)
 {
@@ -105,6 +113,7 @@ struct options {
         const char *default_policy;
         const char *selectable[MAX_SELECTABLE];
         size_t nselectable;
+        const char *cache, *server;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -114,6 +123,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                 { "stage", required_argument, NULL, 's' },
                 { "default-policy", required_argument, NULL, 'd' },
                 { "selectable", required_argument, NULL, 'S' },
+                { "cache", required_argument, NULL, 'c' },
+                { "server", required_argument, NULL, 'R' },
                 { "help", no_argument, NULL, 'h' },
                 { 0 },
         };
@@ -158,6 +169,12 @@ static int parse_options(int argc, char **argv, struct options *o)
                         }
                         o->selectable[o->nselectable++] = optarg;
                         break;
+                case 'c':
+                        o->cache = optarg;
+                        break;
+                case 'R':
+                        o->server = optarg;
+                        break;
                 case 'h':
                         fputs(usage, stdout);
                         exit(EXIT_OK);
@@ -177,18 +194,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 }
 
 /* *RET_PATH names the file read (its directories were checked on the descriptors it was opened
- * through), for the log; *RET_ALLOW: the capabilities the policy accepts (allow_capabilities). */
+ * through), for the log; *RET_ALLOW: the capabilities the policy accepts (allow_capabilities).
+ * *RET_SUMMARY: for a policy with host names, the addresses they got, to record for the
+ * refresh (names.h); NULL for a policy without names. */
 static int load_policy(const struct options *o, const char *name, struct oih_ruleset **ret,
-                       char **ret_path, unsigned *ret_allow, struct oih_error *err)
+                       char **ret_path, unsigned *ret_allow, char **ret_summary, struct oih_error *err)
 {
-        struct oih_policy *p;
+        struct oih_policy *p = NULL;
         char *path;
         int fd = oih_policy_open(o->dirs, o->ndirs, name, &path, err);
         if (fd < 0)
                 return -1;
         int r = oih_policy_load_fd(fd, path, &p, err);
         close(fd);
+        if (r == 0 && p->nnames)
+                r = names_prepare(p, o->cache, o->server, true, NULL, ret_summary, err);
         if (r < 0) {
+                oih_policy_free(p);
                 free(path);
                 return -1;
         }
@@ -254,6 +276,7 @@ int cmd_hook(int argc, char **argv)
         struct oih_error err;
         struct timespec t0;
         int status = EXIT_FAIL;
+        char *summary = NULL;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         oih_error_init(&err);
@@ -270,7 +293,7 @@ int cmd_hook(int argc, char **argv)
                 goto refused;
         if (oih_config_load(st.bundle, &cfg, &err) < 0)
                 goto refused;
-        if (load_policy(&o, name, &rs, &path, &allow_caps, &err) < 0)
+        if (load_policy(&o, name, &rs, &path, &allow_caps, &summary, &err) < 0)
                 goto refused;
         /* after the policy: it may accept capabilities that are refused otherwise */
         if (oih_netcfg_check(&cfg, allow_caps, &err) < 0)
@@ -278,6 +301,13 @@ int cmd_hook(int argc, char **argv)
         int r = commit(&o, &st, &cfg, rs, &err);
         if (r < 0) {
                 oih_error_prefix(&err, "cannot apply policy \"%s\"", name);
+                goto refused;
+        }
+        /* The rules hold; a container that cannot be kept current would run on addresses that
+         * go stale, which is not what its policy says: refuse it too. */
+        if (summary && o.stage == OIH_STAGE_CREATE_CONTAINER &&
+            oih_record_container(names_cache_path(o.cache, &err), st.id, path, summary, &err) < 0) {
+                oih_error_prefix(&err, "cannot record the container for the refresh of its names");
                 goto refused;
         }
         decision(LOG_INFO, "%s: applied policy \"%s\"%s from %s: ipv4 %u entries, ipv6 %u entries, "
@@ -290,6 +320,7 @@ int cmd_hook(int argc, char **argv)
 refused:
         refuse(st.id, &err);
 out:
+        free(summary);
         oih_ruleset_free(rs);
         free(path);
         oih_netcfg_clear(&cfg);

@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inspect and verify: read the live tables of a namespace and print them as
  * iptables-legacy-save does (as `show` prints a policy) or as a policy, or compare their text
- * with the text of what a policy builds. */
+ * with the text of what a policy builds. For a container whose policy names hosts, inspect
+ * also reports the names' addresses. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "names.h"
 #include "oih.h"
 #include "ruleset.h"
 
@@ -87,7 +92,128 @@ struct inspect {
         bool counters;
         const struct oih_policy *want;  /* verify: the policy to compare with */
         const char *want_name;
+        const char *names_json;         /* --json of a container whose policy names hosts */
 };
+
+static void utc(int64_t t, char *buf, size_t size)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+        if (gmtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                snprintf(buf, size, "%lld", (long long)t);
+}
+
+/* The names of the container in the namespace FD, from its record (the addresses its rules got)
+ * and the cache (the last answer and when it came): text lines on stdout, or *RET_JSON (an
+ * array, NULL when the namespace has no record). */
+static int container_names(const char *cache_opt, int fd, bool json, char **ret_json, struct oih_error *err)
+{
+        *ret_json = NULL;
+        const char *path = cache_opt ? cache_opt : oih_cache_default_path();
+        if (path == NULL)
+                return 0; /* no HOME: no default cache, so no record either */
+        char *policy = NULL, *summary = NULL, *save = NULL;
+        struct oih_cache c = { 0 };
+        int r = -1;
+        if (oih_record_find(path, fd, &policy, &summary, err) < 0)
+                goto out;
+        if (policy == NULL) {
+                r = 0;
+                goto out;
+        }
+        if (summary == NULL || oih_cache_load(path, &c, err) < 0)
+                goto out;
+        int64_t now = time(NULL);
+        json_object *arr = json_object_new_array();
+        char esc[4200], esc2[4200];
+        if (!json)
+                printf("# policy %s (names resolved by the host, cache %s)\n",
+                       oih_escape(esc, sizeof(esc), policy), oih_escape(esc2, sizeof(esc2), path));
+        for (char *l = strtok_r(summary, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *rest = strchr(l, ' ');
+                if (rest)
+                        *rest++ = '\0';
+                const struct oih_cache_entry *e = oih_cache_find(&c, l);
+                json_object *o = json_object_new_object(), *in_rules = json_object_new_array(),
+                            *answer = json_object_new_array();
+                json_object_object_add(o, "name", json_object_new_string(l));
+                for (char *s2 = NULL, *a = rest ? strtok_r(rest, " ", &s2) : NULL; a; a = strtok_r(NULL, " ", &s2))
+                        if (a[0] != '(')
+                                json_object_array_add(in_rules, json_object_new_string(a));
+                json_object_object_add(o, "addresses", in_rules);
+                char when[64] = "never", last[2048] = "";
+                size_t used = 0;
+                if (e && e->resolved) {
+                        utc(e->resolved, when, sizeof(when));
+                        for (unsigned j = 0; j < e->naddrs; j++) {
+                                if (e->addrs[j].seen < e->resolved)
+                                        continue;
+                                char b[INET6_ADDRSTRLEN];
+                                inet_ntop(e->addrs[j].family == OIH_IPV4 ? AF_INET : AF_INET6, e->addrs[j].addr, b, sizeof(b));
+                                json_object_array_add(answer, json_object_new_string(b));
+                                int n = snprintf(last + used, sizeof(last) - used, " %s", b);
+                                if (n > 0 && (size_t)n < sizeof(last) - used)
+                                        used += (size_t)n;
+                        }
+                        json_object_object_add(o, "resolved", json_object_new_string(when));
+                        json_object_object_add(o, "resolved_ago", json_object_new_int64(now - e->resolved));
+                        json_object_object_add(o, "ttl", json_object_new_int64(e->ttl));
+                        json_object_object_add(o, "status", json_object_new_string(
+                                e->status == OIH_NAME_OK ? "ok" : e->status == OIH_NAME_NXDOMAIN ? "nxdomain" : "failed"));
+                } else {
+                        json_object_object_add(o, "resolved", NULL);
+                }
+                json_object_object_add(o, "answer", answer);
+                if (!json) {
+                        const char *in = json_object_to_json_string_ext(in_rules, JSON_C_TO_STRING_PLAIN);
+                        if (e && e->resolved)
+                                printf("# name %s: in the rules %s; last answer %s (%lld s ago, TTL %u%s):%s\n", l, in,
+                                       when, (long long)(now - e->resolved), e->ttl,
+                                       e->status == OIH_NAME_OK ? "" : e->status == OIH_NAME_NXDOMAIN ? ", NXDOMAIN" : ", server failed since",
+                                       used ? last : " no address");
+                        else
+                                printf("# name %s: in the rules %s; not in the cache\n", l, in);
+                }
+                json_object_array_add(arr, o);
+        }
+        if (json && (*ret_json = strdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_SPACED))) == NULL)
+                oih_err(err, "out of memory");
+        else
+                r = 0;
+        json_object_put(arr);
+out:
+        oih_cache_clear(&c);
+        free(policy);
+        free(summary);
+        if (r < 0)
+                oih_error_prefix(err, "the names of the container's policy");
+        return r;
+}
+
+/* Policy JSON with a "names" key added (not a policy key: inspect's report of the names). */
+static int write_json_with_names(const struct oih_ruleset *live, const char *names, struct oih_error *err)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+                return oih_err(err, "out of memory");
+        int r = oih_live_json(live, f, err);
+        if (fclose(f) != 0 || r < 0) {
+                free(buf);
+                return r < 0 ? -1 : oih_err(err, "out of memory");
+        }
+        char *end = strrchr(buf, '}');
+        if (end == NULL) {
+                free(buf);
+                return oih_err(err, "the tables as a policy: no JSON object");
+        }
+        while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+                end--;
+        printf("%.*s,\n  \"names\": %s\n}\n", (int)(end - buf), buf, names);
+        free(buf);
+        return 0;
+}
 
 static char *text_of(const struct oih_policy *p, const struct oih_ruleset *live, enum oih_family f,
                      struct oih_error *err)
@@ -206,7 +332,7 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                 goto out;
         }
         if (in->json) {
-                r = oih_live_json(live, stdout, err);
+                r = in->names_json ? write_json_with_names(live, in->names_json, err) : oih_live_json(live, stdout, err);
                 goto out;
         }
         for (int f = 0; f < OIH_NFAMILIES; f++) {
@@ -226,7 +352,7 @@ out:
 
 static const char inspect_usage[] =
         "Usage: oci-iptables-hook inspect (--netns PATH | --pid PID | --container NAME) [-4|-6]\n"
-        "                                 [--json | --counters]\n"
+        "                                 [--json | --counters] [--cache FILE]\n"
         "Prints every live table (filter, nat, mangle, raw) of a network namespace as\n"
         "iptables-legacy-save does, the way `show` prints a policy.\n"
         "  --netns PATH        a namespace file: /run/netns/NAME, /proc/PID/ns/net\n"
@@ -237,11 +363,14 @@ static const char inspect_usage[] =
         "  --json              the tables as a version-2 policy\n"
         "  --counters          packets and bytes per rule and per chain policy, as\n"
         "                      iptables-save -c prints them: [packets:bytes]\n"
+        "  --cache FILE        for a container whose policy names hosts: the name cache whose\n"
+        "                      record and answers to show (default: the system's, or the\n"
+        "                      user's)\n"
         "  -h, --help          show this help\n";
 
 static const char verify_usage[] =
         "Usage: oci-iptables-hook verify [POLICY] (--netns PATH | --pid PID | --container NAME)\n"
-        "                                [--rules-dir DIR]...\n"
+        "                                [--rules-dir DIR]... [--cache FILE]\n"
         "Exits 0 when the live tables POLICY names are exactly what it builds; otherwise prints\n"
         "the difference and exits 1. POLICY is a file (a path, or a name ending in .json) or a policy\n"
         "name looked up in the rules directories as the hook looks up an annotation. With\n"
@@ -249,6 +378,9 @@ static const char verify_usage[] =
         "  --rules-dir DIR     look policy names up here; repeatable, first match wins\n"
         "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"
         "                      ~/.config/oci-iptables-hook/rules for users other than root)\n"
+        "  --cache FILE        the name cache whose addresses a policy's host names get, as\n"
+        "                      the refresh of a running container gives them (default: the\n"
+        "                      system's, or the user's for users other than root)\n"
         "  -h, --help          show this help\n";
 
 static int run(int argc, char **argv, bool verify)
@@ -256,10 +388,13 @@ static int run(int argc, char **argv, bool verify)
         static const struct option opts[] = {
                 { "netns", required_argument, NULL, 'n' }, { "pid", required_argument, NULL, 'p' },
                 { "container", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
-                { "counters", no_argument, NULL, 'C' }, { "rules-dir", required_argument, NULL, 'r' },
+                { "counters", no_argument, NULL, 'K' }, { "rules-dir", required_argument, NULL, 'r' },
+                { "cache", required_argument, NULL, 'C' },
                 { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
         };
         const char *netns = NULL, *pid = NULL, *container = NULL, *cmd = verify ? "verify" : "inspect";
+        const char *cache = NULL;
+        char *names_json = NULL;
         struct inspect in = { .only = -1 };
         struct rules_dirs dirs = { .n = 0 };
         int c;
@@ -271,7 +406,8 @@ static int run(int argc, char **argv, bool verify)
                 case 'p': pid = optarg; break;
                 case 'c': container = optarg; break;
                 case 'j': in.json = true; break;
-                case 'C': in.counters = true; break;
+                case 'K': in.counters = true; break;
+                case 'C': cache = optarg; break;
                 case '4': in.only = OIH_IPV4; break;
                 case '6': in.only = OIH_IPV6; break;
                 case 'r':
@@ -308,6 +444,10 @@ static int run(int argc, char **argv, bool verify)
                         if (r == 0)
                                 r = container_policy_load(&ct, &dirs, &want, &label, &err);
                 }
+                /* a running container's rules have the addresses its names had when its policy
+                 * was last applied from the cache: compare with what the cache gives now */
+                if (r == 0)
+                        r = names_substitute_cached(want, cache, &err);
                 if (r < 0)
                         goto out;
                 in.want = want;
@@ -315,6 +455,11 @@ static int run(int argc, char **argv, bool verify)
         }
         if ((fd = open_target(netns, pid, container, &err)) < 0)
                 goto out;
+        if (!verify) {
+                if (container_names(cache, fd, in.json, &names_json, &err) < 0)
+                        goto out;
+                in.names_json = names_json;
+        }
         if (oih_run_in_netns(fd, inspect_fn, &in, &err) == 0)
                 status = EXIT_OK;
 out:
@@ -323,6 +468,7 @@ out:
                 close(fd);
         oih_policy_free(want);
         free(label);
+        free(names_json);
         return status;
 }
 

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "names.h"
 #include "oih.h"
 
 #define MAX_RELOAD 1024
@@ -57,19 +59,21 @@ static int policy_name(const struct rules_dirs *d, const char *arg, char *name, 
         return r;
 }
 
-static int reload_one(const struct container *c, const struct oih_policy *p, struct oih_error *err)
+/* The policy as the hook finds it now, through the one re-apply path (names.h): the same guard,
+ * the cached addresses of its host names, the namespace's lock and the read-back. */
+static int reload_one(const struct container *c, const struct rules_dirs *d, const char *name,
+                      const struct oih_cache *cache, int64_t now, struct oih_error *err)
 {
+        struct oih_policy *p = NULL;
+        char *label = NULL;
         int fd = oih_netns_open_pid(c->pid, err);
-        if (fd < 0)
-                return -1;
-        int own = oih_netns_is_own(fd, err);
-        int r = own;
-        if (own == 1 || (own == 0 && oih_netns_is_initial(fd)))
-                r = oih_err(err, "its network namespace is %s: refusing to change its firewall",
-                            own ? "this process's own" : "the machine's initial (the host's)");
+        int r = fd < 0 ? -1 : policy_load_arg(d, name, &p, &label, err);
         if (r == 0)
-                r = oih_apply_in_netns(p, fd, NULL, err);
-        close(fd);
+                r = oih_reapply_policy(p, fd, cache, now, NULL, err);
+        if (fd >= 0)
+                close(fd);
+        free(label);
+        oih_policy_free(p);
         return r;
 }
 
@@ -104,6 +108,10 @@ int cmd_reload(int argc, char **argv)
         char name[OIH_POLICY_NAME_MAX + 1], *label = NULL;
         size_t n = 0;
         int status = EXIT_FAIL;
+        const char *cache_path = NULL;
+        struct oih_cache cache;
+        bool have_cache = false;
+        int64_t now = time(NULL);
         oih_error_init(&err);
         if (cs == NULL) {
                 oih_err(&err, "out of memory");
@@ -114,6 +122,14 @@ int cmd_reload(int argc, char **argv)
         if (policy_name(&dirs, argv[optind], name, sizeof(name), &err) < 0 ||
             policy_load_arg(&dirs, name, &p, &label, &err) < 0 || oih_compile(p, &rs, &err) < 0)
                 goto out;
+        /* host names get the addresses the name cache has now, as the refresh gives them */
+        if (p->nnames) {
+                if ((cache_path = names_cache_path(NULL, &err)) == NULL)
+                        goto out;
+                have_cache = true; /* oih_cache_load clears it first */
+                if (oih_cache_load(cache_path, &cache, &err) < 0)
+                        goto out;
+        }
         if (containers_with_policy(name, cs, MAX_RELOAD, &n, &err) < 0)
                 goto out;
         if (n == 0)
@@ -122,7 +138,7 @@ int cmd_reload(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
                 struct oih_error cerr;
                 oih_error_init(&cerr);
-                if (reload_one(&cs[i], p, &cerr) < 0) {
+                if (reload_one(&cs[i], &dirs, name, have_cache ? &cache : NULL, now, &cerr) < 0) {
                         oih_error_prefix(&cerr, "%s", cs[i].name);
                         cmd_print_errors("reload", &cerr);
                         status = EXIT_FAIL;
@@ -132,6 +148,8 @@ int cmd_reload(int argc, char **argv)
                 fflush(stdout);
         }
 out:
+        if (have_cache)
+                oih_cache_clear(&cache);
         cmd_print_errors("reload", &err);
         free(cs);
         free(label);

@@ -9,6 +9,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
 
 #include <stddef.h>
 
@@ -71,3 +72,21 @@ int container_policy_load(const struct container *c, const struct rules_dirs *d,
                           char **ret_label, struct oih_error *err);
 
 int cmd_reload(int argc, char **argv);
+
+/* cmd-resolve.c: host names in policies (names.h) */
+#include <stdio.h>
+struct oih_policy;
+struct oih_cache;
+/* The cache to use: GIVEN, or the default one for this user (NULL and ERR filled when none). */
+const char *names_cache_path(const char *given, struct oih_error *err);
+/* Puts the addresses of P's names in P: from the cache (CACHE_OPT or the default). Names
+ * without a fresh answer are asked for only when SERVER is given or FROM_RUNTIME (the hook,
+ * from the runtime's network namespace, SERVER or the cache's or resolv.conf's server);
+ * otherwise each is an error naming it. COMMENTS: where to print what each name
+ * has now (show). *RET_SUMMARY (may be NULL): oih_names_summary of what was used. */
+int names_prepare(struct oih_policy *p, const char *cache_opt, const char *server, bool from_runtime,
+                  FILE *comments, char **ret_summary, struct oih_error *err);
+/* Puts the addresses the cache (CACHE_OPT or the default) has now for P's names in P,
+ * leniently, as the refresh of a running container does (verify). */
+int names_substitute_cached(struct oih_policy *p, const char *cache_opt, struct oih_error *err);
+void print_names(FILE *out, const struct oih_policy *p, const struct oih_cache *c, long long now);

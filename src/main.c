@@ -18,16 +18,24 @@ static const char usage_text[] =
         "IPv4 and IPv6, inside a network namespace.\n"
         "\n"
         "Commands (each has its own --help):\n"
-        "  check POLICY...            validate policies; print every error found\n"
-        "  show [-4|-6] POLICY        print the iptables-restore text of every table the policy\n"
-        "                             builds (dry run)\n"
-        "  apply (--netns PATH | --pid PID | --container NAME) [POLICY]\n"
+        "  check POLICY... [--cache FILE]\n"
+        "                             validate policies; print every error found (--cache:\n"
+        "                             and that every host name has an answer there)\n"
+        "  show [-4|-6] [--cache FILE] [--server ADDR[:PORT]] POLICY\n"
+        "                             print the iptables-restore text of every table the policy\n"
+        "                             builds (dry run), with the addresses its host names have\n"
+        "                             in the cache (--server: ask it for names without a fresh\n"
+        "                             answer)\n"
+        "  apply (--netns PATH | --pid PID | --container NAME) [--cache FILE]\n"
+        "        [--server ADDR[:PORT]] [POLICY]\n"
         "                             replace the filter tables of that network namespace and\n"
         "                             every other table (nat, mangle, raw) the policy names\n"
         "  inspect (--netns PATH | --pid PID | --container NAME) [-4|-6] [--json|--counters]\n"
+        "          [--cache FILE]\n"
         "                             print every live table as iptables-legacy-save does, or\n"
-        "                             as a version-2 policy (--json)\n"
-        "  verify [POLICY] (--netns PATH | --pid PID | --container NAME)\n"
+        "                             as a version-2 policy (--json); for a policy with host\n"
+        "                             names, their addresses and answers\n"
+        "  verify [POLICY] (--netns PATH | --pid PID | --container NAME) [--cache FILE]\n"
         "                             exit 0 when the live tables POLICY names are what it builds;\n"
         "                             otherwise print the difference and exit 1\n"
         "  reload POLICY              apply an edited policy again to every running container\n"
@@ -36,6 +44,9 @@ static const char usage_text[] =
         "                             check that the hook is installed so that it runs and holds\n"
         "  hook [--rules-dir DIR]... [--stage STAGE] [--default-policy NAME]\n"
         "                             run as an OCI hook: OCI state on stdin\n"
+        "  resolve [--server ADDR[:PORT]] [--cache FILE] [--once] [POLICY...]\n"
+        "                             resolve the policies' host names into the name cache and\n"
+        "                             re-apply running containers' policies whose names moved\n"
         "  migrate [--family auto|ipv4|ipv6] [--lenient] [FILE|-]\n"
         "                             turn an iptables script or iptables-save dump into a policy\n"
         "A POLICY is a file, or a name looked up in the rules directories as the hook does.\n"
@@ -63,23 +74,30 @@ static int usage_error(const char *fmt, const char *arg)
         "  --rules-dir DIR     look policy names up here; repeatable, first match wins\n"             \
         "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"                                \
         "                      ~/.config/oci-iptables-hook/rules for users other than root)\n"
+#define NAMES_HELP                                                                                   \
+        "  --cache FILE        the name cache for host names (default: the system's, or the\n"      \
+        "                      user's for users other than root)\n"                                   \
+        "  --server ADDR[:PORT] ask this DNS server for names without a fresh answer\n"
 #define POLICY_HELP                                                                                  \
         "A POLICY is a file (a path, or a name ending in .json) or a policy name, looked up in\n"     \
         "the rules directories as the hook looks up an annotation.\n"
 
 static const char check_usage[] =
-        "Usage: oci-iptables-hook check [--rules-dir DIR]... POLICY...\n"
+        "Usage: oci-iptables-hook check [--rules-dir DIR]... [--cache FILE] POLICY...\n"
         "Validates policies. Prints \"POLICY: ok (N rules)\" on stdout for each good one, and every\n"
         "error of the bad ones on stderr, one a line, with the file and the JSON path.\n"
         POLICY_HELP RULES_DIR_HELP
+        "  --cache FILE        also require an answer in this name cache for every host name\n"
         "  -h, --help          show this help\n";
 
 static const char show_usage[] =
-        "Usage: oci-iptables-hook show [-4|-6] [--rules-dir DIR]... POLICY\n"
-        "Prints the iptables-restore text the policy builds, exactly what iptables-legacy-save\n"
-        "prints after it is applied. Needs no privileges: the dry run.\n"
+        "Usage: oci-iptables-hook show [-4|-6] [--rules-dir DIR]... [--cache FILE]\n"
+        "                              [--server ADDR[:PORT]] POLICY\n"
+        "Prints the iptables-restore text of every table the policy builds, exactly what\n"
+        "iptables-legacy-save prints after it is applied. Needs no privileges: the dry run.\n"
+        "Host names get the addresses the name cache has for them (listed as comments).\n"
         POLICY_HELP
-        "  -4, -6              one family only\n" RULES_DIR_HELP
+        "  -4, -6              one family only\n" RULES_DIR_HELP NAMES_HELP
         "  -h, --help          show this help\n";
 
 static const char apply_usage[] =
@@ -94,16 +112,19 @@ static const char apply_usage[] =
         "  --pid PID           the namespace of that process\n"
         "  --container NAME    a running podman container (root's, or this user's rootless one)\n"
         RULES_DIR_HELP
+        NAMES_HELP
         "  --allow-own-netns   allow this process's own namespace (or the host's)\n"
         "  --timings           how long each step took, on stderr\n"
         "  -h, --help          show this help\n";
 
-/* Options shared by check and show: --rules-dir, -4/-6 (show). Leaves the operands in argv[optind..]. */
+/* Options shared by check and show: --rules-dir, --cache, --server, -4/-6 (show). Leaves the
+ * operands in argv[optind..]. */
 static int policy_options(const char *cmd, int argc, char **argv, struct rules_dirs *dirs, int *only,
-                          const char *help)
+                          const char **cache, const char **server, const char *help)
 {
         static const struct option opts[] = {
-                { "rules-dir", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+                { "rules-dir", required_argument, NULL, 'r' }, { "cache", required_argument, NULL, 'C' },
+                { "server", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
         int c;
@@ -113,6 +134,8 @@ static int policy_options(const char *cmd, int argc, char **argv, struct rules_d
                 switch (c) {
                 case '4': *only = OIH_IPV4; break;
                 case '6': *only = OIH_IPV6; break;
+                case 'C': *cache = optarg; break;
+                case 's': *server = optarg; break;
                 case 'r':
                         if (rules_dirs_add(dirs, cmd, optarg) < 0)
                                 return -1;
@@ -130,9 +153,12 @@ static int policy_options(const char *cmd, int argc, char **argv, struct rules_d
 static int cmd_check(int argc, char **argv)
 {
         struct rules_dirs dirs = { .n = 0 };
-        int r = policy_options("check", argc, argv, &dirs, NULL, check_usage);
+        const char *cache = NULL, *server = NULL;
+        int r = policy_options("check", argc, argv, &dirs, NULL, &cache, &server, check_usage);
         if (r != 0)
                 return r > 0 ? EXIT_OK : EXIT_USAGE;
+        if (server)
+                return cmd_usage_error("check", "--server: check only reads the name cache (--cache FILE)");
         if (optind == argc)
                 return cmd_usage_error("check", "no policy given");
         int status = EXIT_OK;
@@ -142,8 +168,11 @@ static int cmd_check(int argc, char **argv)
                 char *label = NULL;
                 oih_error_init(&err);
                 struct oih_ruleset *rs = NULL;
-                /* libxtables checks what the extensions check (values, combinations) */
-                if (policy_load_arg(&dirs, argv[i], &p, &label, &err) < 0 || oih_compile(p, &rs, &err) < 0) {
+                /* libxtables checks what the extensions check (values, combinations); with
+                 * --cache, names must also have a usable answer there */
+                if (policy_load_arg(&dirs, argv[i], &p, &label, &err) < 0 ||
+                    (cache && names_prepare(p, cache, NULL, false, NULL, NULL, &err) < 0) ||
+                    oih_compile(p, &rs, &err) < 0) {
                         cmd_print_errors("check", &err);
                         status = EXIT_FAIL;
                 } else {
@@ -158,9 +187,10 @@ static int cmd_check(int argc, char **argv)
 
 static int cmd_show(int argc, char **argv)
 {
+        const char *cache = NULL, *server = NULL;
         int only = -1;
         struct rules_dirs dirs = { .n = 0 };
-        int r = policy_options("show", argc, argv, &dirs, &only, show_usage);
+        int r = policy_options("show", argc, argv, &dirs, &only, &cache, &server, show_usage);
         if (r != 0)
                 return r > 0 ? EXIT_OK : EXIT_USAGE;
         if (optind == argc)
@@ -171,9 +201,11 @@ static int cmd_show(int argc, char **argv)
         struct oih_policy *p = NULL;
         char *label = NULL;
         oih_error_init(&err);
-        if (policy_load_arg(&dirs, argv[optind], &p, &label, &err) < 0) {
+        if (policy_load_arg(&dirs, argv[optind], &p, &label, &err) < 0 ||
+            names_prepare(p, cache, server, false, stdout, NULL, &err) < 0) {
                 cmd_print_errors("show", &err);
                 free(label);
+                oih_policy_free(p);
                 return EXIT_FAIL;
         }
         free(label);
@@ -200,10 +232,12 @@ static int cmd_apply(int argc, char **argv)
                 { "rules-dir", required_argument, NULL, 'r' },
                 { "allow-own-netns", no_argument, NULL, 'a' },
                 { "timings", no_argument, NULL, 't' },
+                { "cache", required_argument, NULL, 'C' },
+                { "server", required_argument, NULL, 's' },
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
-        const char *netns = NULL, *pidarg = NULL, *container = NULL;
+        const char *netns = NULL, *pidarg = NULL, *container = NULL, *cache = NULL, *server = NULL;
         struct rules_dirs dirs = { .n = 0 };
         bool allow_own = false, timings = false;
         int c;
@@ -220,6 +254,8 @@ static int cmd_apply(int argc, char **argv)
                         break;
                 case 'a': allow_own = true; break;
                 case 't': timings = true; break;
+                case 'C': cache = optarg; break;
+                case 's': server = optarg; break;
                 case 'h': fputs(apply_usage, stdout); return EXIT_OK;
                 default: return cmd_usage_error("apply", "unknown option or missing argument '%s'", argv[optind - 1]);
                 }
@@ -249,6 +285,9 @@ static int cmd_apply(int argc, char **argv)
                 if (container_lookup(container, &ct, &err) < 0 || container_policy_load(&ct, &dirs, &p, &label, &err) < 0)
                         goto out;
         }
+        /* host names: the cached addresses (--server: ask for names without a fresh answer) */
+        if (names_prepare(p, cache, server, false, NULL, NULL, &err) < 0)
+                goto out;
         clock_gettime(CLOCK_MONOTONIC, &t[1]);
         fd = open_target(netns, pidarg, container, &err);
         if (fd < 0)
@@ -296,6 +335,7 @@ static const struct {
         { "check", cmd_check }, { "show", cmd_show }, { "apply", cmd_apply },
         { "hook", cmd_hook }, { "migrate", cmd_migrate }, { "inspect", cmd_inspect },
         { "verify", cmd_verify }, { "doctor", cmd_doctor }, { "reload", cmd_reload },
+        { "resolve", cmd_resolve },
 };
 
 int main(int argc, char **argv)

@@ -78,7 +78,7 @@ check "doctor: an unknown option exits 2" [ "$(rc)" = 2 ]
 printf '{"policy": {"OUTPUT": "REJECT"}, "colour": 1,\n "rules": [\n  {"chain": "INPUT", "protocol": "tcp", "dport": 70000},\n  {"chain": "NOPE", "target": "ACCEPT"}\n]}\n' >"$T_TMP/many.json"
 run "$bin" check "$T_TMP/many.json"
 m=$T_TMP/many.json
-want="oci-iptables-hook: check: $m: (top level): unknown key \"colour\" (expected version, description, policy, chains, rules, allow_capabilities)
+want="oci-iptables-hook: check: $m: (top level): unknown key \"colour\" (expected version, description, policy, chains, rules, allow_capabilities, name_grace)
 oci-iptables-hook: check: $m: version: missing: this file must say \"version\": 1 (or 2)
 oci-iptables-hook: check: $m: policy.OUTPUT: policy \"REJECT\" is not ACCEPT or DROP
 oci-iptables-hook: check: $m: rules[0].dport: port 70000 out of range 0-65535

@@ -23,6 +23,7 @@ oih-paths:
 	@echo "bindir='$(bindir)' sysconfdir='$(sysconfdir)' datadir='$(datadir)' mandir='$(mandir)'"
 	@echo "docdir='$(docdir)' pkgdatadir='$(pkgdatadir)' hooksdir='$(hooksdir)'"
 	@echo "bashcompletiondir='$(bashcompletiondir)'"
+	@echo "systemdsystemunitdir='$(systemdsystemunitdir)' systemduserunitdir='$(systemduserunitdir)'"
 EOF2
 )"
 check "the configured paths are known" test -n "$bindir" -a -n "$hooksdir" -a -n "$bashcompletiondir"
@@ -32,6 +33,9 @@ want=("$bindir/oci-iptables-hook" "$hooksdir/oci-iptables-hook.json"
         "$pkgdatadir/policy.schema.json" "$pkgdatadir/oci-iptables-hook-enforcing.json"
         "$mandir/man1/oci-iptables-hook.1" "$mandir/man5/oci-iptables-hook-policy.5"
         "$bashcompletiondir/oci-iptables-hook" "$docdir/README.md")
+for u in oci-iptables-hook-resolve.service oci-iptables-hook-resolve.timer; do
+        want+=("$systemdsystemunitdir/$u" "$systemduserunitdir/$u")
+done
 for p in "$OIH_SRCDIR"/rules/*.json; do
         case $p in *.schema.json) ;; *) want+=("$rules/${p##*/}") ;; esac
 done
@@ -71,7 +75,7 @@ done
 check "the man page names the installed rules directory" \
         grep -qF "$rules" <(sed 's/\\&//g' "$D$mandir/man1/oci-iptables-hook.1")
 # Every command and long option that --help and hook's usage name is documented in the page.
-names=$( { "$OIH_BIN" --help; "$OIH_BIN" hook --help; "$OIH_BIN" migrate --help; } |
+names=$( { "$OIH_BIN" --help; "$OIH_BIN" hook --help; "$OIH_BIN" migrate --help; "$OIH_BIN" resolve --help; } |
         grep -oE -- '--[a-z][a-z-]+|^  [a-z]+ ' | tr -d ' ' | sort -u)
 undocumented=()
 for n in $names; do
@@ -86,7 +90,7 @@ fi
 for key in version policy chains rules chain family protocol source destination in_interface \
         out_interface sport dport syn tcp_flags icmp_type ctstate state uid_owner gid_owner limit \
         comment target goto reject_with log_prefix log_level nflog_group nflog_prefix allow_capabilities \
-        tables table fragment matches match options target_options; do
+        tables table fragment matches match options target_options name name_grace; do
         grep -qw -- "$key" "$T_TMP/oci-iptables-hook-policy.5.txt" || undocumented+=("$key")
 done
 check "oci-iptables-hook-policy(5) documents every key of the policy format" test ${#undocumented[@]} -eq 0
@@ -101,7 +105,7 @@ complete_words() { # LINE: what the completion offers after LINE
 }
 check "completion: commands" test "$(complete_words 'oci-iptables-hook ch')" = "check "
 check "completion: options of a command" \
-        test "$(complete_words 'oci-iptables-hook hook --')" = "--default-policy --help --rules-dir --selectable --stage "
+        test "$(complete_words 'oci-iptables-hook hook --')" = "--cache --default-policy --help --rules-dir --selectable --server --stage "
 check "completion: policy names from the rules directory" \
         test "$(complete_words 'oci-iptables-hook hook --default-policy deny')" = "deny-all deny-all-allow-some "
 check "completion: policy files from the rules directory" \

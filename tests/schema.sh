@@ -93,6 +93,13 @@ cases=$(cat <<'EOF'
 + {"version": 1, "allow_capabilities": ["NET_RAW", "CAP_SYS_PTRACE"]}
 - {"version": 1, "allow_capabilities": ["CHOWN"]}
 - {"version": 1, "allow_capabilities": ["net_raw"]}
++ {"version": 1, "name_grace": 0}
++ {"version": 1, "name_grace": 86400}
+- {"version": 1, "name_grace": 86401}
++ {"version": 1, "name_grace": "600"}
+- {"version": 1, "name_grace": "86401"}
+- {"version": 1, "name_grace": 1.5}
+- {"version": 1, "name_grace": -1}
 - {"version": 1, "allow_capabilities": "NET_RAW"}
 - {"version": 1, "allow_capabilities": ["NET_RAW", "NET_RAW"]}
 - {"version": 1, "policy": {"PREROUTING": "DROP"}}
@@ -142,7 +149,25 @@ cases=$(cat <<'EOF'
 - {"chain": "OUTPUT", "protocol": {"not": 0}}
 + {"chain": "INPUT", "source": "192.0.2.7/24", "destination": {"not": "198.51.100.1"}, "target": "DROP"}
 + {"chain": "OUTPUT", "destination": ["192.0.2.1", "2001:db8::/32", "64:ff9b::192.0.2.1", "fe80::1/064"]}
-- {"chain": "OUTPUT", "destination": "example.com"}
++ {"chain": "OUTPUT", "destination": "example.com"}
++ {"chain": "OUTPUT", "destination": "API-1.Example.COM."}
++ {"chain": "OUTPUT", "destination": ["api.example.com", "192.0.2.0/24", {"name": "x.example.org", "family": "ipv6"}]}
++ {"chain": "OUTPUT", "destination": {"name": "api.example.com"}}
++ {"chain": "OUTPUT", "destination": "a.b.c.d.e.example.123a"}
+- {"chain": "OUTPUT", "destination": "localhost"}
+- {"chain": "OUTPUT", "destination": "*.example.com"}
+- {"chain": "OUTPUT", "destination": "_dmarc.example.com"}
+- {"chain": "OUTPUT", "destination": "-a.example.com"}
+- {"chain": "OUTPUT", "destination": "a-.example.com"}
+- {"chain": "OUTPUT", "destination": "a..example.com"}
+- {"chain": "OUTPUT", "destination": "example.com.."}
+- {"chain": "OUTPUT", "destination": "example.1234"}
+- {"chain": "OUTPUT", "destination": "a234567890123456789012345678901234567890123456789012345678901234.example.com"}
+- {"chain": "OUTPUT", "destination": {"not": "example.com"}}
+- {"chain": "OUTPUT", "destination": {"name": "example.com", "family": "ipv5"}}
+- {"chain": "OUTPUT", "destination": {"name": "example.com", "ttl": 5}}
+- {"chain": "OUTPUT", "destination": {"family": "ipv4"}}
+- {"chain": "OUTPUT", "destination": {"name": "192.0.2.1"}}
 - {"chain": "OUTPUT", "destination": "192.0.2.0/33"}
 - {"chain": "OUTPUT", "destination": "2001:db8::/129"}
 - {"chain": "OUTPUT", "destination": "192.0.2.01"}

@@ -396,6 +396,10 @@ struct record {
         uint32_t slot;  /* REC_ENTRY: the chain; REC_ERROR: the rule's index */
         uint32_t size;
 };
+/* Each record's data is padded so that the next record is aligned where the parent reads it. */
+#define REC_ALIGN 4
+#define REC_PAD(n) (((n) + REC_ALIGN - 1) / REC_ALIGN * REC_ALIGN)
+_Static_assert(sizeof(struct record) % REC_ALIGN == 0, "records stay aligned");
 
 struct job {
         const struct oih_policy *p;
@@ -418,7 +422,10 @@ struct job {
 static void put_record(struct job *j, int kind, uint32_t slot, const void *data, size_t size)
 {
         struct record rec = { (uint8_t)kind, (uint8_t)j->table, 0, slot, (uint32_t)size };
-        if (fwrite(&rec, sizeof(rec), 1, j->out) != 1 || fwrite(data, 1, size, j->out) != size)
+        static const char zeros[REC_ALIGN];
+        size_t pad = REC_PAD(size) - size;
+        if (fwrite(&rec, sizeof(rec), 1, j->out) != 1 || fwrite(data, 1, size, j->out) != size ||
+            fwrite(zeros, 1, pad, j->out) != pad)
                 j->oom = true;
 }
 
@@ -533,7 +540,7 @@ static const struct record *next_record(const struct oih_xt_out *o, size_t *at, 
         if (rec->size > o->len - *at - sizeof(*rec))
                 return NULL;
         *data = o->data + *at + sizeof(*rec);
-        *at += sizeof(*rec) + rec->size;
+        *at += sizeof(*rec) + REC_PAD((size_t)rec->size);
         return rec;
 }
 

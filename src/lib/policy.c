@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "names.h"
 #include "tables.h"
 
 struct parser {
@@ -193,7 +194,7 @@ static int parse_addr(struct parser *ps, const char *path, const struct jr_value
                 a->family = OIH_IPV6;
                 maxbits = 128;
         } else {
-                return perr(ps, path, "\"%s\" is not an IPv4 or IPv6 address (host names are not accepted)", s);
+                return perr(ps, path, "\"%s\" is not an IPv4 or IPv6 address", s);
         }
         unsigned long bits = maxbits;
         if (slash) {
@@ -222,6 +223,89 @@ static int parse_addr(struct parser *ps, const char *path, const struct jr_value
         return 0;
 }
 
+static int parse_family_name(struct parser *ps, const char *path, const struct jr_value *v, unsigned *ret);
+
+/* A name's index (1-based) in the policy's list, added when new. */
+static int add_name(struct parser *ps, const char *path, const char *canon)
+{
+        struct oih_policy *p = ps->p;
+        for (unsigned i = 0; i < p->nnames; i++)
+                if (strcmp(p->names[i], canon) == 0)
+                        return (int)i + 1;
+        if (p->nnames == OIH_MAX_NAMES)
+                return perr(ps, path, "more than %u distinct names in one policy", OIH_MAX_NAMES);
+        char **n = realloc(p->names, (p->nnames + 1) * sizeof(*n));
+        if (n == NULL)
+                return perr(ps, path, "out of memory");
+        p->names = n;
+        if ((n[p->nnames] = strdup(canon)) == NULL)
+                return perr(ps, path, "out of memory");
+        return (int)++p->nnames;
+}
+
+/* "NAME" (the rule's families) or {"name": NAME, "family": F}: placeholders in A, one per
+ * family, that oih_names_substitute replaces. *N: how many were written (1 or 2). */
+static int parse_name(struct parser *ps, const char *path, const struct jr_value *o, struct oih_addr *a,
+                      unsigned *n)
+{
+        const char *s = NULL;
+        unsigned fams = OIH_FAM_BOTH;
+        bool any = true;
+        char p[PATHLEN];
+        if (jr_is(o, JR_OBJECT)) {
+                const struct jr_value *name = jr_get(o, "name"), *family = jr_get(o, "family");
+                if (name == NULL || o->len != 1u + (family != NULL))
+                        return perr(ps, path, "expected an address, a host name or {\"name\": NAME, \"family\": \"ipv4\"|\"ipv6\"}");
+                path_key(p, path, "name");
+                if (get_string(ps, p, name, OIH_NAME_MAXLEN + 1, &s) < 0)
+                        return -1;
+                if (family) {
+                        path_key(p, path, "family");
+                        if (parse_family_name(ps, p, family, &fams) < 0)
+                                return -1;
+                        any = fams == OIH_FAM_BOTH;
+                }
+        } else if (get_string(ps, path, o, OIH_NAME_MAXLEN + 1, &s) < 0) {
+                return -1;
+        }
+        char canon[OIH_NAME_MAXLEN + 1];
+        const char *why;
+        if (oih_name_canon(s, canon, &why) < 0)
+                return perr(ps, path, "\"%s\" is not an IPv4 or IPv6 address, nor a host name (%s)", s, why);
+        int idx = add_name(ps, path, canon);
+        if (idx < 0)
+                return -1;
+        *n = 0;
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                if (!(fams & OIH_FAMBIT(f)))
+                        continue;
+                struct oih_addr *x = &a[(*n)++];
+                memset(x, 0, sizeof(*x));
+                x->family = (uint8_t)f;
+                memset(x->mask, 0xFF, f == OIH_IPV4 ? 4 : 16);
+                x->name = (uint16_t)idx;
+                x->name_any = any;
+        }
+        return 0;
+}
+
+static bool looks_like_address(const char *s)
+{
+        return strspn(s, "0123456789.") == strlen(s) || strchr(s, ':') || strchr(s, '/');
+}
+
+/* One element of an address list: an address (one entry) or a name (one or two). */
+static int parse_addr_or_name(struct parser *ps, const char *path, const struct jr_value *o,
+                              struct oih_addr *a, unsigned *n)
+{
+        *n = 1;
+        if (jr_is(o, JR_STRING) && looks_like_address(o->s))
+                return parse_addr(ps, path, o, a);
+        if (jr_is(o, JR_STRING) || jr_is(o, JR_OBJECT))
+                return parse_name(ps, path, o, a, n);
+        return perr(ps, path, "expected an address or a host name (a string), got %s", type_name(o));
+}
+
 static int parse_addrs(struct parser *ps, const char *path, const struct jr_value *o,
                        struct oih_addr **ret, unsigned *nret, bool *inv)
 {
@@ -229,34 +313,45 @@ static int parse_addrs(struct parser *ps, const char *path, const struct jr_valu
         o = unwrap_not(ps, path, o, inv, &bad);
         if (bad)
                 return -1;
+        size_t n = 1;
         if (jr_is(o, JR_ARRAY)) {
-                size_t n = o->len;
+                n = o->len;
                 if (*inv)
                         return perr(ps, path, "negation is not allowed with a list of addresses");
                 if (n == 0)
                         return perr(ps, path, "empty list of addresses");
                 if (n > OIH_MAX_ADDRS)
                         return perr(ps, path, "%zu addresses, more than %u", n, OIH_MAX_ADDRS);
-                struct oih_addr *a = calloc(n, sizeof(*a));
-                if (a == NULL)
-                        return perr(ps, path, "out of memory");
-                *ret = a;
-                *nret = (unsigned)n;
-                int r = 0;
-                for (size_t i = 0; i < n; i++) {
-                        char p[PATHLEN];
-                        path_index(p, path, i);
-                        if (parse_addr(ps, p, &o->items[i], &a[i]) < 0)
-                                r = -1;
-                }
-                return r;
         }
-        struct oih_addr *a = calloc(1, sizeof(*a));
+        /* a name takes one entry per family */
+        struct oih_addr *a = calloc(2 * n, sizeof(*a));
         if (a == NULL)
                 return perr(ps, path, "out of memory");
         *ret = a;
-        *nret = 1;
-        return parse_addr(ps, path, o, a);
+        *nret = 0;
+        int r = 0;
+        for (size_t i = 0; i < n; i++) {
+                char p[PATHLEN];
+                const struct jr_value *item = o;
+                if (jr_is(o, JR_ARRAY)) {
+                        path_index(p, path, i);
+                        item = &o->items[i];
+                } else {
+                        snprintf(p, sizeof(p), "%s", path);
+                }
+                unsigned k = 0;
+                if (parse_addr_or_name(ps, p, item, &a[*nret], &k) < 0) {
+                        r = -1;
+                        continue;
+                }
+                /* "not NAME" would match every address the name loses, and a name that fails
+                 * to resolve would turn into "any" */
+                if (*inv && a[*nret].name)
+                        return perr(ps, p, "a host name cannot be negated (its addresses change); "
+                                           "negate addresses, or allow the name and drop the rest");
+                *nret += k;
+        }
+        return r;
 }
 
 /* ---- ports ---- */
@@ -955,12 +1050,33 @@ static int parse_family_name(struct parser *ps, const char *path, const struct j
         return 0;
 }
 
+/* The families of the addresses of a list; a name without "family" follows the rule's. */
 static unsigned addr_families(const struct oih_addr *a, unsigned n)
 {
         unsigned f = 0;
         for (unsigned i = 0; i < n; i++)
-                f |= OIH_FAMBIT(a[i].family);
+                if (!a[i].name_any)
+                        f |= OIH_FAMBIT(a[i].family);
         return f;
+}
+
+/* The families a list allows a rule to be built for. */
+static unsigned list_families(const struct oih_addr *a, unsigned n)
+{
+        unsigned f = addr_families(a, n);
+        for (unsigned i = 0; i < n; i++)
+                if (a[i].name_any)
+                        f = OIH_FAM_BOTH;
+        return f;
+}
+
+static const char *addr_text(const struct parser *ps, const struct oih_addr *a, char *buf, size_t size)
+{
+        if (a->name)
+                snprintf(buf, size, "%s", ps->p->names[a->name - 1]);
+        else
+                inet_ntop(a->family == OIH_IPV4 ? AF_INET : AF_INET6, a->addr, buf, (socklen_t)size);
+        return buf;
 }
 
 /* Every address must end up in a rule: one whose family the rule is not built for is an
@@ -970,10 +1086,10 @@ static int check_addr_families(struct parser *ps, const char *path, const char *
 {
         int r = 0;
         for (unsigned i = 0; i < n; i++) {
-                if (fams & OIH_FAMBIT(a[i].family))
+                if (a[i].name_any || (fams & OIH_FAMBIT(a[i].family)))
                         continue;
-                char buf[INET6_ADDRSTRLEN];
-                inet_ntop(a[i].family == OIH_IPV4 ? AF_INET : AF_INET6, a[i].addr, buf, sizeof(buf));
+                char buf[OIH_NAME_MAXLEN + 1];
+                addr_text(ps, &a[i], buf, sizeof(buf));
                 if (n > 1)
                         perr(ps, path, "%s[%u]: %s address %s in a rule that is %s only (%s)", key, i,
                              a[i].family == OIH_IPV4 ? "IPv4" : "IPv6", buf,
@@ -1038,13 +1154,13 @@ static int resolve_families(struct rule_ctx *c, const char *path)
                         return -1;
         }
         unsigned f = pinned;
-        bool by_src = r->nsrc && !r->src_inv && (f & ~addr_families(r->src, r->nsrc));
+        bool by_src = r->nsrc && !r->src_inv && (f & ~list_families(r->src, r->nsrc));
         if (by_src) {
-                f &= addr_families(r->src, r->nsrc);
+                f &= list_families(r->src, r->nsrc);
                 why = "its source";
         }
-        if (r->ndst && !r->dst_inv && (f & ~addr_families(r->dst, r->ndst))) {
-                f &= addr_families(r->dst, r->ndst);
+        if (r->ndst && !r->dst_inv && (f & ~list_families(r->dst, r->ndst))) {
+                f &= list_families(r->dst, r->ndst);
                 why = by_src ? "its addresses" : "its destination";
         }
         if (f == 0)
@@ -1737,6 +1853,7 @@ static int parse_top(struct parser *ps, const struct jr_value *root)
         if (expect_type(ps, "(top level)", root, JR_OBJECT, "a policy object") < 0)
                 return -1;
         const struct jr_value *version = NULL, *rules = NULL, *chains = NULL, *policy = NULL, *tables = NULL;
+        bool grace_set = false;
         int ret = 0;
         for (uint32_t i_key = 0; i_key < root->len; i_key++) {
                 const char *key = root->members[i_key].key;
@@ -1754,11 +1871,18 @@ static int parse_top(struct parser *ps, const struct jr_value *root)
                 else if (strcmp(key, "allow_capabilities") == 0) {
                         if (parse_allow_caps(ps, val) < 0)
                                 ret = -1;
+                } else if (strcmp(key, "name_grace") == 0) {
+                        unsigned long g;
+                        if (get_uint(ps, "name_grace", val, OIH_GRACE_MAX, "seconds", &g) < 0)
+                                ret = -1;
+                        else
+                                p->name_grace = (unsigned)g;
+                        grace_set = true;
                 } else if (strcmp(key, "description") == 0) {
                         if (expect_type(ps, "description", val, JR_STRING, "a string") < 0)
                                 ret = -1;
                 } else
-                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules, allow_capabilities%s)",
+                        ret = perr(ps, "(top level)", "unknown key \"%.40s\" (expected version, description, policy, chains, rules, allow_capabilities, name_grace%s)",
                            key, p->version >= 2 ? ", tables" : "");
         }
         /* A missing version is one more mistake in a version-1 file; the rest is still worth
@@ -1802,6 +1926,8 @@ static int parse_top(struct parser *ps, const struct jr_value *root)
          * right on their own are checked even when other rules are wrong. */
         if (!ps->chains_bad && check_references(ps) < 0)
                 ret = -1;
+        if (!grace_set)
+                p->name_grace = OIH_GRACE_DEFAULT;
         if (ret < 0)
                 return -1;
         for (int f = 0; f < OIH_NFAMILIES; f++) {
@@ -1921,6 +2047,9 @@ void oih_policy_free(struct oih_policy *p)
                 free(p->rules[i].xtarget_opts);
         }
         free(p->rules);
+        for (unsigned i = 0; i < p->nnames; i++)
+                free(p->names[i]);
+        free(p->names);
         free(p->chains);
         free(p->name);
         free(p);

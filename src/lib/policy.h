@@ -43,6 +43,12 @@ struct oih_addr {
         uint8_t family; /* enum oih_family */
         uint8_t addr[16]; /* network order; host bits cleared */
         uint8_t mask[16];
+        /* A name (names.h): 1 + its index in the policy's names, 0 for an address. Until
+         * oih_names_substitute replaces it, it stands as the unspecified address with a full
+         * mask, which matches no packet. name_any: the name follows the rule's families (one
+         * placeholder per family) rather than pinning one. */
+        uint16_t name;
+        bool name_any;
 };
 
 struct oih_portrange {
@@ -140,6 +146,9 @@ struct oih_policy {
         struct oih_rule *rules;
         unsigned nrules;
         unsigned allow_caps;    /* "allow_capabilities": OIH_CAPBIT of hook.h's enum oih_cap */
+        char **names;           /* the DNS names the rules use, canonical (names.h) */
+        unsigned nnames;
+        unsigned name_grace;    /* "name_grace": seconds a vanished address stays allowed */
 };
 
 /* Parses and validates a policy. NAME is used in messages. On failure every error found is in

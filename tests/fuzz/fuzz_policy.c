@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: a policy file through every pure stage the hook runs on it (parse and
  * validate, render for both families, compile to kernel entries), then the entries printed
- * back as inspect and verify print live tables. A policy that parses must render and compile,
- * and its entries must print as show prints the policy: anything else is a bug. */
+ * back as inspect and verify print live tables. A policy that parses must compile or say why
+ * (version 2's generic extensions are libxtables' to refuse), and its entries must print as
+ * show prints the policy: anything else is a bug. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +45,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 return 0;
         }
+        /* Version 2 names extensions and their options generically: libxtables, at compile
+         * time, is what refuses a target or option it does not have. It must say why. */
         if (oih_compile(p, &rs, &err) < 0) {
-                fprintf(stderr, "oih_compile failed on a policy that parsed: %s\n", oih_error_first(&err));
-                abort();
+                if (err.n == 0) {
+                        fprintf(stderr, "oih_compile failed without a message\n");
+                        abort();
+                }
+                oih_policy_free(p);
+                return 0;
         }
         /* verify compares the text of the policy with the text of the entries in the kernel */
         for (int f = 0; f < OIH_NFAMILIES; f++) {
