@@ -4,6 +4,7 @@
  * in a forked child and a network namespace of its own. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -102,6 +103,47 @@ START_TEST(test_eagain_gives_up_after_five_tries)
 }
 END_TEST
 
+/* ---- someone else changes a table after our commit ---- */
+
+/* Runs before the IPv6 commit, when IPv4 is in already: another iptables user rewrites the
+ * IPv4 rule into one of the very same length (tcp -> udp), which only a comparison of the
+ * whole table can tell. */
+static int rewrite_ipv4(enum oih_family f, unsigned table)
+{
+        if (f != OIH_IPV6 || table != OIH_TBL_FILTER)
+                return 0;
+        int r = system("iptables-legacy -w -R INPUT 1 -p udp -j ACCEPT");
+        ck_assert_int_eq(r, 0);
+        return 0;
+}
+
+START_TEST(test_changed_after_commit_is_refused)
+{
+        ck_own_netns();
+        static const char json[] = "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"protocol\": \"tcp\", "
+                                   "\"target\": \"ACCEPT\"}]}";
+        struct oih_policy *p;
+        struct oih_ruleset *rs = compile(json, &p);
+        struct oih_error err;
+        oih_error_init(&err);
+        int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        oih_fault_before_table_commit = rewrite_ipv4;
+        int r = oih_commit_netns(rs, fd, OIH_COMMIT_HERE, &err);
+        oih_fault_before_table_commit = NULL;
+        close(fd);
+        /* the rule iptables-legacy wrote is there: what we committed is not what the namespace
+         * holds, and that must not be reported as applied */
+        char *got = ck_saved(OIH_IPV4);
+        ck_assert_ptr_nonnull(strstr(got, "-A INPUT -p udp -j ACCEPT"));
+        free(got);
+        ck_assert_int_lt(r, 0);
+        ck_assert_ptr_nonnull(strstr(oih_error_first(&err), "read back"));
+        oih_ruleset_free(rs);
+        oih_policy_free(p);
+}
+END_TEST
+
 /* ---- a kernel without the IPv6 table ---- */
 
 /* From here on this process cannot open an IPv6 raw socket, which is how libiptc reaches
@@ -185,6 +227,7 @@ Suite *faults_suite(void)
         tcase_add_test(tc, test_eagain_gives_up_after_five_tries);
         tcase_add_test(tc, test_no_ipv6_table_puts_ipv4_back);
         tcase_add_test(tc, test_ipv4_failure_changes_nothing);
+        tcase_add_test(tc, test_changed_after_commit_is_refused);
         suite_add_tcase(s, tc);
         return s;
 }
