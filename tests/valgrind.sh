@@ -16,6 +16,7 @@ OIH_BUILDDIR=${OIH_BUILDDIR:-$(dirname "$OIH_BIN")}
 command -v valgrind >/dev/null || skip_all "valgrind is not installed (scripts/test.sh installs it)"
 
 vg=(valgrind -q --leak-check=full "--errors-for-leak-kinds=definite,possible" --error-exitcode=99
+    --suppressions="$OIH_SRCDIR/tests/valgrind.supp"
     --log-file="$T_TMP/vg.%p.log")
 # valgrind warns that it does not know NS_GET_NSTYPE (ioctl 0xb703); that ioctl takes no
 # argument, so no memory goes in or out that memcheck could miss: that warning is no report.
