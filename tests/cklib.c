@@ -60,9 +60,11 @@ char *ck_render(const struct oih_policy *p, enum oih_family f)
         return buf;
 }
 
-char *ck_saved(enum oih_family f)
+char *ck_saved_table(enum oih_family f, const char *table)
 {
-        FILE *in = popen(f == OIH_IPV4 ? "iptables-legacy-save -t filter" : "ip6tables-legacy-save -t filter", "r");
+        char cmd[64];
+        snprintf(cmd, sizeof(cmd), "%s-legacy-save -t %s", f == OIH_IPV4 ? "iptables" : "ip6tables", table);
+        FILE *in = popen(cmd, "r");
         ck_assert_ptr_nonnull(in);
         char *buf = NULL;
         size_t len = 0;
@@ -79,6 +81,11 @@ char *ck_saved(enum oih_family f)
         pclose(in);
         fclose(out);
         return buf;
+}
+
+char *ck_saved(enum oih_family f)
+{
+        return ck_saved_table(f, "filter");
 }
 
 void ck_assert_saved(enum oih_family f, char *want)

@@ -104,36 +104,13 @@ static const char *const nat_a =
         "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
         "-A OUTPUT -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 3128\nCOMMIT\n";
 
-static char *saved_table(enum oih_family f, const char *table)
-{
-        char cmd[64];
-        snprintf(cmd, sizeof(cmd), "%s-legacy-save -t %s", f == OIH_IPV4 ? "iptables" : "ip6tables", table);
-        FILE *in = popen(cmd, "r");
-        ck_assert_ptr_nonnull(in);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&buf, &len);
-        char line[4096];
-        while (fgets(line, sizeof(line), in)) {
-                char *c = strstr(line, " [");
-                if (line[0] == '#')
-                        continue;
-                if (line[0] == ':' && c)
-                        strcpy(c, " [0:0]\n");
-                fputs(line, out);
-        }
-        pclose(in);
-        fclose(out);
-        return buf;
-}
-
 static void assert_tables_a(void)
 {
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                char *got = saved_table((enum oih_family)f, "filter");
+                char *got = ck_saved_table((enum oih_family)f, "filter");
                 ck_assert_str_eq(got, filter_a);
                 free(got);
-                got = saved_table((enum oih_family)f, "nat");
+                got = ck_saved_table((enum oih_family)f, "nat");
                 ck_assert_str_eq(got, nat_a);
                 free(got);
         }
@@ -173,10 +150,10 @@ START_TEST(test_nat_failure_puts_every_table_back)
         /* without the fault, b goes in whole */
         ck_assert_int_eq(oih_commit(rs, &err), 0);
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                char *got = saved_table((enum oih_family)f, "nat");
+                char *got = ck_saved_table((enum oih_family)f, "nat");
                 ck_assert_ptr_nonnull(strstr(got, ":OUTPUT DROP [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j MASQUERADE\n"));
                 free(got);
-                got = saved_table((enum oih_family)f, "filter");
+                got = ck_saved_table((enum oih_family)f, "filter");
                 ck_assert_ptr_nonnull(strstr(got, ":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j DROP\n"));
                 free(got);
         }

@@ -12,6 +12,8 @@ char *ck_saved_a(enum oih_family f);   /* iptables-legacy-save of ck_policy_a, b
 char *ck_saved_b(enum oih_family f);
 struct oih_policy *ck_parse(const char *json);
 char *ck_render(const struct oih_policy *p, enum oih_family f);         /* show's text */
+/* TABLE of family F as iptables-legacy-save prints it, without comments, chain counters zeroed. */
+char *ck_saved_table(enum oih_family f, const char *table);
 char *ck_saved(enum oih_family f);      /* iptables-legacy-save, counters and comments stripped */
 void ck_assert_saved(enum oih_family f, char *want);    /* frees WANT */
 void ck_own_netns(void);                /* unshare(CLONE_NEWNET) or fail */
