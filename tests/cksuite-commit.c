@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
 
 #include "cksuite.h"
 #include "oih.h"
+#include "ruleset.h"
 
 static void commit_ok(const struct oih_policy *p)
 {
@@ -200,6 +202,77 @@ START_TEST(test_lists_expand_sources_outer)
 }
 END_TEST
 
+/* The read-back after a commit: bytes first, and the text when the bytes differ. */
+static struct oih_ruleset *read_filter(void)
+{
+        unsigned want[OIH_NFAMILIES], has[OIH_NFAMILIES];
+        struct oih_ruleset *live = NULL;
+        struct oih_error err;
+        oih_error_init(&err);
+        char others[256];
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                ck_assert_int_eq(oih_tables_present((enum oih_family)f, &has[f], others, sizeof(others), &err), 0);
+                want[f] = OIH_TBLBIT(OIH_TBL_FILTER);
+        }
+        ck_assert_int_eq(oih_read_tables(want, has, &live, &err), 0);
+        return live;
+}
+
+START_TEST(test_read_back_compares_bytes_then_text)
+{
+        ck_own_netns();
+        /* a port match, a jump, a fall-through and a verdict: the kernel gives jumps back as
+         * offsets, and keeps counters and comefrom for itself */
+        struct oih_policy *p = ck_parse("{\"version\": 1, \"chains\": [\"web\"], \"rules\": ["
+                                        "{\"chain\": \"OUTPUT\", \"protocol\": \"tcp\", \"dport\": 443, \"target\": \"web\"},"
+                                        "{\"chain\": \"web\", \"destination\": \"192.0.2.1\"},"
+                                        "{\"chain\": \"web\", \"target\": \"ACCEPT\"}]}");
+        struct oih_ruleset *rs = NULL;
+        struct oih_error err;
+        oih_error_init(&err);
+        ck_assert_int_eq(oih_compile(p, &rs, &err), 0);
+        ck_assert_msg(oih_commit(rs, &err) == 0, "%s", oih_error_first(&err));
+        struct oih_ruleset *live = read_filter();
+        ck_assert(oih_tables_same_bytes(rs, live));
+        ck_assert_int_eq(oih_live_same(rs, live, &err), 1);
+
+        /* the first entry: OUTPUT's port rule, -p tcp -m tcp --dport 443 -j web */
+        struct oih_table *tb = &live->t[OIH_IPV4][OIH_TBL_FILTER];
+        ck_assert_uint_eq(tb->nentries, 3);
+        unsigned i = 0;
+        while (tb->chain_of[i] != OIH_OUTPUT)
+                i++;
+        ck_assert_uint_eq(i, 0);
+        struct ipt_entry *e = (struct ipt_entry *)tb->entries.data;
+        e->counters.pcnt = 7;
+        e->comefrom = 0x55;
+        ck_assert(oih_tables_same_bytes(rs, live));
+        /* the tcp match's alignment padding (struct xt_tcp is 12 bytes, its slot 16): other
+         * bytes, the same rule, so the text decides */
+        struct xt_entry_match *m = (struct xt_entry_match *)e->elems;
+        ck_assert_str_eq(m->u.user.name, "tcp");
+        ck_assert_uint_eq(m->u.match_size, sizeof(*m) + 16);
+        unsigned char *data = m->data;
+        data[15] = 0xAA;
+        ck_assert(!oih_tables_same_bytes(rs, live));
+        ck_assert_int_eq(oih_live_same(rs, live, &err), 1);
+        /* another port: another rule */
+        data[15] = 0;
+        data[4] ^= 1; /* dpts[0], 443 -> 442 or 187 */
+        ck_assert(!oih_tables_same_bytes(rs, live));
+        ck_assert_int_eq(oih_live_same(rs, live, &err), 0);
+        data[4] ^= 1;
+        ck_assert(oih_tables_same_bytes(rs, live));
+        /* a policy DROP where ACCEPT was committed */
+        tb->drop[OIH_INPUT] = true;
+        ck_assert(!oih_tables_same_bytes(rs, live));
+        ck_assert_int_eq(oih_live_same(rs, live, &err), 0);
+        oih_ruleset_free(live);
+        oih_ruleset_free(rs);
+        oih_policy_free(p);
+}
+END_TEST
+
 START_TEST(test_own_netns_is_recognised)
 {
         struct oih_error err;
@@ -233,6 +306,7 @@ Suite *commit_suite(void)
         tcase_add_test(tc, test_commit_is_idempotent);
         tcase_add_test(tc, test_largest_limits_commit);
         tcase_add_test(tc, test_own_netns_is_recognised);
+        tcase_add_test(tc, test_read_back_compares_bytes_then_text);
         suite_add_tcase(s, tc);
         tc = tcase_create("translate");
         tcase_add_test(tc, test_lists_expand_sources_outer);

@@ -210,8 +210,15 @@ static int snapshot_table(enum oih_family f, unsigned table, struct xtc_handle *
                         memcpy(copy, e, size);
                         struct xt_entry_target *tg = (struct xt_entry_target *)(copy + toff);
                         const char *name = o->get_target(e, h);
-                        if (tg->u.user.name[0] == '\0' && name)
-                                snprintf(tg->u.user.name, sizeof(tg->u.user.name), "%s", name);
+                        if (tg->u.user.name[0] == '\0') {
+                                if (name)
+                                        snprintf(tg->u.user.name, sizeof(tg->u.user.name), "%s", name);
+                                /* the kernel's verdict (an offset, for a jump) means nothing
+                                 * outside this handle: the label says it, as compiled entries
+                                 * carry it (libiptc's append maps the label again) */
+                                if (tg->u.target_size >= sizeof(struct xt_standard_target))
+                                        ((struct xt_standard_target *)tg)->verdict = 0;
+                        }
                         t->entries.len += size;
                         if (t->nentries == cap) {
                                 cap = cap ? cap * 2 : 64;
@@ -564,6 +571,112 @@ static int read_live(const struct oih_ruleset *rs, struct oih_ruleset **ret, str
                 want[f] = has[f] | rs->tables | OIH_TBLBIT(OIH_TBL_FILTER);
         }
         return oih_read_tables(want, has, ret, err);
+}
+
+/* The entries of TB by chain slot, in order: ORDER[START[s]..START[s+1]) are the offsets (in
+ * TB->entries) of slot s's entries. Both arrays are malloc'd; false when out of memory. */
+static bool entries_by_chain(enum oih_family f, const struct oih_table *tb, size_t **start, size_t **order)
+{
+        unsigned nslots = oih_table_nbuiltins(tb->table) + tb->nchains;
+        size_t *st = calloc(nslots + 2, sizeof(*st)), *ord = calloc(tb->nentries + 1, sizeof(*ord));
+        size_t *off = calloc(tb->nentries + 1, sizeof(*off));
+        bool ok = st && ord && off;
+        for (unsigned i = 0, at = 0; ok && i < tb->nentries; i++) {
+                off[i] = at;
+                at += entry_u16(tb->entries.data + at, tc[f].next_offset_at);
+                ok = tb->chain_of[i] < nslots;
+                if (ok)
+                        st[tb->chain_of[i] + 2]++;
+        }
+        for (unsigned s = 0; ok && s < nslots; s++)
+                st[s + 2] += st[s + 1];
+        for (unsigned i = 0; ok && i < tb->nentries; i++)
+                ord[st[tb->chain_of[i] + 1]++] = off[i];
+        free(off);
+        if (!ok) {
+                free(st);
+                free(ord);
+                return false;
+        }
+        *start = st;
+        *order = ord;
+        return true;
+}
+
+/* Whether the matches or the target at A and B, SIZE bytes each, are the same: names up to
+ * their end (the kernel writes no more of a name than that), revisions and data. */
+static bool xt_same(const unsigned char *a, const unsigned char *b, size_t size)
+{
+        while (size > 0) {
+                const struct xt_entry_match *ma = (const void *)a, *mb = (const void *)b;
+                uint16_t n = ma->u.user.match_size;
+                if (n < sizeof(*ma) || n > size || n != mb->u.user.match_size ||
+                    strncmp(ma->u.user.name, mb->u.user.name, sizeof(ma->u.user.name)) != 0 ||
+                    ma->u.user.revision != mb->u.user.revision ||
+                    memcmp(a + sizeof(*ma), b + sizeof(*mb), n - sizeof(*ma)) != 0)
+                        return false;
+                a += n;
+                b += n;
+                size -= n;
+        }
+        return true;
+}
+
+/* Whether entries A and B are the same rule: the same bytes except what the kernel keeps for
+ * itself (nfcache, comefrom, counters) and the unused ends of names. */
+static bool entry_same(enum oih_family f, const unsigned char *a, const unsigned char *b)
+{
+        const struct tc_ops *o = &tc[f];
+        uint16_t size = entry_u16(a, o->next_offset_at), toff = entry_u16(a, o->target_offset_at);
+        size_t head = f == OIH_IPV4 ? sizeof(struct ipt_ip) : sizeof(struct ip6t_ip6);
+        size_t elems = f == OIH_IPV4 ? offsetof(struct ipt_entry, elems) : offsetof(struct ip6t_entry, elems);
+        return size == entry_u16(b, o->next_offset_at) && toff == entry_u16(b, o->target_offset_at) &&
+               elems <= toff && toff < size && memcmp(a, b, head) == 0 &&
+               xt_same(a + elems, b + elems, toff - elems) && xt_same(a + toff, b + toff, size - toff);
+}
+
+bool oih_tables_same_bytes(const struct oih_ruleset *want, const struct oih_ruleset *live)
+{
+        unsigned tables = want->tables | OIH_TBLBIT(OIH_TBL_FILTER);
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                        if (!(tables & OIH_TBLBIT(t)))
+                                continue;
+                        const struct oih_table *a = &want->t[f][t], *b = &live->t[f][t];
+                        unsigned nb = oih_table_nbuiltins(t);
+                        if (!(live->present[f] & OIH_TBLBIT(t)) || a->nentries != b->nentries ||
+                            a->nchains != b->nchains || memcmp(a->drop, b->drop, sizeof(a->drop)) != 0)
+                                return false;
+                        size_t *as = NULL, *ao = NULL, *bs = NULL, *bo = NULL;
+                        bool same = entries_by_chain((enum oih_family)f, a, &as, &ao) &&
+                                    entries_by_chain((enum oih_family)f, b, &bs, &bo);
+                        for (unsigned s = 0; same && s < nb + a->nchains; s++) {
+                                /* the same chain of B: built-ins by index, user chains by name */
+                                unsigned u = s;
+                                if (s >= nb) {
+                                        for (u = nb; u < nb + b->nchains; u++)
+                                                if (strcmp(a->chains[s - nb], b->chains[u - nb]) == 0)
+                                                        break;
+                                        if (u == nb + b->nchains) {
+                                                same = false;
+                                                break;
+                                        }
+                                }
+                                size_t n = as[s + 1] - as[s];
+                                same = n == bs[u + 1] - bs[u];
+                                for (size_t k = 0; same && k < n; k++)
+                                        same = entry_same((enum oih_family)f, a->entries.data + ao[as[s] + k],
+                                                          b->entries.data + bo[bs[u] + k]);
+                        }
+                        free(as);
+                        free(ao);
+                        free(bs);
+                        free(bo);
+                        if (!same)
+                                return false;
+                }
+        }
+        return true;
 }
 
 /* Whether the tables RS read, except those in BUT (OIH_TBLBIT), hold nothing. */

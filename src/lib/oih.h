@@ -65,6 +65,12 @@ int oih_tables_present(enum oih_family family, unsigned *ret, char *others, size
 /* Reads the tables WANT[family] (OIH_TBLBIT) of the calling process's network namespace. One
  * not in HAS[family] is not read but taken as empty (every policy ACCEPT, no rule: what it
  * does): reading a table the namespace lacks would create it (oih_tables_present says). */
+/* Whether WANT (compiled) and LIVE (read back) hold the same policies, chains and entries in
+ * every table WANT names, byte for byte except what the kernel keeps for itself (nfcache,
+ * comefrom, counters, a standard target's verdict) and the unused ends of names. Cheap, and
+ * never yes when the rules differ; but an extension's kernel module may give back other bytes
+ * that print the same, so its no means "compare the text". */
+bool oih_tables_same_bytes(const struct oih_ruleset *want, const struct oih_ruleset *live);
 int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES], struct oih_ruleset **ret,
                     struct oih_error *err);
 
@@ -76,7 +82,8 @@ int oih_live_text(const struct oih_ruleset *rs, enum oih_family family, FILE *ou
  * match and target in the generic form, one rule a line. */
 int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err);
 /* 1 when LIVE's tables (read by oih_read_tables) print as WANT's (compiled) do, for every table
- * WANT names (filter always); 0 when not; < 0 on error. */
+ * WANT names (filter always); 0 when not; < 0 on error. When oih_tables_same_bytes says yes
+ * that is the answer (no worker needed); otherwise the text decides. */
 int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live, struct oih_error *err);
 /* diff.c: a line diff of two texts in unified style; returns the number of differing lines. */
 unsigned oih_diff_lines(const char *a, const char *b, const char *label_a, const char *label_b, FILE *out);
