@@ -13,6 +13,7 @@
 #include "cksuite.h"
 #include "oih.h"
 #include "ruleset.h"
+#include "xt.h"
 
 static void commit_ok(const struct oih_policy *p)
 {
@@ -286,6 +287,83 @@ START_TEST(test_own_netns_is_recognised)
 }
 END_TEST
 
+/* A large policy's entries are compiled by several workers at once: what they build together
+ * is what one worker builds (tests/oracle.sh checks that against iptables), the same errors
+ * included, also for a rule whose entries fall to two workers. */
+static struct oih_ruleset *compile_parts(const struct oih_policy *p, unsigned workers, unsigned part_min,
+                                         struct oih_error *err)
+{
+        struct oih_ruleset *rs = NULL;
+        oih_compile_workers = workers;
+        oih_compile_part_min = part_min;
+        int r = oih_compile(p, &rs, err);
+        oih_compile_workers = 0;
+        oih_compile_part_min = 2000;
+        return r == 0 ? rs : NULL;
+}
+
+START_TEST(test_workers_share_a_large_policy)
+{
+        /* 4 IPv4 entries a rule for the list, 1 for the rest; IPv6 fewer: 3 + 1 workers */
+        struct oih_policy *p = ck_parse(
+                "{\"version\": 2, \"chains\": [\"web\"], \"tables\": {\"nat\": {\"chains\": [\"nat-web\"]}}, \"rules\": ["
+                "{\"chain\": \"OUTPUT\", \"protocol\": \"tcp\", \"dport\": 443, \"target\": \"web\"},"
+                "{\"chain\": \"web\", \"source\": [\"192.0.2.1\", \"192.0.2.2\"], "
+                " \"destination\": [\"198.51.100.1\", \"198.51.100.2\"], \"target\": \"ACCEPT\"},"
+                "{\"chain\": \"OUTPUT\", \"destination\": \"2001:db8::1\", \"target\": \"ACCEPT\"},"
+                "{\"chain\": \"INPUT\", \"protocol\": \"udp\", \"sport\": [53, 123], \"target\": \"ACCEPT\"},"
+                "{\"table\": \"nat\", \"chain\": \"OUTPUT\", \"protocol\": \"tcp\", \"target\": \"nat-web\"},"
+                "{\"table\": \"nat\", \"chain\": \"nat-web\", \"protocol\": \"tcp\", \"dport\": 80, "
+                " \"target\": \"REDIRECT\", \"target_options\": {\"to-ports\": \"3128\"}},"
+                "{\"chain\": \"web\", \"destination\": [\"203.0.113.1\", \"203.0.113.2\"], \"target\": \"DROP\"},"
+                "{\"chain\": \"OUTPUT\", \"target\": \"DROP\"}]}");
+        struct oih_error err;
+        oih_error_init(&err);
+        struct oih_ruleset *one = compile_parts(p, 1, 2000, &err);
+        ck_assert_msg(one != NULL, "%s", oih_error_first(&err));
+        ck_assert_uint_eq(oih_ruleset_count(one, OIH_IPV4), 11);
+        for (unsigned workers = 2; workers <= OIH_XT_MAXWORKERS; workers++) {
+                struct oih_ruleset *many = compile_parts(p, workers, 1, &err);
+                ck_assert_msg(many != NULL, "%s", oih_error_first(&err));
+                for (int f = 0; f < OIH_NFAMILIES; f++)
+                        for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                                const struct oih_table *a = &one->t[f][t], *b = &many->t[f][t];
+                                ck_assert_uint_eq(a->nentries, b->nentries);
+                                ck_assert_uint_eq(a->entries.len, b->entries.len);
+                                ck_assert_uint_eq(a->nchains, b->nchains);
+                                if (a->nentries)
+                                        ck_assert(memcmp(a->chain_of, b->chain_of, a->nentries * sizeof(*a->chain_of)) == 0);
+                                if (a->entries.len)
+                                        ck_assert(memcmp(a->entries.data, b->entries.data, a->entries.len) == 0);
+                        }
+                oih_ruleset_free(many);
+        }
+        oih_ruleset_free(one);
+        oih_policy_free(p);
+
+        /* an extension option libxtables refuses, in a rule of 4 entries that two workers
+         * share, and in a later one: each reported once, as one worker reports them */
+        p = ck_parse("{\"version\": 2, \"rules\": ["
+                     "{\"chain\": \"OUTPUT\", \"target\": \"ACCEPT\"},"
+                     "{\"chain\": \"OUTPUT\", \"destination\": [\"192.0.2.1\", \"192.0.2.2\", \"192.0.2.3\", \"192.0.2.4\"], "
+                     " \"matches\": [{\"match\": \"tcp\", \"options\": {\"dport\": \"99999\"}}], \"family\": \"ipv4\"},"
+                     "{\"chain\": \"OUTPUT\", \"destination\": \"192.0.2.9\", \"matches\": [{\"match\": \"udp\", "
+                     " \"options\": {\"sport\": \"nope\"}}], \"family\": \"ipv4\"}]}");
+        struct oih_error e1, e2;
+        oih_error_init(&e1);
+        oih_error_init(&e2);
+        ck_assert_ptr_null(compile_parts(p, 1, 2000, &e1));
+        ck_assert_ptr_null(compile_parts(p, 3, 1, &e2));
+        ck_assert_int_eq(e1.n, 2);
+        ck_assert_int_eq(e2.n, e1.n);
+        for (int i = 0; i < e1.n; i++)
+                ck_assert_str_eq(e2.msg[i], e1.msg[i]);
+        ck_assert_ptr_nonnull(strstr(e1.msg[0], "rules[1].matches[0].options.dport"));
+        ck_assert_ptr_nonnull(strstr(e1.msg[1], "rules[2].matches[0].options.sport"));
+        oih_policy_free(p);
+}
+END_TEST
+
 START_TEST(test_kernel_without_legacy_xtables_is_named)
 {
         struct oih_error err;
@@ -311,6 +389,7 @@ Suite *commit_suite(void)
         tc = tcase_create("translate");
         tcase_add_test(tc, test_lists_expand_sources_outer);
         tcase_add_test(tc, test_kernel_without_legacy_xtables_is_named);
+        tcase_add_test(tc, test_workers_share_a_large_policy);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -211,8 +211,11 @@ static int snapshot_table(enum oih_family f, unsigned table, struct xtc_handle *
                         struct xt_entry_target *tg = (struct xt_entry_target *)(copy + toff);
                         const char *name = o->get_target(e, h);
                         if (tg->u.user.name[0] == '\0') {
-                                if (name)
-                                        snprintf(tg->u.user.name, sizeof(tg->u.user.name), "%s", name);
+                                if (name) {
+                                        size_t n = strnlen(name, sizeof(tg->u.user.name) - 1);
+                                        memcpy(tg->u.user.name, name, n);
+                                        tg->u.user.name[n] = '\0';
+                                }
                                 /* the kernel's verdict (an offset, for a jump) means nothing
                                  * outside this handle: the label says it, as compiled entries
                                  * carry it (libiptc's append maps the label again) */

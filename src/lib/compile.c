@@ -5,11 +5,13 @@
  * does and returns the entries, or iptables' own message for the word it refused. The same
  * worker prints the entries back as iptables-legacy-save does (`show`). */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "oih.h"
 #include "ruleset.h"
@@ -47,21 +49,60 @@ static size_t arena_put(struct words *w, const char *s, size_t n)
         return at;
 }
 
+/* The formats the templates use (text, %s, %u, %d) into BUF, without vsnprintf: 10,000 rules
+ * are 200,000 words. -1 for anything else, or when BUF is too small. */
+static int format(char *buf, size_t size, const char *fmt, va_list ap)
+{
+        size_t n = 0;
+        for (const char *f = fmt; *f; f++) {
+                char num[24], *end = num + sizeof(num);
+                const char *s = f;
+                size_t len = 1;
+                if (*f == '%' && f[1] == 's') {
+                        s = va_arg(ap, const char *);
+                        len = strlen(s);
+                        f++;
+                } else if (*f == '%' && (f[1] == 'u' || f[1] == 'd')) {
+                        long long v = f[1] == 'u' ? (long long)va_arg(ap, unsigned) : va_arg(ap, int);
+                        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+                        char *p = end;
+                        do
+                                *--p = (char)('0' + u % 10);
+                        while ((u /= 10) != 0);
+                        if (v < 0)
+                                *--p = '-';
+                        s = p;
+                        len = (size_t)(end - p);
+                        f++;
+                } else if (*f == '%') {
+                        return -1;
+                }
+                if (n + len >= size)
+                        return -1;
+                memcpy(buf + n, s, len);
+                n += len;
+        }
+        buf[n] = '\0';
+        return (int)n;
+}
+
 static void word(struct words *w, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void word(struct words *w, const char *key, const char *fmt, ...)
 {
         char buf[512];
         const char *text = buf;
         int n = 0;
-        va_list ap;
+        va_list ap, again;
         va_start(ap, fmt);
-        /* most words are literal or one string: no formatting (10,000 rules, 200,000 words) */
+        va_copy(again, ap);
+        /* most words are literal or one string: no copy */
         if (strcmp(fmt, "%s") == 0)
                 text = va_arg(ap, const char *);
         else if (strchr(fmt, '%') == NULL)
                 text = fmt;
-        else
-                n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        else if ((n = format(buf, sizeof(buf), fmt, ap)) < 0)
+                n = vsnprintf(buf, sizeof(buf), fmt, again);
+        va_end(again);
         va_end(ap);
         if (text != buf)
                 n = (int)strnlen(text, sizeof(buf));
@@ -124,11 +165,15 @@ static void w_addr(struct words *w, const char *key, const char *opt, const stru
         int len = prefix_len(a->mask, bytes);
         if (len == 0 && !inv)
                 return;
-        char buf[INET6_ADDRSTRLEN];
-        inet_ntop(a->family == OIH_IPV4 ? AF_INET : AF_INET6, a->addr, buf, sizeof(buf));
         w_not(w, key, inv);
         word(w, key, "%s", opt);
-        word(w, key, "%s/%d", buf, len);
+        if (a->family == OIH_IPV4) { /* inet_ntop's sprintf was most of a plain rule's words */
+                word(w, key, "%u.%u.%u.%u/%d", a->addr[0], a->addr[1], a->addr[2], a->addr[3], len);
+        } else {
+                char buf[INET6_ADDRSTRLEN];
+                inet_ntop(AF_INET6, a->addr, buf, sizeof(buf));
+                word(w, key, "%s/%d", buf, len);
+        }
 }
 
 static void w_iface(struct words *w, const char *key, const char *opt, const char *name, bool inv)
@@ -447,6 +492,7 @@ struct job {
         char **argv;
         unsigned argv_cap;
         FILE *out;
+        unsigned seq, lo, hi; /* the family's entries in this job's order; this part: [lo, hi) */
         const struct oih_rule *failed; /* the last rule that failed: one message per rule */
         bool oom;
 };
@@ -454,6 +500,16 @@ struct job {
 static void put_record(struct job *j, int kind, uint32_t slot, const void *data, size_t size)
 {
         struct record rec = { (uint8_t)kind, (uint8_t)j->table, 0, slot, (uint32_t)size };
+        /* one write for the usual entry (a few hundred bytes): one a rule is what it costs */
+        unsigned char buf[1024] = { 0 };
+        size_t all = sizeof(rec) + REC_PAD(size);
+        if (all <= sizeof(buf)) {
+                memcpy(buf, &rec, sizeof(rec));
+                memcpy(buf + sizeof(rec), data, size);
+                if (fwrite(buf, 1, all, j->out) != all)
+                        j->oom = true;
+                return;
+        }
         static const char zeros[REC_ALIGN];
         size_t pad = REC_PAD(size) - size;
         if (fwrite(&rec, sizeof(rec), 1, j->out) != 1 || fwrite(data, 1, size, j->out) != size ||
@@ -464,7 +520,10 @@ static void put_record(struct job *j, int kind, uint32_t slot, const void *data,
 static int job_entry(const struct oih_entry *e, void *ctx)
 {
         struct job *j = ctx;
-        if (e->rule == j->failed || e->rule->table != j->table || strcmp(e->rule->chain, j->order[j->slot]) != 0)
+        if (e->rule->table != j->table || strcmp(e->rule->chain, j->order[j->slot]) != 0)
+                return 0;
+        unsigned seq = j->seq++;
+        if (seq < j->lo || seq >= j->hi || e->rule == j->failed)
                 return 0;
         words_reset(&j->w);
         rule_words(e, j->f, &j->w);
@@ -667,28 +726,87 @@ static int take_table(const struct oih_policy *p, enum oih_family f, unsigned ta
         return 0;
 }
 
-/* Runs a worker per family over the whole policy, both at once. */
+/* A family's entries go to one worker, or for a large policy (apply) to as many as there are
+ * CPUs to share: each takes a run of them in table order, so that their answers one after the
+ * other are the family's answer. A worker costs about a millisecond to start. */
+unsigned oih_compile_workers = 0;
+unsigned oih_compile_part_min = 2000;
+
+static unsigned cpus(void)
+{
+        long n = oih_compile_workers ? (long)oih_compile_workers : sysconf(_SC_NPROCESSORS_ONLN);
+        return n < 1 ? 1 : n > OIH_XT_MAXWORKERS ? OIH_XT_MAXWORKERS : (unsigned)n;
+}
+
+/* The answers of PARTS workers, one after the other, in *RET. */
+static int join_parts(struct oih_xt_out *parts, unsigned n, struct oih_xt_out *ret)
+{
+        size_t len = 0;
+        for (unsigned i = 0; i < n; i++)
+                len += parts[i].len;
+        if (n == 1) {
+                *ret = parts[0];
+                memset(&parts[0], 0, sizeof(parts[0]));
+                return 0;
+        }
+        memset(ret, 0, sizeof(*ret));
+        ret->data = malloc(len + 1);
+        if (ret->data == NULL)
+                return -1;
+        for (unsigned i = 0; i < n; i++) {
+                memcpy(ret->data + ret->len, parts[i].data, parts[i].len);
+                ret->len += parts[i].len;
+        }
+        ret->data[ret->len] = '\0';
+        return 0;
+}
+
+/* Runs the workers of both families at once. RENDER (show): one per family, for the text. */
 static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool render, struct result *res,
                     struct oih_error *err)
 {
-        struct job j[OIH_NFAMILIES];
-        void *ctx[OIH_NFAMILIES];
+        struct job j[OIH_XT_MAXWORKERS];
+        void *ctx[OIH_XT_MAXWORKERS];
+        enum oih_family fam[OIH_XT_MAXWORKERS];
+        struct oih_xt_out o[OIH_XT_MAXWORKERS];
+        unsigned count[OIH_NFAMILIES], parts[OIH_NFAMILIES], all = 0, n = 0, w = cpus();
         memset(res, 0, sizeof(*res));
         memset(j, 0, sizeof(j));
+        for (int f = 0; f < OIH_NFAMILIES; f++)
+                all += count[f] = oih_policy_count(p, (enum oih_family)f);
+        for (int f = 0; f < OIH_NFAMILIES; f++) {
+                /* CPUs shared by the families' entries; a family without entries needs no worker
+                 * unless its text is wanted */
+                unsigned share = all ? (unsigned)(((unsigned long long)w * count[f] + all / 2) / all) : 0;
+                unsigned most = count[f] / (oih_compile_part_min ? oih_compile_part_min : 1);
+                parts[f] = render ? 1 : count[f] == 0 ? 0 : share < 1 || most < 1 ? 1 : share < most ? share : most;
+        }
         int r = 0;
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                j[f].p = p;
-                j[f].f = (enum oih_family)f;
-                j[f].render = render;
-                j[f].order = calloc(p->nchains + OIH_MAXBUILTINS + 1, sizeof(*j[f].order));
-                ctx[f] = &j[f];
-                if (j[f].order == NULL)
-                        r = oih_err(err, "out of memory");
+                for (unsigned k = 0; k < parts[f]; k++, n++) {
+                        j[n].p = p;
+                        j[n].f = (enum oih_family)f;
+                        j[n].render = render;
+                        j[n].lo = (unsigned)((unsigned long long)count[f] * k / parts[f]);
+                        j[n].hi = k + 1 == parts[f] ? UINT_MAX : (unsigned)((unsigned long long)count[f] * (k + 1) / parts[f]);
+                        j[n].order = calloc(p->nchains + OIH_MAXBUILTINS + 1, sizeof(*j[n].order));
+                        ctx[n] = &j[n];
+                        fam[n] = (enum oih_family)f;
+                        if (j[n].order == NULL)
+                                r = oih_err(err, "out of memory");
+                }
         }
-        if (r == 0)
-                r = oih_xt_run_each(probe, job_run, ctx, res->o, err);
-        for (int f = 0; f < OIH_NFAMILIES; f++)
-                free(j[f].order);
+        if (r == 0 && oih_xt_run_many(probe, job_run, n, fam, ctx, o, err) == 0) {
+                for (unsigned f = 0, at = 0; r == 0 && f < OIH_NFAMILIES; at += parts[f], f++)
+                        if (parts[f] > 0 && join_parts(o + at, parts[f], &res->o[f]) < 0)
+                                r = oih_err(err, "out of memory");
+                for (unsigned i = 0; i < n; i++)
+                        oih_xt_out_free(&o[i]);
+        } else {
+                r = -1;
+        }
+        for (unsigned i = 0; i < n; i++)
+                free(j[i].order);
         return r < 0 ? -1 : report_errors(p, res, err);
 }
 

@@ -41,6 +41,11 @@ int oih_compile(const struct oih_policy *p, struct oih_ruleset **ret, struct oih
 /* The same; PROBE (enum oih_xt_probe) = OIH_XT_KERNEL asks the running kernel which
  * revisions it has, as iptables does (apply and the hook). */
 int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset **ret, struct oih_error *err);
+/* A family's entries are compiled by one libxtables worker, or when there are at least twice
+ * OIH_COMPILE_PART_MIN of them, by several at once (one per CPU the family's share of the
+ * entries earns: OIH_COMPILE_WORKERS CPUs, 0 = those online), each a run of them. Tests
+ * change both. */
+extern unsigned oih_compile_workers, oih_compile_part_min;
 void oih_ruleset_free(struct oih_ruleset *rs);
 unsigned oih_ruleset_count(const struct oih_ruleset *rs, enum oih_family family);
 

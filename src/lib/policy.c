@@ -337,7 +337,9 @@ static int parse_addrs(struct parser *ps, const char *path, const struct jr_valu
                         path_index(p, path, i);
                         item = &o->items[i];
                 } else {
-                        snprintf(p, sizeof(p), "%s", path);
+                        size_t len = strnlen(path, sizeof(p) - 1);
+                        memcpy(p, path, len);
+                        p[len] = '\0';
                 }
                 unsigned k = 0;
                 if (parse_addr_or_name(ps, p, item, &a[*nret], &k) < 0) {

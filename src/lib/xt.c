@@ -207,6 +207,7 @@ static struct {
         struct xtables_rule_match *matches;
         struct xtables_target *target;
         char **argv; /* argv[0] is the program name, then copies of the caller's words */
+        char *words; /* where the copies are */
         int argc;
         int *owner;  /* the caller's array, indexed by the caller's word (argv index - 1) */
         int cur;     /* the caller's word being parsed */
@@ -228,7 +229,7 @@ static struct oih_xt_rule *cur;
 
 static void *grow_array(void *p, unsigned n, size_t size)
 {
-        if ((n & (n - 1)) != 0 && n >= 8)
+        if (n != 0 && (n < 8 || (n & (n - 1)) != 0))
                 return p;
         void *q = realloc(p, (n < 8 ? 8 : (size_t)n * 2) * size);
         if (q == NULL)
@@ -236,11 +237,19 @@ static void *grow_array(void *p, unsigned n, size_t size)
         return q;
 }
 
+/* snprintf(DST, SIZE, "%s", S) without the cost of a format: it runs a few times a rule. */
+static void set_str(char *dst, size_t size, const char *s)
+{
+        size_t n = strnlen(s, size - 1);
+        memcpy(dst, s, n);
+        dst[n] = '\0';
+}
+
 static void add_mname(const char *name, bool implicit)
 {
         cur->matches = grow_array(cur->matches, cur->nmatches, sizeof(*cur->matches));
         struct oih_xt_mname *m = &cur->matches[cur->nmatches++];
-        snprintf(m->name, sizeof(m->name), "%s", name);
+        set_str(m->name, sizeof(m->name), name);
         m->implicit = implicit;
 }
 
@@ -254,7 +263,7 @@ static void add_opt(int owner, int word, int nwords, bool invert, char letter, c
         o->nwords = nwords;
         o->invert = invert;
         o->letter = letter;
-        snprintf(o->name, sizeof(o->name), "%s", name != NULL ? name : "");
+        set_str(o->name, sizeof(o->name), name != NULL ? name : "");
 }
 
 static void reset(void)
@@ -268,10 +277,8 @@ static void reset(void)
                 if (cs.target == cs.target->next)
                         free(cs.target);
         }
-        if (cs.argv != NULL)
-                for (int i = 0; i < cs.argc; i++)
-                        free(cs.argv[i]);
         free(cs.argv);
+        free(cs.words);
         free(cs.sa);
         free(cs.sm);
         free(cs.da);
@@ -602,7 +609,7 @@ static bool parse_words(const struct oih_xt_in *in, struct oih_xt_rule *r)
                 /* copied now: merging an extension's options replaces the table */
                 char lname[48] = "";
                 if (li >= 0 && c >= OPT_SCALE)
-                        snprintf(lname, sizeof(lname), "%s", table[li].name);
+                        set_str(lname, sizeof(lname), table[li].name);
                 int who = OIH_XT_BASE;
                 bool rerun = false;
                 switch (c) {
@@ -870,23 +877,27 @@ int oih_xt_parse(int argc, char *const *argv, const struct oih_xt_in *in, struct
                 return oih_err(err, "table name `%s' too long", table);
         strcpy(r->table, table);
         reset();
+        /* copies: parsing writes into words ("!" becomes "", -p's value is lowercased) */
+        size_t len = strlen(fam->prog) + 1;
+        for (int i = 0; i < argc; i++)
+                len += strlen(argv[i]) + 1;
         r->owner = calloc((size_t)argc + 1, sizeof(int));
         cs.argv = calloc((size_t)argc + 2, sizeof(char *));
-        if (r->owner == NULL || cs.argv == NULL) {
+        cs.words = malloc(len);
+        if (r->owner == NULL || cs.argv == NULL || cs.words == NULL) {
                 reset();
                 return oih_err_errno(err, ENOMEM, "rule");
         }
         cs.owner = r->owner;
         cur = r;
-        cs.argv[cs.argc++] = strdup(fam->prog);
-        /* copies: parsing writes into words ("!" becomes "", -p's value is lowercased) */
-        for (int i = 0; i < argc; i++) {
-                r->owner[i] = OIH_XT_BASE;
-                cs.argv[cs.argc++] = strdup(argv[i]);
-                if (cs.argv[i + 1] == NULL) {
-                        reset();
-                        return oih_err_errno(err, ENOMEM, "rule");
-                }
+        char *at = cs.words;
+        for (int i = -1; i < argc; i++) {
+                const char *w = i < 0 ? fam->prog : argv[i];
+                size_t n = strlen(w) + 1;
+                cs.argv[cs.argc++] = memcpy(at, w, n);
+                at += n;
+                if (i >= 0)
+                        r->owner[i] = OIH_XT_BASE;
         }
         cs.jumpto = "";
         if (setjmp(guard)) {

@@ -47,6 +47,11 @@ int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, vo
  * NULL, into RET[f]. Fails when any fails (every RET is then empty). */
 int oih_xt_run_each(enum oih_xt_probe probe, oih_xt_fn fn, void *const ctx[OIH_NFAMILIES],
                     struct oih_xt_out ret[OIH_NFAMILIES], struct oih_error *err);
+/* The same with N workers at once (at most OIH_XT_MAXWORKERS): FN(CTX[i]) in a worker of
+ * FAMILY[i], into RET[i]. */
+#define OIH_XT_MAXWORKERS 8
+int oih_xt_run_many(enum oih_xt_probe probe, oih_xt_fn fn, unsigned n, const enum oih_family family[],
+                    void *const ctx[], struct oih_xt_out ret[], struct oih_error *err);
 void oih_xt_out_free(struct oih_xt_out *o);
 /* Limits of a worker: time (milliseconds) and output bytes. Tests lower them. */
 extern int oih_xt_timeout_ms;

@@ -2,8 +2,8 @@
 /* The libxtables worker (xt.h): a forked child per address family (P1). The child sends one
  * record on a pipe: a header, its error messages, then the output of the worker function.
  * Its stdout and stderr go to a second pipe. The parent reads both within limits of time
- * and size, then reaps the child: a child that dies, hangs or floods is an error. The
- * workers of both families run at the same time. */
+ * and size, then reaps the child: a child that dies, hangs or floods is an error. Several
+ * workers (both families, or parts of a large policy) run at the same time. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -188,7 +188,7 @@ static void read_all(struct worker *w, int n)
 {
         long deadline = now_ms() + oih_xt_timeout_ms;
         for (;;) {
-                struct pollfd p[2 * OIH_NFAMILIES];
+                struct pollfd p[2 * OIH_XT_MAXWORKERS];
                 int open = 0;
                 for (int i = 0; i < n; i++)
                         for (int k = 0; k < 2; k++) {
@@ -298,51 +298,57 @@ static int finish(struct worker *w, struct oih_xt_out *ret, struct oih_error *er
         return rc;
 }
 
-static int run(enum oih_xt_probe probe, oih_xt_fn fn, void *const ctx[OIH_NFAMILIES], const bool want[OIH_NFAMILIES],
-               struct oih_xt_out ret[OIH_NFAMILIES], struct oih_error *err)
+int oih_xt_run_many(enum oih_xt_probe probe, oih_xt_fn fn, unsigned n, const enum oih_family family[],
+                    void *const ctx[], struct oih_xt_out ret[], struct oih_error *err)
 {
-        struct worker w[OIH_NFAMILIES];
-        int idx[OIH_NFAMILIES], n = 0, rc = 0;
-        memset(ret, 0, OIH_NFAMILIES * sizeof(*ret));
+        struct worker w[OIH_XT_MAXWORKERS];
+        unsigned started = 0;
+        int rc = 0;
+        if (n > OIH_XT_MAXWORKERS)
+                return oih_err(err, "%u libxtables workers asked for, at most %d", n, OIH_XT_MAXWORKERS);
+        memset(ret, 0, n * sizeof(*ret));
         memset(w, 0, sizeof(w));
-        for (int f = 0; f < OIH_NFAMILIES && rc == 0; f++) {
-                if (!want[f])
-                        continue;
-                if (start(&w[n], (enum oih_family)f, probe, fn, ctx[f], err) < 0)
-                        rc = -1;
-                else
-                        idx[n++] = f;
-        }
-        if (rc < 0)
-                for (int i = 0; i < n; i++)
+        for (; started < n; started++)
+                if (start(&w[started], family[started], probe, fn, ctx[started], err) < 0)
+                        break;
+        if (started < n) {
+                rc = -1;
+                for (unsigned i = 0; i < started; i++)
                         w[i].why = "was stopped";
-        read_all(w, n);
-        for (int i = 0; i < n; i++)
-                if (finish(&w[i], &ret[idx[i]], err) < 0)
+        }
+        read_all(w, (int)started);
+        for (unsigned i = 0; i < started; i++)
+                if (finish(&w[i], &ret[i], err) < 0)
                         rc = -1;
         if (rc < 0)
-                for (int f = 0; f < OIH_NFAMILIES; f++)
-                        oih_xt_out_free(&ret[f]);
+                for (unsigned i = 0; i < n; i++)
+                        oih_xt_out_free(&ret[i]);
         return rc;
 }
 
 int oih_xt_run_each(enum oih_xt_probe probe, oih_xt_fn fn, void *const ctx[OIH_NFAMILIES],
                     struct oih_xt_out ret[OIH_NFAMILIES], struct oih_error *err)
 {
-        const bool want[OIH_NFAMILIES] = { ctx[0] != NULL, ctx[1] != NULL };
-        return run(probe, fn, ctx, want, ret, err);
+        enum oih_family fam[OIH_NFAMILIES] = { OIH_IPV4, OIH_IPV6 };
+        void *c[OIH_NFAMILIES] = { NULL, NULL };
+        struct oih_xt_out o[OIH_NFAMILIES];
+        unsigned n = 0;
+        memset(ret, 0, OIH_NFAMILIES * sizeof(*ret));
+        for (int f = 0; f < OIH_NFAMILIES; f++)
+                if (ctx[f] != NULL) {
+                        fam[n] = (enum oih_family)f;
+                        c[n++] = ctx[f];
+                }
+        int r = oih_xt_run_many(probe, fn, n, fam, c, o, err);
+        for (unsigned i = 0; r == 0 && i < n; i++)
+                ret[fam[i]] = o[i];
+        return r;
 }
 
 int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
                struct oih_xt_out *ret, struct oih_error *err)
 {
-        void *c[OIH_NFAMILIES] = { ctx, ctx };
-        bool want[OIH_NFAMILIES] = { false, false };
-        struct oih_xt_out o[OIH_NFAMILIES];
-        want[family] = true;
-        int r = run(probe, fn, c, want, o, err);
-        *ret = o[family];
-        return r;
+        return oih_xt_run_many(probe, fn, 1, &family, &ctx, ret, err);
 }
 
 void oih_xt_out_free(struct oih_xt_out *o)
