@@ -148,6 +148,24 @@ grep -q '"match": "recent", "options": \[ { "update": true }, { "seconds": "60" 
         { not_ok "inspect --json writes matches and targets in the generic form, words as saved"; sed 's/^/#   /' "$T_TMP/live.json"; }
 ip netns del "$a"
 
+# ip6tables sets IP6T_F_PROTO with every -p, "-p all" too (the kernel then looks for the
+# protocol header past the extension headers); ip6tables-legacy-save prints such a rule as one
+# without -p. `ip6tables-legacy -C` compares the entries' flags: it tells them apart.
+a=$(new_netns pall)
+b=$(new_netns pall-b)
+ip netns exec "$a" ip6tables-legacy -A OUTPUT -p all -j ACCEPT
+ip netns exec "$a" ip6tables-legacy -A OUTPUT -o lo -j ACCEPT
+"$OIH_BIN" inspect --json --netns "/run/netns/$a" > "$T_TMP/pall.json" 2>"$T_TMP/err"
+check "inspect --json writes ip6tables' -p all as \"protocol\": \"all\"" \
+        grep -q '"family": "ipv6", "protocol": "all", "target": "ACCEPT"' "$T_TMP/pall.json"
+"$OIH_BIN" apply --netns "/run/netns/$b" "$T_TMP/pall.json" >/dev/null 2>"$T_TMP/err"
+check "inspect --json applied elsewhere rebuilds -p all (ip6tables-legacy -C finds it)" \
+        ip netns exec "$b" ip6tables-legacy -C OUTPUT -p all -j ACCEPT
+check "and the rule without -p stays without (ip6tables-legacy -C finds it)" \
+        ip netns exec "$b" ip6tables-legacy -C OUTPUT -o lo -j ACCEPT
+ip netns del "$a"
+ip netns del "$b"
+
 # verify fails, with the difference, after each kind of change behind its back
 a=$(new_netns a)
 p=$OIH_SRCDIR/rules/web-egress.json

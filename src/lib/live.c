@@ -5,6 +5,7 @@
  * friendly keys, every match and target in the generic form (inspect --json). Whatever the
  * extensions print, the policy says it with the same words, so it builds the same entries. */
 #include <json-c/json.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,27 +21,31 @@ struct live {
         unsigned tables; /* OIH_TBLBIT of the tables to print */
 };
 
+/* ip6tables sets IP6T_F_PROTO with every -p, "-p all" included: the kernel then looks for the
+ * protocol header past the extension headers and drops a packet whose headers it cannot walk.
+ * iptables-legacy-save prints nothing for protocol 0, so the text of "-p all" is that of a rule
+ * without -p: the flag is read from the entry. IPv4 has no such flag. */
+static bool proto_flag(enum oih_family f, const void *e)
+{
+        return f == OIH_IPV6 && (((const struct ip6t_entry *)e)->ipv6.flags & IP6T_F_PROTO);
+}
+
 /* ---- text ---- */
 
 /* The entries of TB chain by chain, in the table's chain order, as libiptc gives them back: a
- * compiled table keeps the policy's rule order, which may interleave chains. */
-static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct oih_error *err)
+ * compiled table keeps the policy's rule order, which may interleave chains. *RET_OFF[i] is
+ * the offset of entry i, *RET_ORDER the entries in that order (free both); returns how many,
+ * or -1 when out of memory. */
+static long by_chain(const struct oih_table *tb, size_t **ret_off, size_t **ret_order)
 {
-        unsigned nb = oih_table_nbuiltins(t), nslots = nb + tb->nchains;
-        fprintf(out, "*%s\n", oih_table_names[t]);
-        for (unsigned b = 0; b < nb; b++)
-                fprintf(out, ":%s %s [0:0]\n", oih_table_builtins[t][b], tb->drop[b] ? "DROP" : "ACCEPT");
-        for (unsigned i = 0; i < tb->nchains; i++) {
-                fputc(':', out);
-                oih_put_escaped(out, tb->chains[i], strlen(tb->chains[i]));
-                fputs(" - [0:0]\n", out);
-        }
+        unsigned nslots = oih_table_nbuiltins(tb->table) + tb->nchains;
         size_t *start = calloc(nslots + 1, sizeof(*start)), *off = calloc(tb->nentries + 1, sizeof(*off));
         size_t *order = calloc(tb->nentries + 1, sizeof(*order));
-        int r = 0;
         if (start == NULL || off == NULL || order == NULL) {
-                r = oih_err(err, "out of memory");
-                goto out;
+                free(start);
+                free(off);
+                free(order);
+                return -1;
         }
         /* a counting sort of the entries by chain, stable */
         size_t at = 0;
@@ -55,15 +60,36 @@ static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct 
         for (unsigned i = 0; i < tb->nentries; i++)
                 if (tb->chain_of[i] < nslots)
                         order[start[tb->chain_of[i]]++] = i;
-        for (size_t k = 0; k < start[nslots > 0 ? nslots - 1 : 0] && r == 0; k++) {
+        long n = (long)start[nslots > 0 ? nslots - 1 : 0];
+        free(start);
+        *ret_off = off;
+        *ret_order = order;
+        return n;
+}
+
+static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct oih_error *err)
+{
+        unsigned nb = oih_table_nbuiltins(t);
+        fprintf(out, "*%s\n", oih_table_names[t]);
+        for (unsigned b = 0; b < nb; b++)
+                fprintf(out, ":%s %s [0:0]\n", oih_table_builtins[t][b], tb->drop[b] ? "DROP" : "ACCEPT");
+        for (unsigned i = 0; i < tb->nchains; i++) {
+                fputc(':', out);
+                oih_put_escaped(out, tb->chains[i], strlen(tb->chains[i]));
+                fputs(" - [0:0]\n", out);
+        }
+        size_t *off, *order;
+        long n = by_chain(tb, &off, &order);
+        if (n < 0)
+                return oih_err(err, "out of memory");
+        int r = 0;
+        for (long k = 0; k < n && r == 0; k++) {
                 unsigned i = (unsigned)order[k];
                 r = oih_xt_render(tb->entries.data + off[i], oih_table_chain_name(tb, tb->chain_of[i]), NULL,
                                   out, err);
         }
         if (r == 0)
                 fputs("COMMIT\n", out);
-out:
-        free(start);
         free(off);
         free(order);
         return r;
@@ -241,7 +267,9 @@ static int options(const struct word *w, int n, int *i, const char *ext, bool ta
         return 0;
 }
 
-static json_object *rule_json(unsigned table, const char *chain, enum oih_family f, struct word *w, int n)
+/* PROTO_ALL: the entry has "-p all", which W does not say (proto_flag) */
+static json_object *rule_json(unsigned table, const char *chain, enum oih_family f, bool proto_all, struct word *w,
+                              int n)
 {
         static const struct {
                 const char *opt, *key;
@@ -255,6 +283,8 @@ static json_object *rule_json(unsigned table, const char *chain, enum oih_family
                 json_object_object_add(o, "table", json_object_new_string(oih_table_names[table]));
         json_object_object_add(o, "chain", text_json(chain));
         json_object_object_add(o, "family", json_object_new_string(family_keys[f]));
+        if (proto_all)
+                json_object_object_add(o, "protocol", json_object_new_string("all"));
         bool inv = false, done = false;
         int i = 0;
         while (i < n && !done) {
@@ -336,9 +366,14 @@ static int json_fn(void *ctx, FILE *out, struct oih_error *err)
                                 r = -1;
                                 break;
                         }
-                        /* "-A - " first: the chain is given apart */
-                        int n = strncmp(line, "-A - ", 5) == 0 ? split(line + 5, w, MAX_WORDS) : -1;
-                        json_object *o = n >= 0 ? rule_json(t, chain, l->f, w, n) : NULL;
+                        /* "-A - " first: the chain is given apart. A protocol the flag
+                         * contradicts (another tool wrote it) no policy builds. */
+                        const struct ip6t_ip6 *ip6 = &((const struct ip6t_entry *)e)->ipv6;
+                        bool all = proto_flag(l->f, e) && ip6->proto == 0;
+                        bool odd = l->f == OIH_IPV6 && (all ? (ip6->invflags & IP6T_INV_PROTO) != 0
+                                                             : !proto_flag(l->f, e) && ip6->proto != 0);
+                        int n = strncmp(line, "-A - ", 5) == 0 && !odd ? split(line + 5, w, MAX_WORDS) : -1;
+                        json_object *o = n >= 0 ? rule_json(t, chain, l->f, all, w, n) : NULL;
                         if (o == NULL) {
                                 r = oih_err(err, "%s %s table, chain %s, rule %u: cannot be written as a policy rule",
                                             family_keys[l->f], oih_table_names[t],
