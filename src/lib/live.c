@@ -32,13 +32,13 @@ static bool proto_flag(enum oih_family f, const void *e)
 
 /* ---- text ---- */
 
-/* The entries of TB chain by chain, in the table's chain order, as libiptc gives them back: a
+/* The entries of TB (table T) chain by chain, in the table's chain order, as libiptc gives them back: a
  * compiled table keeps the policy's rule order, which may interleave chains. *RET_OFF[i] is
  * the offset of entry i, *RET_ORDER the entries in that order (free both); returns how many,
  * or -1 when out of memory. */
-static long by_chain(const struct oih_table *tb, size_t **ret_off, size_t **ret_order)
+static long by_chain(const struct oih_table *tb, unsigned t, size_t **ret_off, size_t **ret_order)
 {
-        unsigned nslots = oih_table_nbuiltins(tb->table) + tb->nchains;
+        unsigned nslots = oih_table_nbuiltins(t) + tb->nchains;
         size_t *start = calloc(nslots + 1, sizeof(*start)), *off = calloc(tb->nentries + 1, sizeof(*off));
         size_t *order = calloc(tb->nentries + 1, sizeof(*order));
         if (start == NULL || off == NULL || order == NULL) {
@@ -79,7 +79,7 @@ static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct 
                 fputs(" - [0:0]\n", out);
         }
         size_t *off, *order;
-        long n = by_chain(tb, &off, &order);
+        long n = by_chain(tb, t, &off, &order);
         if (n < 0)
                 return oih_err(err, "out of memory");
         int r = 0;
@@ -115,9 +115,50 @@ int oih_live_text(const struct oih_ruleset *rs, enum oih_family family, FILE *ou
         return r;
 }
 
+/* What the text cannot show: the entries of A and B (whose text is the same: they pair in
+ * order) that differ in IP6T_F_PROTO, one line each to OUT (NULL: counted only, LA and LB name
+ * the sides). Returns their number, or -1. */
+static long hidden_diffs(const struct live *a, const struct live *b, const char *la, const char *lb, FILE *out,
+                         struct oih_error *err)
+{
+        long diffs = 0;
+        for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                if (!(a->tables & OIH_TBLBIT(t)) || !(b->rs->present[b->f] & OIH_TBLBIT(t)))
+                        continue;
+                const struct oih_table *ta = &a->rs->t[a->f][t], *tb = &b->rs->t[b->f][t];
+                size_t *aoff = NULL, *aord = NULL, *boff = NULL, *bord = NULL;
+                long an = by_chain(ta, t, &aoff, &aord), bn = an < 0 ? -1 : by_chain(tb, t, &boff, &bord);
+                for (long k = 0; k < an && k < bn && diffs >= 0; k++) {
+                        const unsigned char *ea = ta->entries.data + aoff[aord[k]];
+                        const unsigned char *eb = tb->entries.data + boff[bord[k]];
+                        bool fa = proto_flag(a->f, ea);
+                        if (fa == proto_flag(b->f, eb))
+                                continue;
+                        diffs++;
+                        if (out == NULL)
+                                continue;
+                        fprintf(out, "!%s: IP6T_F_PROTO (-p, \"-p all\" too: the kernel looks for the protocol header "
+                                     "past the extension headers) in %s, not in %s: ",
+                                oih_table_names[t], fa ? la : lb, fa ? lb : la);
+                        if (oih_xt_render(eb, oih_table_chain_name(tb, tb->chain_of[bord[k]]), NULL, out, err) < 0)
+                                diffs = -1;
+                }
+                free(aoff);
+                free(aord);
+                free(boff);
+                free(bord);
+                if (an < 0 || bn < 0)
+                        return oih_err(err, "out of memory");
+                if (diffs < 0)
+                        return -1;
+        }
+        return diffs;
+}
+
 /* The wanted and the live text of one family, in one worker: "1" when they are the same. */
 struct same {
         struct live want, live;
+        const char *label_want, *label_live;
 };
 
 static int same_fn(void *ctx, FILE *out, struct oih_error *err)
@@ -135,11 +176,16 @@ static int same_fn(void *ctx, FILE *out, struct oih_error *err)
                 fclose(fa);
         if (fb)
                 fclose(fb);
-        if (r == 0)
-                fputs(alen == blen && memcmp(a, b, alen) == 0 ? "1" : "0", out);
+        long hidden = 0;
+        if (r == 0 && alen == blen && memcmp(a, b, alen) == 0)
+                hidden = hidden_diffs(&s->want, &s->live, NULL, NULL, NULL, err);
+        else
+                hidden = 1;
+        if (r == 0 && hidden >= 0)
+                fputs(hidden == 0 ? "1" : "0", out);
         free(a);
         free(b);
-        return r;
+        return r == 0 && hidden >= 0 ? 0 : -1;
 }
 
 int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live, struct oih_error *err)
@@ -152,8 +198,7 @@ int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live
         for (int f = 0; f < OIH_NFAMILIES; f++) {
                 if ((live->present[f] & tables) != tables)
                         return oih_err(err, "the tables read back lack one the policy names");
-                s[f].want = (struct live){ want, (enum oih_family)f, tables };
-                s[f].live = (struct live){ live, (enum oih_family)f, tables };
+                s[f] = (struct same){ { want, (enum oih_family)f, tables }, { live, (enum oih_family)f, tables }, NULL, NULL };
                 ctx[f] = &s[f];
         }
         struct oih_xt_out o[OIH_NFAMILIES];
@@ -166,6 +211,30 @@ int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live
                 oih_xt_out_free(&o[f]);
         }
         return r;
+}
+
+static int hidden_fn(void *ctx, FILE *out, struct oih_error *err)
+{
+        const struct same *s = ctx;
+        return hidden_diffs(&s->want, &s->live, s->label_want, s->label_live, out, err) < 0 ? -1 : 0;
+}
+
+int oih_live_hidden_diff(const struct oih_ruleset *want, const struct oih_ruleset *live, enum oih_family family,
+                         const char *label_want, const char *label_live, FILE *out, struct oih_error *err)
+{
+        unsigned tables = want->tables | OIH_TBLBIT(OIH_TBL_FILTER);
+        struct same s = { { want, family, tables }, { live, family, tables }, label_want, label_live };
+        struct oih_xt_out o;
+        if (oih_xt_run(family, OIH_XT_ASSUME, hidden_fn, &s, &o, err) < 0)
+                return -1;
+        /* one line each */
+        int n = 0;
+        for (const char *p = o.data; *p; p++)
+                n += *p == '\n';
+        if (n > 0)
+                fprintf(out, "--- %s\n+++ %s\n%s", label_want, label_live, o.data);
+        oih_xt_out_free(&o);
+        return n;
 }
 
 /* ---- a saved line back into a rule ---- */
