@@ -32,10 +32,10 @@ static bool proto_flag(enum oih_family f, const void *e)
 
 /* ---- text ---- */
 
-/* The entries of TB (table T) chain by chain, in the table's chain order, as libiptc gives them back: a
- * compiled table keeps the policy's rule order, which may interleave chains. *RET_OFF[i] is
- * the offset of entry i, *RET_ORDER the entries in that order (free both); returns how many,
- * or -1 when out of memory. */
+/* The entries of TB (table T) chain by chain, in the table's chain order, as libiptc gives
+ * them back: a compiled table keeps the policy's rule order, which may interleave chains.
+ * *RET_OFF[i] is the offset of entry i, *RET_ORDER the entries in that order (free both);
+ * returns how many, or -1 when out of memory. */
 static long by_chain(const struct oih_table *tb, unsigned t, size_t **ret_off, size_t **ret_order)
 {
         unsigned nslots = oih_table_nbuiltins(t) + tb->nchains;
@@ -198,7 +198,8 @@ int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live
         for (int f = 0; f < OIH_NFAMILIES; f++) {
                 if ((live->present[f] & tables) != tables)
                         return oih_err(err, "the tables read back lack one the policy names");
-                s[f] = (struct same){ { want, (enum oih_family)f, tables }, { live, (enum oih_family)f, tables }, NULL, NULL };
+                s[f] = (struct same){ { want, (enum oih_family)f, tables }, { live, (enum oih_family)f, tables },
+                                      NULL, NULL };
                 ctx[f] = &s[f];
         }
         struct oih_xt_out o[OIH_NFAMILIES];
