@@ -304,7 +304,7 @@ static int print_counters(const struct oih_ruleset *live, enum oih_family f, str
 static int inspect_fn(void *ctx, struct oih_error *err)
 {
         struct inspect *in = ctx;
-        struct oih_ruleset *live = NULL;
+        struct oih_ruleset *live = NULL, *wanted = NULL;
         unsigned want[OIH_NFAMILIES], has[OIH_NFAMILIES];
         int r = -1;
         if (tables_to_read(in, want, has, err) < 0 || oih_read_tables(want, has, &live, err) < 0)
@@ -317,12 +317,19 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                         char la[300], lb[32], name[256];
                         snprintf(la, sizeof(la), "%s (%s)", oih_escape(name, sizeof(name), in->want_name), f ? "IPv6" : "IPv4");
                         snprintf(lb, sizeof(lb), "live (%s)", f ? "IPv6" : "IPv4");
-                        if (a && b)
-                                changes += oih_diff_lines(a, b, la, lb, stdout);
+                        unsigned n = a && b ? oih_diff_lines(a, b, la, lb, stdout) : 0;
                         free(a);
                         free(b);
                         if (!a || !b)
                                 goto out;
+                        /* the same text: the entries pair up, and what the text cannot show
+                         * ("-p all") is compared on them */
+                        int hidden = 0;
+                        if (n == 0 && wanted == NULL && oih_compile(in->want, &wanted, err) < 0)
+                                goto out;
+                        if (n == 0 && (hidden = oih_live_hidden_diff(wanted, live, (enum oih_family)f, la, lb, stdout, err)) < 0)
+                                goto out;
+                        changes += n + (unsigned)hidden;
                 }
                 if (changes) {
                         oih_err(err, "the live rules differ from %s: %u line%s", in->want_name, changes, changes == 1 ? "" : "s");
@@ -347,6 +354,7 @@ static int inspect_fn(void *ctx, struct oih_error *err)
         r = 0;
 out:
         oih_ruleset_free(live);
+        oih_ruleset_free(wanted);
         return r;
 }
 
@@ -371,7 +379,8 @@ static const char inspect_usage[] =
 static const char verify_usage[] =
         "Usage: oci-iptables-hook verify [POLICY] (--netns PATH | --pid PID | --container NAME)\n"
         "                                [--rules-dir DIR]... [--cache FILE]\n"
-        "Exits 0 when the live tables POLICY names are exactly what it builds; otherwise prints\n"
+        "Exits 0 when the live tables POLICY names are exactly what it builds (their text, and\n"
+        "IPv6's IP6T_F_PROTO, which -p all sets and the text does not show); otherwise prints\n"
         "the difference and exits 1. POLICY is a file (a path, or a name ending in .json) or a policy\n"
         "name looked up in the rules directories as the hook looks up an annotation. With\n"
         "--container and no POLICY: the policy the container's annotation names.\n"

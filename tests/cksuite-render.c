@@ -143,8 +143,8 @@ START_TEST(test_words_tcp_flags)
 END_TEST
 
 /* Each family its own type, its default spelled out where the policy names none for it.
- * ip6tables has no alias tcp-rst ("unknown reject type"): that name is IPv4's only, and IPv6
- * rejects with its default. */
+ * tcp-rst is iptables' alias of tcp-reset; ip6tables has none ("unknown reject type"), but a
+ * policy's tcp-rst means a TCP reset for IPv6 too. */
 START_TEST(test_words_reject)
 {
         static const char json[] =
@@ -167,7 +167,7 @@ START_TEST(test_words_reject)
                      "-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n"
                      "-A INPUT -j REJECT --reject-with icmp-port-unreachable\n");
         assert_words(json, OIH_IPV6,
-                     "-A INPUT -p tcp -j REJECT --reject-with icmp6-port-unreachable\n"
+                     "-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n"
                      "-A INPUT -j REJECT --reject-with icmp6-port-unreachable\n"
                      "-A INPUT -j REJECT --reject-with icmp6-port-unreachable\n"
                      "-A INPUT -j REJECT --reject-with icmp6-adm-prohibited\n"

@@ -148,6 +148,44 @@ grep -q '"match": "recent", "options": \[ { "update": true }, { "seconds": "60" 
         { not_ok "inspect --json writes matches and targets in the generic form, words as saved"; sed 's/^/#   /' "$T_TMP/live.json"; }
 ip netns del "$a"
 
+# ip6tables sets IP6T_F_PROTO with every -p, "-p all" too (the kernel then looks for the
+# protocol header past the extension headers); ip6tables-legacy-save prints such a rule as one
+# without -p. `ip6tables-legacy -C` compares the entries' flags: it tells them apart.
+a=$(new_netns pall)
+b=$(new_netns pall-b)
+ip netns exec "$a" ip6tables-legacy -A OUTPUT -p all -j ACCEPT
+ip netns exec "$a" ip6tables-legacy -A OUTPUT -o lo -j ACCEPT
+"$OIH_BIN" inspect --json --netns "/run/netns/$a" > "$T_TMP/pall.json" 2>"$T_TMP/err"
+check "inspect --json writes ip6tables' -p all as \"protocol\": \"all\"" \
+        grep -q '"family": "ipv6", "protocol": "all", "target": "ACCEPT"' "$T_TMP/pall.json"
+"$OIH_BIN" apply --netns "/run/netns/$b" "$T_TMP/pall.json" >/dev/null 2>"$T_TMP/err"
+check "inspect --json applied elsewhere rebuilds -p all (ip6tables-legacy -C finds it)" \
+        ip netns exec "$b" ip6tables-legacy -C OUTPUT -p all -j ACCEPT
+check "and the rule without -p stays without (ip6tables-legacy -C finds it)" \
+        ip netns exec "$b" ip6tables-legacy -C OUTPUT -o lo -j ACCEPT
+# verify compares the text, and IP6T_F_PROTO beside it: the same text with the flag on one
+# side only is a difference, said on a line of its own
+check "verify of the tables -p all was rebuilt in passes" "$OIH_BIN" verify "$T_TMP/pall.json" --netns "/run/netns/$b"
+pall_differs() {
+        local what=$1 line=$2
+        if "$OIH_BIN" verify "$T_TMP/pall.json" --netns "/run/netns/$b" > "$T_TMP/vout" 2>"$T_TMP/verr"; then
+                not_ok "verify fails when $what"
+        elif grep -qxF -- "$line" "$T_TMP/vout"; then
+                ok "verify fails when $what, saying: $line"
+        else
+                not_ok "verify when $what: expected the line '$line'"; sed 's/^/#   /' "$T_TMP/vout" "$T_TMP/verr"
+        fi
+}
+ip netns exec "$b" ip6tables-legacy -R OUTPUT 1 -j ACCEPT
+pall_differs "-p all is replaced by no -p (same save text)" \
+        "!filter: IP6T_F_PROTO (-p, \"-p all\" too: the kernel looks for the protocol header past the extension headers) in $T_TMP/pall.json (IPv6), not in live (IPv6): -A OUTPUT -j ACCEPT"
+ip netns exec "$b" ip6tables-legacy -R OUTPUT 1 -p all -j ACCEPT
+ip netns exec "$b" ip6tables-legacy -R OUTPUT 2 -o lo -p all -j ACCEPT
+pall_differs "a rule without -p gets -p all (same save text)" \
+        "!filter: IP6T_F_PROTO (-p, \"-p all\" too: the kernel looks for the protocol header past the extension headers) in live (IPv6), not in $T_TMP/pall.json (IPv6): -A OUTPUT -o lo -j ACCEPT"
+ip netns del "$a"
+ip netns del "$b"
+
 # verify fails, with the difference, after each kind of change behind its back
 a=$(new_netns a)
 p=$OIH_SRCDIR/rules/web-egress.json

@@ -173,4 +173,11 @@ check "a one-family extension without \"family\" is refused, asking for it" \
 sed 's/"chain"/"family": "ipv6", "chain"/' "$one" > "$T_TMP/one-family-ipv6.json"
 check "and with \"family\" it is accepted" "$OIH_BIN" check "$T_TMP/one-family-ipv6.json"
 
+# The friendly reject_with "tcp-rst" is a TCP reset in both families (the corpora); the generic
+# form is ip6tables' own REJECT, which has no such alias and says so.
+gen=$T_TMP/reject-generic-tcp-rst.json
+echo '{"version": 2, "rules": [{"chain": "INPUT", "family": "ipv6", "protocol": "tcp", "target": "REJECT", "target_options": {"reject-with": "tcp-rst"}}]}' > "$gen"
+check "the generic IPv6 REJECT option tcp-rst is refused with ip6tables' message" \
+        grep -qxF "oci-iptables-hook: check: $gen: rules[0].target_options.reject-with: unknown reject type \"tcp-rst\"" <("$OIH_BIN" check "$gen" 2>&1)
+
 done_testing

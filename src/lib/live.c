@@ -5,6 +5,7 @@
  * friendly keys, every match and target in the generic form (inspect --json). Whatever the
  * extensions print, the policy says it with the same words, so it builds the same entries. */
 #include <json-c/json.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,27 +21,31 @@ struct live {
         unsigned tables; /* OIH_TBLBIT of the tables to print */
 };
 
+/* ip6tables sets IP6T_F_PROTO with every -p, "-p all" included: the kernel then looks for the
+ * protocol header past the extension headers and drops a packet whose headers it cannot walk.
+ * iptables-legacy-save prints nothing for protocol 0, so the text of "-p all" is that of a rule
+ * without -p: the flag is read from the entry. IPv4 has no such flag. */
+static bool proto_flag(enum oih_family f, const void *e)
+{
+        return f == OIH_IPV6 && (((const struct ip6t_entry *)e)->ipv6.flags & IP6T_F_PROTO);
+}
+
 /* ---- text ---- */
 
-/* The entries of TB chain by chain, in the table's chain order, as libiptc gives them back: a
- * compiled table keeps the policy's rule order, which may interleave chains. */
-static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct oih_error *err)
+/* The entries of TB (table T) chain by chain, in the table's chain order, as libiptc gives
+ * them back: a compiled table keeps the policy's rule order, which may interleave chains.
+ * *RET_OFF[i] is the offset of entry i, *RET_ORDER the entries in that order (free both);
+ * returns how many, or -1 when out of memory. */
+static long by_chain(const struct oih_table *tb, unsigned t, size_t **ret_off, size_t **ret_order)
 {
-        unsigned nb = oih_table_nbuiltins(t), nslots = nb + tb->nchains;
-        fprintf(out, "*%s\n", oih_table_names[t]);
-        for (unsigned b = 0; b < nb; b++)
-                fprintf(out, ":%s %s [0:0]\n", oih_table_builtins[t][b], tb->drop[b] ? "DROP" : "ACCEPT");
-        for (unsigned i = 0; i < tb->nchains; i++) {
-                fputc(':', out);
-                oih_put_escaped(out, tb->chains[i], strlen(tb->chains[i]));
-                fputs(" - [0:0]\n", out);
-        }
+        unsigned nslots = oih_table_nbuiltins(t) + tb->nchains;
         size_t *start = calloc(nslots + 1, sizeof(*start)), *off = calloc(tb->nentries + 1, sizeof(*off));
         size_t *order = calloc(tb->nentries + 1, sizeof(*order));
-        int r = 0;
         if (start == NULL || off == NULL || order == NULL) {
-                r = oih_err(err, "out of memory");
-                goto out;
+                free(start);
+                free(off);
+                free(order);
+                return -1;
         }
         /* a counting sort of the entries by chain, stable */
         size_t at = 0;
@@ -55,15 +60,36 @@ static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct 
         for (unsigned i = 0; i < tb->nentries; i++)
                 if (tb->chain_of[i] < nslots)
                         order[start[tb->chain_of[i]]++] = i;
-        for (size_t k = 0; k < start[nslots > 0 ? nslots - 1 : 0] && r == 0; k++) {
+        long n = (long)start[nslots > 0 ? nslots - 1 : 0];
+        free(start);
+        *ret_off = off;
+        *ret_order = order;
+        return n;
+}
+
+static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct oih_error *err)
+{
+        unsigned nb = oih_table_nbuiltins(t);
+        fprintf(out, "*%s\n", oih_table_names[t]);
+        for (unsigned b = 0; b < nb; b++)
+                fprintf(out, ":%s %s [0:0]\n", oih_table_builtins[t][b], tb->drop[b] ? "DROP" : "ACCEPT");
+        for (unsigned i = 0; i < tb->nchains; i++) {
+                fputc(':', out);
+                oih_put_escaped(out, tb->chains[i], strlen(tb->chains[i]));
+                fputs(" - [0:0]\n", out);
+        }
+        size_t *off, *order;
+        long n = by_chain(tb, t, &off, &order);
+        if (n < 0)
+                return oih_err(err, "out of memory");
+        int r = 0;
+        for (long k = 0; k < n && r == 0; k++) {
                 unsigned i = (unsigned)order[k];
                 r = oih_xt_render(tb->entries.data + off[i], oih_table_chain_name(tb, tb->chain_of[i]), NULL,
                                   out, err);
         }
         if (r == 0)
                 fputs("COMMIT\n", out);
-out:
-        free(start);
         free(off);
         free(order);
         return r;
@@ -89,9 +115,50 @@ int oih_live_text(const struct oih_ruleset *rs, enum oih_family family, FILE *ou
         return r;
 }
 
+/* What the text cannot show: the entries of A and B (whose text is the same: they pair in
+ * order) that differ in IP6T_F_PROTO, one line each to OUT (NULL: counted only, LA and LB name
+ * the sides). Returns their number, or -1. */
+static long hidden_diffs(const struct live *a, const struct live *b, const char *la, const char *lb, FILE *out,
+                         struct oih_error *err)
+{
+        long diffs = 0;
+        for (unsigned t = 0; t < OIH_NTABLES; t++) {
+                if (!(a->tables & OIH_TBLBIT(t)) || !(b->rs->present[b->f] & OIH_TBLBIT(t)))
+                        continue;
+                const struct oih_table *ta = &a->rs->t[a->f][t], *tb = &b->rs->t[b->f][t];
+                size_t *aoff = NULL, *aord = NULL, *boff = NULL, *bord = NULL;
+                long an = by_chain(ta, t, &aoff, &aord), bn = an < 0 ? -1 : by_chain(tb, t, &boff, &bord);
+                for (long k = 0; k < an && k < bn && diffs >= 0; k++) {
+                        const unsigned char *ea = ta->entries.data + aoff[aord[k]];
+                        const unsigned char *eb = tb->entries.data + boff[bord[k]];
+                        bool fa = proto_flag(a->f, ea);
+                        if (fa == proto_flag(b->f, eb))
+                                continue;
+                        diffs++;
+                        if (out == NULL)
+                                continue;
+                        fprintf(out, "!%s: IP6T_F_PROTO (-p, \"-p all\" too: the kernel looks for the protocol header "
+                                     "past the extension headers) in %s, not in %s: ",
+                                oih_table_names[t], fa ? la : lb, fa ? lb : la);
+                        if (oih_xt_render(eb, oih_table_chain_name(tb, tb->chain_of[bord[k]]), NULL, out, err) < 0)
+                                diffs = -1;
+                }
+                free(aoff);
+                free(aord);
+                free(boff);
+                free(bord);
+                if (an < 0 || bn < 0)
+                        return oih_err(err, "out of memory");
+                if (diffs < 0)
+                        return -1;
+        }
+        return diffs;
+}
+
 /* The wanted and the live text of one family, in one worker: "1" when they are the same. */
 struct same {
         struct live want, live;
+        const char *label_want, *label_live;
 };
 
 static int same_fn(void *ctx, FILE *out, struct oih_error *err)
@@ -109,11 +176,16 @@ static int same_fn(void *ctx, FILE *out, struct oih_error *err)
                 fclose(fa);
         if (fb)
                 fclose(fb);
-        if (r == 0)
-                fputs(alen == blen && memcmp(a, b, alen) == 0 ? "1" : "0", out);
+        long hidden = 0;
+        if (r == 0 && alen == blen && memcmp(a, b, alen) == 0)
+                hidden = hidden_diffs(&s->want, &s->live, NULL, NULL, NULL, err);
+        else
+                hidden = 1;
+        if (r == 0 && hidden >= 0)
+                fputs(hidden == 0 ? "1" : "0", out);
         free(a);
         free(b);
-        return r;
+        return r == 0 && hidden >= 0 ? 0 : -1;
 }
 
 int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live, struct oih_error *err)
@@ -126,8 +198,8 @@ int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live
         for (int f = 0; f < OIH_NFAMILIES; f++) {
                 if ((live->present[f] & tables) != tables)
                         return oih_err(err, "the tables read back lack one the policy names");
-                s[f].want = (struct live){ want, (enum oih_family)f, tables };
-                s[f].live = (struct live){ live, (enum oih_family)f, tables };
+                s[f] = (struct same){ { want, (enum oih_family)f, tables }, { live, (enum oih_family)f, tables },
+                                      NULL, NULL };
                 ctx[f] = &s[f];
         }
         struct oih_xt_out o[OIH_NFAMILIES];
@@ -140,6 +212,30 @@ int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live
                 oih_xt_out_free(&o[f]);
         }
         return r;
+}
+
+static int hidden_fn(void *ctx, FILE *out, struct oih_error *err)
+{
+        const struct same *s = ctx;
+        return hidden_diffs(&s->want, &s->live, s->label_want, s->label_live, out, err) < 0 ? -1 : 0;
+}
+
+int oih_live_hidden_diff(const struct oih_ruleset *want, const struct oih_ruleset *live, enum oih_family family,
+                         const char *label_want, const char *label_live, FILE *out, struct oih_error *err)
+{
+        unsigned tables = want->tables | OIH_TBLBIT(OIH_TBL_FILTER);
+        struct same s = { { want, family, tables }, { live, family, tables }, label_want, label_live };
+        struct oih_xt_out o;
+        if (oih_xt_run(family, OIH_XT_ASSUME, hidden_fn, &s, &o, err) < 0)
+                return -1;
+        /* one line each */
+        int n = 0;
+        for (const char *p = o.data; *p; p++)
+                n += *p == '\n';
+        if (n > 0)
+                fprintf(out, "--- %s\n+++ %s\n%s", label_want, label_live, o.data);
+        oih_xt_out_free(&o);
+        return n;
 }
 
 /* ---- a saved line back into a rule ---- */
@@ -241,7 +337,9 @@ static int options(const struct word *w, int n, int *i, const char *ext, bool ta
         return 0;
 }
 
-static json_object *rule_json(unsigned table, const char *chain, enum oih_family f, struct word *w, int n)
+/* PROTO_ALL: the entry has "-p all", which W does not say (proto_flag) */
+static json_object *rule_json(unsigned table, const char *chain, enum oih_family f, bool proto_all, struct word *w,
+                              int n)
 {
         static const struct {
                 const char *opt, *key;
@@ -255,6 +353,8 @@ static json_object *rule_json(unsigned table, const char *chain, enum oih_family
                 json_object_object_add(o, "table", json_object_new_string(oih_table_names[table]));
         json_object_object_add(o, "chain", text_json(chain));
         json_object_object_add(o, "family", json_object_new_string(family_keys[f]));
+        if (proto_all)
+                json_object_object_add(o, "protocol", json_object_new_string("all"));
         bool inv = false, done = false;
         int i = 0;
         while (i < n && !done) {
@@ -336,9 +436,14 @@ static int json_fn(void *ctx, FILE *out, struct oih_error *err)
                                 r = -1;
                                 break;
                         }
-                        /* "-A - " first: the chain is given apart */
-                        int n = strncmp(line, "-A - ", 5) == 0 ? split(line + 5, w, MAX_WORDS) : -1;
-                        json_object *o = n >= 0 ? rule_json(t, chain, l->f, w, n) : NULL;
+                        /* "-A - " first: the chain is given apart. A protocol the flag
+                         * contradicts (another tool wrote it) no policy builds. */
+                        const struct ip6t_ip6 *ip6 = &((const struct ip6t_entry *)e)->ipv6;
+                        bool all = proto_flag(l->f, e) && ip6->proto == 0;
+                        bool odd = l->f == OIH_IPV6 && (all ? (ip6->invflags & IP6T_INV_PROTO) != 0
+                                                             : !proto_flag(l->f, e) && ip6->proto != 0);
+                        int n = strncmp(line, "-A - ", 5) == 0 && !odd ? split(line + 5, w, MAX_WORDS) : -1;
+                        json_object *o = n >= 0 ? rule_json(t, chain, l->f, all, w, n) : NULL;
                         if (o == NULL) {
                                 r = oih_err(err, "%s %s table, chain %s, rule %u: cannot be written as a policy rule",
                                             family_keys[l->f], oih_table_names[t],

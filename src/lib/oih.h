@@ -88,8 +88,16 @@ int oih_live_text(const struct oih_ruleset *rs, enum oih_family family, FILE *ou
 int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err);
 /* 1 when LIVE's tables (read by oih_read_tables) print as WANT's (compiled) do, for every table
  * WANT names (filter always); 0 when not; < 0 on error. When oih_tables_same_bytes says yes
- * that is the answer (no worker needed); otherwise the text decides. */
+ * that is the answer (no worker needed); otherwise the text decides, and IP6T_F_PROTO
+ * (oih_live_hidden_diff). */
 int oih_live_same(const struct oih_ruleset *want, const struct oih_ruleset *live, struct oih_error *err);
+/* For two tables that print the same (WANT compiled, LIVE read back, FAMILY, every table WANT
+ * names): the rules whose entries still differ in what the text cannot show (IPv6's
+ * IP6T_F_PROTO, which "-p all" sets and iptables-legacy-save does not print), each a line to
+ * OUT saying what differs, after "--- LABEL_WANT" and "+++ LABEL_LIVE". Returns their number,
+ * < 0 on error. */
+int oih_live_hidden_diff(const struct oih_ruleset *want, const struct oih_ruleset *live, enum oih_family family,
+                         const char *label_want, const char *label_live, FILE *out, struct oih_error *err);
 /* diff.c: a line diff of two texts in unified style; returns the number of differing lines. */
 unsigned oih_diff_lines(const char *a, const char *b, const char *label_a, const char *label_b, FILE *out);
 

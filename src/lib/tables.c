@@ -163,7 +163,9 @@ static const struct oih_reject_name reject6[] = {
         [IP6T_ICMP6_ADM_PROHIBITED] = { "icmp6-adm-prohibited", "adm-prohibited" },
         [IP6T_ICMP6_ADDR_UNREACH] = { "icmp6-addr-unreachable", "addr-unreach" },
         [IP6T_ICMP6_PORT_UNREACH] = { "icmp6-port-unreachable", "port-unreach" },
-        [IP6T_TCP_RESET] = { "tcp-reset", "tcp-reset" },
+        /* ip6tables has no alias tcp-rst, but a policy's "tcp-rst" means a TCP reset in both
+         * families, as "tcp-reset" does (the generic target_options stay ip6tables' own) */
+        [IP6T_TCP_RESET] = { "tcp-reset", "tcp-rst" },
         [IP6T_ICMP6_POLICY_FAIL] = { "icmp6-policy-fail", "policy-fail" },
         [IP6T_ICMP6_REJECT_ROUTE] = { "icmp6-reject-route", "reject-route" },
 };
