@@ -307,7 +307,7 @@ static int cmd_apply(int argc, char **argv)
                                             "namespace's /proc, so it counts as the host's");
                 goto out;
         }
-        double ms[2] = { 0, 0 };
+        double ms[3] = { 0, 0, 0 };
         if (oih_apply_in_netns(p, fd, ms, &err) < 0)
                 goto out;
         clock_gettime(CLOCK_MONOTONIC, &t[2]);
@@ -315,7 +315,8 @@ static int cmd_apply(int argc, char **argv)
          * step (forking it, entering the namespace, reaping it) counts in total only */
         if (timings)
                 fprintf(stderr, "oci-iptables-hook: timings: parse %.3f ms, compile %.3f ms, commit %.3f ms, "
-                        "total %.3f ms\n", ms_between(&t[0], &t[1]), ms[0], ms[1], ms_between(&t[0], &t[2]));
+                        "total %.3f ms (of which reading the tables back %.3f ms)\n", ms_between(&t[0], &t[1]), ms[0],
+                        ms[1], ms_between(&t[0], &t[2]), ms[2]);
         oih_print_line(stdout, "%s: applied %s (%u IPv4 and %u IPv6 rules)", target, label,
                oih_policy_count(p, OIH_IPV4), oih_policy_count(p, OIH_IPV6));
         status = fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;

@@ -704,7 +704,7 @@ struct checked_commit {
         const struct oih_ruleset *rs;
         const struct oih_policy *p; /* when RS is NULL: compiled in the namespace */
         unsigned flags;
-        double *ms; /* may be NULL; shared with the caller: compile, commit */
+        double *ms; /* may be NULL; shared with the caller: compile, commit, read back */
 };
 
 static double ms_since(const struct timespec *a)
@@ -762,9 +762,12 @@ static int checked_commit_fn(void *ctx, struct oih_error *err)
          * user could have: say so rather than report a policy that is not there. Every table
          * the policy names is compared, as the extensions print it. */
         r = -1;
+        clock_gettime(CLOCK_MONOTONIC, &t);
         if (read_live(rs, &live, err) < 0)
                 goto out;
         int same = oih_live_same(rs, live, err);
+        if (c->ms)
+                c->ms[2] = ms_since(&t);
         r = same == 1 ? 0
                       : same < 0 ? -1
                                  : oih_err(err, "the tables read back after the commit are not the "
@@ -812,21 +815,20 @@ int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags,
         return locked_commit(&c, netns_fd, err);
 }
 
-int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[2], struct oih_error *err)
+int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[3], struct oih_error *err)
 {
         /* the child's timings come back through a shared page */
         double *ms = NULL;
         if (ret_ms) {
-                ms = mmap(NULL, 2 * sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+                ms = mmap(NULL, 3 * sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
                 if (ms == MAP_FAILED)
                         ms = NULL;
         }
         struct checked_commit c = { NULL, p, 0, ms };
         int r = locked_commit(&c, netns_fd, err);
         if (ms) {
-                ret_ms[0] = ms[0];
-                ret_ms[1] = ms[1];
-                munmap(ms, 2 * sizeof(double));
+                memcpy(ret_ms, ms, 3 * sizeof(double));
+                munmap(ms, 3 * sizeof(double));
         }
         return r < 0 ? -1 : 0;
 }

@@ -128,8 +128,9 @@ int oih_netns_enter(int fd, struct oih_error *err);
 int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
 /* Compiles P (revisions probed in the kernel) and commits it, both inside the namespace FD
  * in a child process, as oih_commit_netns(.., 0, ..) does (the lock, the read-back). RET_MS
- * (may be NULL): how long compiling and committing took there, in milliseconds. */
-int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[2], struct oih_error *err);
+ * (may be NULL): how long compiling, committing and reading the tables back took there, in
+ * milliseconds. */
+int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[3], struct oih_error *err);
 /* Runs FN(CTX) in a child process inside the namespace FD; its errors come back in ERR, and
  * FN's return value (-1, 0 or 1) comes back as this function's. */
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
