@@ -43,7 +43,7 @@ struct oih_xt_out {
  * stderr lines; RET is then empty. */
 int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
                struct oih_xt_out *ret, struct oih_error *err);
-/* The same with a worker per family at once: FN(CTX[f]) for every family whose CTX[f] is not
+/* The same with a worker for each family at once: FN(CTX[f]) for every family whose CTX[f] is not
  * NULL, into RET[f]. Fails when any fails (every RET is then empty). */
 int oih_xt_run_each(enum oih_xt_probe probe, oih_xt_fn fn, void *const ctx[OIH_NFAMILIES],
                     struct oih_xt_out ret[OIH_NFAMILIES], struct oih_error *err);
