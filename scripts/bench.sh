@@ -312,18 +312,29 @@ bench_seconds=$SECONDS
 col() { # FILE N MIX FIELD(3 wall, 4 rss)
         awk -v n="$2" -v m="$3" -v f="$4" '$1 == n && $2 == m {print $f}' "$W/$1.dat" | median
 }
+# The table, and where apply's time goes against the kernel's floor: the phases apply --timings
+# prints (medians of the same runs as the table), and libiptc's session as strace saw it.
 table=$W/table.md
 plot=$W/plot.dat
+breakdown=$W/breakdown.md
 {
         echo "| rules | mix | our apply (ms) | iptables-legacy-restore (ms) | one iptables-legacy per rule (ms) | kernel replace (ms) | apply / restore | apply / kernel | apply peak RSS (KiB) | restore peak RSS (KiB) |"
         echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$table"
+{
+        echo "| rules | mix | our apply (ms) | start and exit | parse | compile | commit | of which libiptc + kernel | of which kernel replace | 2x kernel | libiptc + kernel / kernel |"
+        echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} >"$breakdown"
 : >"$plot"
+: >"$W/breakdown.dat"
 for n in $COUNTS; do
         for mix in $MIXES; do
                 a=$(col apply "$n" "$mix" 3); rs=$(col restore "$n" "$mix" 3)
                 p=$(col per-rule "$n" "$mix" 3); k=$(col kernel "$n" "$mix" 3)
                 ar=$(col apply "$n" "$mix" 4); rr=$(col restore "$n" "$mix" 4)
+                sp=$(col span "$n" "$mix" 3)
+                pp=$(col phases "$n" "$mix" 3); pc=$(col phases "$n" "$mix" 4); pm=$(col phases "$n" "$mix" 5)
+                po=$(col phases "$n" "$mix" 7)
                 if [ "$p" = - ]; then
                         p="not run (a smaller count passed ${PER_RULE_LIMIT} s)"
                         [ "${per_rule_stopped[$mix]%% *}" = "$n" ] && p="stopped (> ${PER_RULE_LIMIT} s)"
@@ -332,22 +343,6 @@ for n in $COUNTS; do
                         printf "| %s | %s | %.1f | %.1f | %s | %.1f | %.2f | %.2f | %d | %d |\n",
                                 n, m, a, r, (p ~ /^[0-9.]+$/ ? sprintf("%.1f", p) : p), k, a / r, (k > 0 ? a / k : 0), ar, rr}' >>"$table"
                 echo "$n $mix $a $rs ${p%% *} $k $ar $rr" >>"$plot"
-        done
-done
-
-# Where apply's time goes, against the kernel's floor: the phases apply --timings prints
-# (medians of the same runs as the table), and libiptc's session as strace saw it.
-breakdown=$W/breakdown.md
-{
-        echo "| rules | mix | our apply (ms) | start and exit | parse | compile | commit | of which libiptc + kernel | of which kernel replace | 2x kernel | libiptc + kernel / kernel |"
-        echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-} >"$breakdown"
-: >"$W/breakdown.dat"
-for n in $COUNTS; do
-        for mix in $MIXES; do
-                a=$(col apply "$n" "$mix" 3); k=$(col kernel "$n" "$mix" 3); sp=$(col span "$n" "$mix" 3)
-                pp=$(col phases "$n" "$mix" 3); pc=$(col phases "$n" "$mix" 4); pm=$(col phases "$n" "$mix" 5)
-                po=$(col phases "$n" "$mix" 7)
                 echo "$n $mix $a $pp $pc $pm $sp $k $po" >>"$W/breakdown.dat"
                 awk -v n="$n" -v m="$mix" -v a="$a" -v po="$po" -v pp="$pp" -v pc="$pc" -v pm="$pm" -v sp="$sp" -v k="$k" 'BEGIN {
                         printf "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n",

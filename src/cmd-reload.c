@@ -108,9 +108,8 @@ int cmd_reload(int argc, char **argv)
         char name[OIH_POLICY_NAME_MAX + 1], *label = NULL;
         size_t n = 0;
         int status = EXIT_FAIL;
-        const char *cache_path = NULL;
-        struct oih_cache cache;
-        bool have_cache = false;
+        struct oih_cache cache = { 0 };
+        int have_cache = 0;
         int64_t now = time(NULL);
         oih_error_init(&err);
         if (cs == NULL) {
@@ -123,13 +122,8 @@ int cmd_reload(int argc, char **argv)
             policy_load_arg(&dirs, name, &p, &label, &err) < 0 || oih_compile(p, &rs, &err) < 0)
                 goto out;
         /* host names get the addresses the name cache has now, as the refresh gives them */
-        if (p->nnames) {
-                if ((cache_path = names_cache_path(NULL, &err)) == NULL)
-                        goto out;
-                have_cache = true; /* oih_cache_load clears it first */
-                if (oih_cache_load(cache_path, &cache, &err) < 0)
-                        goto out;
-        }
+        if ((have_cache = names_cache_load(p, NULL, &cache, NULL, &err)) < 0)
+                goto out;
         if (containers_with_policy(name, cs, MAX_RELOAD, &n, &err) < 0)
                 goto out;
         if (n == 0)
@@ -138,7 +132,7 @@ int cmd_reload(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
                 struct oih_error cerr;
                 oih_error_init(&cerr);
-                if (reload_one(&cs[i], &dirs, name, have_cache ? &cache : NULL, now, &cerr) < 0) {
+                if (reload_one(&cs[i], &dirs, name, have_cache > 0 ? &cache : NULL, now, &cerr) < 0) {
                         oih_error_prefix(&cerr, "%s", cs[i].name);
                         cmd_print_errors("reload", &cerr);
                         status = EXIT_FAIL;
@@ -148,8 +142,7 @@ int cmd_reload(int argc, char **argv)
                 fflush(stdout);
         }
 out:
-        if (have_cache)
-                oih_cache_clear(&cache);
+        oih_cache_clear(&cache);
         cmd_print_errors("reload", &err);
         free(cs);
         free(label);

@@ -48,20 +48,31 @@ const char *names_cache_path(const char *given, struct oih_error *err)
         return d;
 }
 
-/* What show and inspect print about names: "# name NAME: ADDR... (resolved N s ago, TTL T)". */
-int names_substitute_cached(struct oih_policy *p, const char *cache_opt, struct oih_error *err)
+int names_cache_load(const struct oih_policy *p, const char *cache_opt, struct oih_cache *c,
+                     const char **ret_path, struct oih_error *err)
 {
+        memset(c, 0, sizeof(*c));
         if (p->nnames == 0)
                 return 0;
         const char *path = names_cache_path(cache_opt, err);
-        if (path == NULL)
+        if (path == NULL || oih_cache_load(path, c, err) < 0)
                 return -1;
+        if (ret_path)
+                *ret_path = path;
+        return 1;
+}
+
+int names_substitute_cached(struct oih_policy *p, const char *cache_opt, struct oih_error *err)
+{
         struct oih_cache c;
-        int r = oih_cache_load(path, &c, err) < 0 ? -1 : oih_names_substitute(p, &c, time(NULL), true, err);
+        int r = names_cache_load(p, cache_opt, &c, NULL, err);
+        if (r > 0)
+                r = oih_names_substitute(p, &c, time(NULL), true, err);
         oih_cache_clear(&c);
         return r;
 }
 
+/* What show and inspect print about names: "# name NAME: ADDR... (resolved N s ago, TTL T)". */
 void print_names(FILE *out, const struct oih_policy *p, const struct oih_cache *c, long long now)
 {
         char *sum = oih_names_summary(p, c, now);
@@ -87,18 +98,16 @@ void print_names(FILE *out, const struct oih_policy *p, const struct oih_cache *
 int names_prepare(struct oih_policy *p, const char *cache_opt, const char *server, bool from_runtime,
                   FILE *comments, char **ret_summary, struct oih_error *err)
 {
-        if (p->nnames == 0)
-                return 0;
-        const char *path = names_cache_path(cache_opt, err);
-        if (path == NULL)
-                return -1;
         struct oih_cache c;
+        const char *path = NULL;
+        int r = names_cache_load(p, cache_opt, &c, &path, err);
+        if (r <= 0)
+                return r;
         const char **missing = NULL;
         unsigned nmissing = 0;
         int64_t now = time(NULL);
-        int r = -1, runtime_fd = -1;
-        if (oih_cache_load(path, &c, err) < 0)
-                return -1;
+        int runtime_fd = -1;
+        r = -1;
         if (oih_names_missing(p, &c, now, &missing, &nmissing) < 0) {
                 oih_err(err, "out of memory");
                 goto out;

@@ -79,6 +79,11 @@ struct oih_policy;
 struct oih_cache;
 /* The cache to use: GIVEN, or the default one for this user (NULL and ERR filled when none). */
 const char *names_cache_path(const char *given, struct oih_error *err);
+/* The name cache (CACHE_OPT or the default) that P's names need, in *C, which the caller
+ * clears: 1 when loaded (*RET_PATH, may be NULL: its path), 0 when P names no host (C empty,
+ * nothing read), -1 with ERR filled. */
+int names_cache_load(const struct oih_policy *p, const char *cache_opt, struct oih_cache *c,
+                     const char **ret_path, struct oih_error *err);
 /* Puts the addresses of P's names in P: from the cache (CACHE_OPT or the default). Names
  * without a fresh answer are asked for only when SERVER is given or FROM_RUNTIME (the hook,
  * from the runtime's network namespace, SERVER or the cache's or resolv.conf's server);

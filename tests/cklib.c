@@ -47,7 +47,7 @@ struct oih_policy *ck_parse(const char *json)
         return p;
 }
 
-char *ck_render(const struct oih_policy *p, enum oih_family f)
+char *ck_text(ck_writer *emit, const struct oih_policy *p, enum oih_family f)
 {
         char *buf = NULL;
         size_t len = 0;
@@ -55,9 +55,14 @@ char *ck_render(const struct oih_policy *p, enum oih_family f)
         ck_assert_ptr_nonnull(out);
         struct oih_error err;
         oih_error_init(&err);
-        ck_assert_msg(oih_render(p, f, out, &err) == 0, "%s", oih_error_first(&err));
+        ck_assert_msg(emit(p, f, out, &err) == 0, "%s", oih_error_first(&err));
         fclose(out);
         return buf;
+}
+
+char *ck_render(const struct oih_policy *p, enum oih_family f)
+{
+        return ck_text(oih_render, p, f);
 }
 
 char *ck_saved_table(enum oih_family f, const char *table)

@@ -50,14 +50,7 @@ END_TEST
 static char *words(const char *json, enum oih_family f)
 {
         struct oih_policy *p = ck_parse(json);
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *out = open_memstream(&buf, &len);
-        ck_assert_ptr_nonnull(out);
-        struct oih_error err;
-        oih_error_init(&err);
-        ck_assert_msg(oih_compile_words(p, f, out, &err) == 0, "%s", oih_error_first(&err));
-        fclose(out);
+        char *buf = ck_text(oih_compile_words, p, f);
         oih_policy_free(p);
         return buf;
 }
