@@ -22,9 +22,10 @@ static const char reload_usage[] =
         "Usage: oci-iptables-hook reload [--rules-dir DIR]... POLICY\n"
         "Applies POLICY again, as it is now, to every running container whose annotation\n"
         OIH_ANNOTATION " names it, and prints one line per container. Each container's tables\n"
-        "are replaced atomically; one that fails keeps its rules. POLICY is a name, or the path of\n"
-        "NAME.json in a rules directory. Containers are the caller's podman's: root's, or this\n"
-        "user's own rootless ones.\n"
+        "are replaced atomically; one that fails keeps its rules, and so does one that holds a\n"
+        "capability POLICY does not accept (\"allow_capabilities\"): restart it without. POLICY\n"
+        "is a name, or the path of NAME.json in a rules directory. Containers are the caller's\n"
+        "podman's: root's, or this user's own rootless ones.\n"
         "  --rules-dir DIR     where the hook finds policies; repeatable, first match wins\n"
         "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"
         "                      ~/.config/oci-iptables-hook/rules for users other than root)\n"
@@ -68,6 +69,8 @@ static int reload_one(const struct container *c, const struct rules_dirs *d, con
         char *label = NULL;
         int fd = oih_netns_open_pid(c->pid, err);
         int r = fd < 0 ? -1 : policy_load_arg(d, name, &p, &label, err);
+        if (r == 0)
+                r = container_caps_check(c, p, err);
         if (r == 0)
                 r = oih_reapply_policy(p, fd, cache, now, NULL, err);
         if (fd >= 0)

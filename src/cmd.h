@@ -71,6 +71,11 @@ int containers_with_policy(const char *policy, struct container *ret, size_t max
 int container_policy_load(const struct container *c, const struct rules_dirs *d, struct oih_policy **ret,
                           char **ret_label, struct oih_error *err);
 
+/* The capabilities of C's first process, as the hook checks a new container's: a running
+ * container got past the hook with the policy it had then, which may have allowed more
+ * ("allow_capabilities") than P does. */
+int container_caps_check(const struct container *c, const struct oih_policy *p, struct oih_error *err);
+
 int cmd_reload(int argc, char **argv);
 
 /* cmd-resolve.c: host names in policies (names.h) */

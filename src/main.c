@@ -277,19 +277,19 @@ static int cmd_apply(int argc, char **argv)
         struct timespec t[3];
         oih_error_init(&err);
         clock_gettime(CLOCK_MONOTONIC, &t[0]);
-        if (optind < argc) {
-                if (policy_load_arg(&dirs, argv[optind], &p, &label, &err) < 0)
-                        goto out;
-        } else {
-                struct container ct;
-                if (container_lookup(container, &ct, &err) < 0 || container_policy_load(&ct, &dirs, &p, &label, &err) < 0)
-                        goto out;
-        }
+        struct container ct;
+        if (container && container_lookup(container, &ct, &err) < 0)
+                goto out;
+        if (optind < argc ? policy_load_arg(&dirs, argv[optind], &p, &label, &err) < 0
+                          : container_policy_load(&ct, &dirs, &p, &label, &err) < 0)
+                goto out;
+        if (container && container_caps_check(&ct, p, &err) < 0)
+                goto out;
         /* host names: the cached addresses (--server: ask for names without a fresh answer) */
         if (names_prepare(p, cache, server, false, NULL, NULL, &err) < 0)
                 goto out;
         clock_gettime(CLOCK_MONOTONIC, &t[1]);
-        fd = open_target(netns, pidarg, container, &err);
+        fd = container ? oih_netns_open_pid(ct.pid, &err) : open_target(netns, pidarg, NULL, &err);
         if (fd < 0)
                 goto out;
         int own = oih_netns_is_own(fd, &err);

@@ -260,6 +260,64 @@ START_TEST(config_ptrace_needs_shared_pidns)
 }
 END_TEST
 
+/* A running container's first process, from /proc/PID/status (reload, apply --container):
+ * hand-written texts with the kernel's capability numbers (linux/capability.h). */
+static const char status_fmt[] = "Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\n"
+                                 "NSpid:\t%s\nCapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\n"
+                                 "CapBnd:\t%s\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n";
+
+static int status_caps(const char *nspid, const char *prm, const char *bnd, struct oih_netcfg *c)
+{
+        char buf[512];
+        oih_error_init(&err);
+        snprintf(buf, sizeof(buf), status_fmt, nspid, prm, prm, bnd);
+        return oih_status_netcfg(buf, c, &err);
+}
+
+START_TEST(proc_status_caps)
+{
+        struct oih_netcfg c;
+        /* podman's default capabilities without NET_RAW: CHOWN DAC_OVERRIDE FOWNER FSETID KILL
+         * SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT SETFCAP */
+        ck_assert_int_eq(status_caps("4242\t1", "00000000800405fb", "00000000800405fb", &c), 0);
+        ck_assert(c.netns);
+        ck_assert(!c.pidns_shared);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
+        /* NET_RAW (13) in the bounding set only */
+        ck_assert_int_eq(status_caps("4242\t1", "00000000800405fb", "00000000800425fb", &c), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
+        ck_assert_err_has("container has CAP_NET_RAW (bounding set)");
+        ck_assert_int_eq(oih_netcfg_check(&c, OIH_CAPBIT(OIH_CAP_NET_RAW), &err), 0);
+        /* NET_ADMIN (12) in the permitted and effective sets */
+        ck_assert_int_eq(status_caps("4242\t1", "00000000800415fb", "00000000800405fb", &c), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, OIH_CAPBIT(OIH_CAP_NET_RAW), &err), 0);
+        ck_assert_err_has("container has CAP_NET_ADMIN (effective set)");
+        /* BPF (39), above the first 32 bits */
+        ck_assert_int_eq(status_caps("4242\t1", "0000000000000000", "0000008000000000", &c), 0);
+        ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
+        ck_assert_err_has("container has CAP_BPF (bounding set)");
+        /* SYS_PTRACE (19): refused only where the PID namespace is shared, which the process's
+         * pid in its innermost namespace tells (1: its own) */
+        ck_assert_int_eq(status_caps("4242\t1", "0000000000080000", "0000000000080000", &c), 0);
+        ck_assert_int_eq(oih_netcfg_check(&c, 0, &err), 0);
+        ck_assert_int_eq(status_caps("4242", "0000000000080000", "0000000000080000", &c), 0);
+        ck_assert(c.pidns_shared);
+        ck_assert_int_lt(oih_netcfg_check(&c, 0, &err), 0);
+        ck_assert_err_has("container has CAP_SYS_PTRACE");
+        ck_assert_int_eq(status_caps("4242\t17", "0000000000080000", "0000000000080000", &c), 0);
+        ck_assert(c.pidns_shared);
+        /* a text without a set, or with a set that is no number, is an error, never "none" */
+        oih_error_init(&err);
+        ck_assert_int_lt(oih_status_netcfg("Name:\tx\nNSpid:\t1\nCapInh:\t0\nCapPrm:\t0\nCapEff:\t0\nCapBnd:\t0\n",
+                                           &c, &err), 0);
+        ck_assert_err_has("lacks its capabilities");
+        ck_assert_int_lt(status_caps("4242\t1", "0000000000000000", "zz", &c), 0);
+        ck_assert_err_has("cannot read the process's CapBnd");
+        /* this process's own, as the kernel writes them */
+        ck_assert_int_eq(oih_proc_netcfg((long)getpid(), &c, &err), 0);
+}
+END_TEST
+
 /* PERFMON alone reads performance counters; with BPF it attaches programs to the kernel. */
 START_TEST(config_perfmon_with_bpf)
 {
@@ -927,6 +985,7 @@ Suite *hook_suite(void)
         tcase_add_test(tc, config_cap_spellings);
         tcase_add_test(tc, config_ptrace_needs_shared_pidns);
         tcase_add_test(tc, config_perfmon_with_bpf);
+        tcase_add_test(tc, proc_status_caps);
         tcase_add_test(tc, config_allowed_caps);
         tcase_add_loop_test(tc, config_read_as_runc_reads_it, 0, NELEM(runc_reads_otherwise));
         tcase_add_test(tc, config_other_keys_and_nulls);

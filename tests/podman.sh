@@ -320,6 +320,30 @@ check "and leaves the containers' rules as they were" \
         grep -qxF -- '-A OUTPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 9 -j DROP' <(ns_rules "$(pid_of oih-r1-$$)" ipv4)
 check "reload of a policy no container uses says so" \
         test "$("${H[@]}" reload --rules-dir "$W/rules" count-only)" = 'no running container uses policy "count-only"'
+# A running container got past the hook with the policy it had then: reload and apply --container
+# check its capabilities against the policy as it is now, which may allow fewer
+policy raw-ok <<'EOF'
+{ "version": 1, "description": "podman.sh: accepts NET_RAW", "allow_capabilities": ["NET_RAW"],
+  "rules": [ { "chain": "OUTPUT", "protocol": "tcp", "dport": 9, "target": "DROP" } ] }
+EOF
+podman run -d --name oih-raw-$$ --network none --cap-add NET_RAW \
+        --annotation oci-iptables-hook.policy=raw-ok --rootfs "$ROOTFS" /bin/sleep 600 >/dev/null
+policy raw-ok <<'EOF'
+{ "version": 1, "description": "podman.sh: NET_RAW no longer accepted",
+  "rules": [ { "chain": "OUTPUT", "protocol": "tcp", "dport": 7, "target": "DROP" } ] }
+EOF
+out=$("${H[@]}" reload --rules-dir "$W/rules" raw-ok 2>&1) && rc=0 || rc=$?
+check "reload refuses a container holding a capability the edited policy no longer allows" \
+        test "$rc" -eq 1 -a -n "$(grep -F "reload: oih-raw-$$: container has CAP_NET_RAW (bounding set)" <<<"$out")" ||
+        diag "$out"
+check "and leaves its rules as they were" \
+        grep -qxF -- '-A OUTPUT -p tcp -m tcp --dport 9 -j DROP' <(ns_rules "$(pid_of oih-raw-$$)" ipv4)
+out=$("${H[@]}" apply --container oih-raw-$$ --rules-dir "$W/rules" 2>&1) && rc=0 || rc=$?
+check "apply --container refuses it too" \
+        test "$rc" -eq 1 -a -n "$(grep -F 'container has CAP_NET_RAW (bounding set)' <<<"$out")" || diag "$out"
+check "and changes nothing" \
+        grep -qxF -- '-A OUTPUT -p tcp -m tcp --dport 9 -j DROP' <(ns_rules "$(pid_of oih-raw-$$)" ipv4)
+podman rm -f -t 0 oih-raw-$$ >/dev/null
 
 # --- rootful: a pod from kube play -----------------------------------------------------------
 cat >"$W/pod.yaml" <<EOF

@@ -232,27 +232,95 @@ enum cap_when { CAP_ALWAYS, CAP_WITH_SHARED_PIDNS, CAP_WITH_BPF };
 /* docs/security.md, "Capabilities", says why each is here and why others are not. */
 static const struct {
         const char *name;
+        unsigned num; /* the kernel's number (linux/capability.h), for /proc/PID/status */
         enum cap_when when;
         const char *why;
 } caps[OIH_NCAPS] = {
-        [OIH_CAP_NET_ADMIN] = { "NET_ADMIN", CAP_ALWAYS, "it can rewrite or flush its own rules" },
-        [OIH_CAP_NET_RAW] = { "NET_RAW", CAP_ALWAYS,
+        [OIH_CAP_NET_ADMIN] = { "NET_ADMIN", 12, CAP_ALWAYS, "it can rewrite or flush its own rules" },
+        [OIH_CAP_NET_RAW] = { "NET_RAW", 13, CAP_ALWAYS,
                               "it can send packets no iptables rule sees (AF_PACKET)" },
-        [OIH_CAP_SYS_ADMIN] = { "SYS_ADMIN", CAP_ALWAYS,
+        [OIH_CAP_SYS_ADMIN] = { "SYS_ADMIN", 21, CAP_ALWAYS,
                                 "it can enter another network namespace (setns), mount and load BPF" },
-        [OIH_CAP_SYS_MODULE] = { "SYS_MODULE", CAP_ALWAYS, "it can load kernel modules" },
-        [OIH_CAP_SYS_RAWIO] = { "SYS_RAWIO", CAP_ALWAYS,
+        [OIH_CAP_SYS_MODULE] = { "SYS_MODULE", 16, CAP_ALWAYS, "it can load kernel modules" },
+        [OIH_CAP_SYS_RAWIO] = { "SYS_RAWIO", 17, CAP_ALWAYS,
                                 "it can drive hardware directly (I/O ports), below every filter" },
-        [OIH_CAP_DAC_READ_SEARCH] = { "DAC_READ_SEARCH", CAP_ALWAYS,
+        [OIH_CAP_DAC_READ_SEARCH] = { "DAC_READ_SEARCH", 2, CAP_ALWAYS,
                                       "it can open the host's files by handle (open_by_handle_at) and so run "
                                       "code outside the container" },
-        [OIH_CAP_BPF] = { "BPF", CAP_ALWAYS, "it can load BPF programs into the kernel" },
-        [OIH_CAP_PERFMON] = { "PERFMON", CAP_WITH_BPF,
+        [OIH_CAP_BPF] = { "BPF", 39, CAP_ALWAYS, "it can load BPF programs into the kernel" },
+        [OIH_CAP_PERFMON] = { "PERFMON", 38, CAP_WITH_BPF,
                               "with CAP_BPF it can attach programs to every process of the machine" },
-        [OIH_CAP_SYS_PTRACE] = { "SYS_PTRACE", CAP_WITH_SHARED_PIDNS,
+        [OIH_CAP_SYS_PTRACE] = { "SYS_PTRACE", 19, CAP_WITH_SHARED_PIDNS,
                                  "it shares a PID namespace (--pid host, --pid container:) and can "
                                  "take over a process of another network namespace" },
 };
+
+/* ---- a running container's process, from /proc ---- */
+
+int oih_status_netcfg(const char *status, struct oih_netcfg *ret, struct oih_error *err)
+{
+        static const struct {
+                const char *key;
+                enum oih_cap_set set;
+        } sets[] = {
+                { "CapInh:", OIH_SET_INHERITABLE }, { "CapPrm:", OIH_SET_PERMITTED },
+                { "CapEff:", OIH_SET_EFFECTIVE },   { "CapBnd:", OIH_SET_BOUNDING },
+                { "CapAmb:", OIH_SET_AMBIENT },
+        };
+        unsigned found = 0;
+        const char *nspid = NULL;
+        memset(ret, 0, sizeof(*ret));
+        ret->netns = true; /* the caller acts on the process's own namespace */
+        for (const char *line = status, *next; *line; line = next) {
+                next = line + strcspn(line, "\n");
+                if (*next == '\n')
+                        next++;
+                if (strncmp(line, "NSpid:", 6) == 0)
+                        nspid = line + 6;
+                for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+                        size_t n = strlen(sets[i].key);
+                        if (strncmp(line, sets[i].key, n) != 0)
+                                continue;
+                        char *end;
+                        errno = 0;
+                        unsigned long long mask = strtoull(line + n, &end, 16);
+                        if (errno || end == line + n || (*end != '\n' && *end != '\0'))
+                                return oih_err(err, "cannot read the process's %.6s", sets[i].key);
+                        for (int k = 0; k < OIH_NCAPS; k++)
+                                if (mask & (1ULL << caps[k].num))
+                                        ret->caps[sets[i].set] |= OIH_CAPBIT(k);
+                        found |= 1u << i;
+                }
+        }
+        if (found != (1u << (sizeof(sets) / sizeof(sets[0]))) - 1 || nspid == NULL)
+                return oih_err(err, "the process's status lacks its capabilities or NSpid");
+        /* NSpid lists the process's pid in each PID namespace, the innermost last: a container
+         * with a PID namespace of its own has its first process as 1 there */
+        const char *last = nspid + strcspn(nspid, "\n");
+        while (last > nspid && (last[-1] == ' ' || last[-1] == '\t'))
+                last--;
+        const char *first = last;
+        while (first > nspid && first[-1] != ' ' && first[-1] != '\t')
+                first--;
+        ret->pidns_shared = !(last - first == 1 && *first == '1');
+        return 0;
+}
+
+int oih_proc_netcfg(long pid, struct oih_netcfg *ret, struct oih_error *err)
+{
+        char path[64], *buf = NULL;
+        size_t len = 0;
+        snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return oih_err_errno(err, errno, "cannot open %s", path);
+        int r = oih_read_bounded(fd, 64 << 10, path, &buf, &len, err);
+        close(fd);
+        if (r == 0)
+                r = oih_status_netcfg(buf, ret, err);
+        free(buf);
+        return r < 0 ? -1 : 0;
+}
 
 const char *oih_cap_name(enum oih_cap c)
 {

@@ -64,6 +64,11 @@ int oih_config_parse(const char *buf, size_t len, struct oih_netcfg *ret, struct
 /* Reads BUNDLE/config.json and parses it. */
 int oih_config_load(const char *bundle, struct oih_netcfg *ret, struct oih_error *err);
 void oih_netcfg_clear(struct oih_netcfg *c);
+/* A running container's first process as /proc/PID/status describes it (STATUS: that file's
+ * text): its capability sets, and whether its PID namespace is shared (its pid in the innermost
+ * namespace is not 1). netns is true: the caller acts on the process's own namespace. */
+int oih_status_netcfg(const char *status, struct oih_netcfg *ret, struct oih_error *err);
+int oih_proc_netcfg(long pid, struct oih_netcfg *ret, struct oih_error *err);
 /* Refuses a container the policy cannot hold: one that shares the host's network namespace or
  * that holds a capability of the table above, unless ALLOWED (OIH_CAPBIT) accepts it. */
 int oih_netcfg_check(const struct oih_netcfg *c, unsigned allowed, struct oih_error *err);
