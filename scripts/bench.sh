@@ -117,11 +117,12 @@ m_apply() { # N MIX
         # apply's own "applied" line comes first on stdout; bench-run's figures are the last line
         out=$("$RUN" -- "$BIN" apply --timings --netns "/run/netns/$NS" "$W/p-$1-$2.json" 2>"$W/apply.err" | tail -1)
         [ "${out##* }" = 0 ] || { echo "bench.sh: apply failed: $(cat "$W/apply.err")" >&2; exit 1; }
-        # Where the time went: "N MIX PARSE COMPILE COMMIT TOTAL OTHER" (ms): the phases the binary
-        # timed itself, and OTHER, the rest of the wall time: exec, loading libraries, exit.
-        sed -n "s/.*timings: parse \([0-9.]*\) ms, compile \([0-9.]*\) ms, commit \([0-9.]*\) ms, total \([0-9.]*\) ms.*/\1 \2 \3 \4/p" \
+        # Where the time went: "N MIX PARSE COMPILE COMMIT TOTAL OTHER READBACK" (ms): the phases
+        # the binary timed itself, OTHER, the rest of the wall time (exec, loading libraries, exit),
+        # and READBACK, reading the tables back after the commit (part of TOTAL).
+        sed -n "s/.*timings: parse \([0-9.]*\) ms, compile \([0-9.]*\) ms, commit \([0-9.]*\) ms, total \([0-9.]*\) ms (of which reading the tables back \([0-9.]*\) ms).*/\1 \2 \3 \4 \5/p" \
                 "$W/apply.err" | awk -v n="$1" -v m="$2" -v w="${out%% *}" \
-                '{printf "%s %s %s %s %s %s %.3f\n", n, m, $1, $2, $3, $4, w - $4; k++} END {exit !k}' >>"$W/phases.dat" ||
+                '{printf "%s %s %s %s %s %s %.3f %s\n", n, m, $1, $2, $3, $4, w - $4, $5; k++} END {exit !k}' >>"$W/phases.dat" ||
                 { echo "bench.sh: apply --timings printed no timings: $(cat "$W/apply.err")" >&2; exit 1; }
         if [ -z "${checked[$1-$2]:-}" ]; then
                 # Once per policy: the namespace holds the rules show prints (tests/oracle.sh
@@ -322,8 +323,8 @@ breakdown=$W/breakdown.md
         echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$table"
 {
-        echo "| rules | mix | our apply (ms) | start and exit | parse | compile | commit | of which libiptc + kernel | of which kernel replace | 2x kernel | libiptc + kernel / kernel |"
-        echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| rules | mix | our apply (ms) | start and exit | parse | compile | commit | read back | of which libiptc + kernel | of which kernel replace | 2x kernel | libiptc + kernel / kernel |"
+        echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$breakdown"
 : >"$plot"
 : >"$W/breakdown.dat"
@@ -334,7 +335,7 @@ for n in $COUNTS; do
                 ar=$(col apply "$n" "$mix" 4); rr=$(col restore "$n" "$mix" 4)
                 sp=$(col span "$n" "$mix" 3)
                 pp=$(col phases "$n" "$mix" 3); pc=$(col phases "$n" "$mix" 4); pm=$(col phases "$n" "$mix" 5)
-                po=$(col phases "$n" "$mix" 7)
+                po=$(col phases "$n" "$mix" 7); pr=$(col phases "$n" "$mix" 8)
                 if [ "$p" = - ]; then
                         p="not run (a smaller count passed ${PER_RULE_LIMIT} s)"
                         [ "${per_rule_stopped[$mix]%% *}" = "$n" ] && p="stopped (> ${PER_RULE_LIMIT} s)"
@@ -344,9 +345,9 @@ for n in $COUNTS; do
                                 n, m, a, r, (p ~ /^[0-9.]+$/ ? sprintf("%.1f", p) : p), k, a / r, (k > 0 ? a / k : 0), ar, rr}' >>"$table"
                 echo "$n $mix $a $rs ${p%% *} $k $ar $rr" >>"$plot"
                 echo "$n $mix $a $pp $pc $pm $sp $k $po" >>"$W/breakdown.dat"
-                awk -v n="$n" -v m="$mix" -v a="$a" -v po="$po" -v pp="$pp" -v pc="$pc" -v pm="$pm" -v sp="$sp" -v k="$k" 'BEGIN {
-                        printf "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n",
-                                n, m, a, po, pp, pc, pm, sp, k, 2 * k, (k > 0 ? sp / k : 0)}' >>"$breakdown"
+                awk -v n="$n" -v m="$mix" -v a="$a" -v po="$po" -v pp="$pp" -v pc="$pc" -v pm="$pm" -v pr="$pr" -v sp="$sp" -v k="$k" 'BEGIN {
+                        printf "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |\n",
+                                n, m, a, po, pp, pc, pm, pr, sp, k, 2 * k, (k > 0 ? sp / k : 0)}' >>"$breakdown"
         done
 done
 
@@ -446,10 +447,11 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
         cat "$table"
         echo
         echo "Where apply's time goes (\`apply --timings\`, medians of the same runs; ms): parse reads and"
-        echo "checks the policy; compile, in a child inside the namespace, runs a libxtables worker per"
-        echo "family (both at once) that builds the kernel entries; commit hands them to libiptc, which"
-        echo "replaces the tables; \"start and exit\" is the rest of the wall time (exec, loading libraries,"
-        echo "forking the child, exit). \"libiptc + kernel\" is libiptc's session inside the"
+        echo "checks the policy; compile, in a child inside the namespace, runs the libxtables workers that"
+        echo "build the kernel entries (one per family, or one per CPU for a family with thousands of"
+        echo "entries, all at once); commit hands them to libiptc, which replaces the tables; read back"
+        echo "reads the tables again and compares them with what was built; \"start and exit\" is the"
+        echo "rest of the wall time (exec, loading libraries, forking the child, exit). \"libiptc + kernel\" is libiptc's session inside the"
         echo "child as \`strace --seccomp-bpf -f -T -ttt\` sees it (the run that times the kernel), from its first"
         echo "read of a table to the end of its last write; \"kernel replace\" is the \`IPT_SO_SET_REPLACE\` calls"
         echo "within it. Each column is a median of its own, so the columns do not add up exactly."
