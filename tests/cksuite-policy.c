@@ -6,6 +6,7 @@
 
 #include "cksuite.h"
 #include "oih.h"
+#include "ruleset.h"
 
 static struct oih_policy *parse_ok(const char *json)
 {
@@ -96,8 +97,15 @@ static const struct {
         { "{\"version\": 1, \"rules\": [{\"chain\": \"FORWARD\", \"in_interface\": \"veth0123456789ab+\"}]}",
           "t.json: rules[0].in_interface: interface name \"veth0123456789ab+\" must be 1 to 15 characters" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"in_interface\": \"eth0\"}]}", "t.json: rules[0]: in_interface cannot be used in OUTPUT" },
-        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"ctstate\": [\"NEW\", \"OLD\"]}]}",
-          "t.json: rules[0].ctstate[1]: unknown state \"OLD\"" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"ctstate\": [\"NEW\", \"\"]}]}",
+          "t.json: rules[0].ctstate[1]: an empty name" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"state\": {\"not\": [1]}}]}",
+          "t.json: rules[0].state[0]: expected a string, got" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"protocol\": \"tcp\", \"tcp_flags\": "
+          "{\"mask\": [\"SYN\", \"SYN\", \"SYN\", \"SYN\", \"SYN\", \"SYN\", \"SYN\", \"SYN\", \"SYN\"], \"set\": []}}]}",
+          "t.json: rules[0].tcp_flags.mask: more than 8 names" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"protocol\": \"tcp\", \"tcp_flags\": {\"mask\": \"SYN\", \"set\": []}}]}",
+          "t.json: rules[0].tcp_flags.mask: expected a list of names, got a string" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"uid_owner\": 1000}]}",
           "t.json: rules[0]: uid_owner/gid_owner only work in OUTPUT (chain \"INPUT\" is reached from INPUT)" },
         { "{\"version\": 1, \"chains\": [\"c\"], \"rules\": [{\"chain\": \"FORWARD\", \"target\": \"c\"}, {\"chain\": \"c\", \"gid_owner\": 5}]}",
@@ -155,8 +163,10 @@ static const struct {
           "t.json: rules[0].destination: \"::ffff:0:0/96\" is an IPv4-mapped IPv6 address: sockets use it for IPv4 traffic, which an IPv6 rule never sees; write 0.0.0.0/0" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_prefix\": \"this prefix is longer than 29 bytes\"}]}",
           "t.json: rules[0].log_prefix: string of 35 bytes is longer than 29" },
-        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_level\": 9}]}",
-          "t.json: rules[0].log_level: log level 9 out of range 0-7" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_level\": true}]}",
+          "t.json: rules[0].log_level: expected a level (a name or a number), got a boolean" },
+        { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_level\": \"\"}]}",
+          "t.json: rules[0].log_level: an empty level" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"NFLOG\", \"nflog_group\": -1}]}",
           "t.json: rules[0].nflog_group: group -1 out of range 0-65535" },
         { "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"comment\": \"tab\\there\"}]}",
@@ -189,6 +199,80 @@ START_TEST(test_bad_policy_message)
         ck_assert_ptr_null(p);
         ck_assert_msg(strncmp(oih_error_first(&err), bad[_i].error, strlen(bad[_i].error)) == 0,
                       "for %s\n  expected: %s\n  got:      %s", bad[_i].json, bad[_i].error, oih_error_first(&err));
+}
+END_TEST
+
+/* Friendly values the extension reads itself: what its parser refuses is refused with iptables'
+ * own message (libxt_conntrack, libxt_tcp, libxtables' syslog levels), after the JSON path. */
+static const struct {
+        const char *rule, *error;
+} by_extension[] = {
+        { "{\"chain\": \"INPUT\", \"ctstate\": [\"NEW\", \"OLD\"]}", "t.json: rules[1].ctstate: Bad ctstate \"OLD\"" },
+        { "{\"chain\": \"INPUT\", \"ctstate\": {\"not\": []}}", "t.json: rules[1].ctstate: Bad ctstate \"\"" },
+        { "{\"chain\": \"INPUT\", \"state\": \"SNAT\"}", "t.json: rules[1].state: Bad state \"SNAT\"" },
+        { "{\"chain\": \"INPUT\", \"protocol\": \"tcp\", \"tcp_flags\": {\"mask\": [\"SYN\", \"FOO\"], \"set\": []}}",
+          "t.json: rules[1].tcp_flags: Unknown TCP flag `FOO'" },
+        { "{\"chain\": \"INPUT\", \"protocol\": \"tcp\", \"tcp_flags\": {\"not\": {\"mask\": [\"SYN\"], \"set\": [\"syn!\"]}}}",
+          "t.json: rules[1].tcp_flags: Unknown TCP flag `syn!'" },
+        { "{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_level\": 9}", "t.json: rules[1].log_level: log level \"9\" unknown" },
+        { "{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_level\": -1}", "t.json: rules[1].log_level: log level \"-1\" unknown" },
+        { "{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_level\": \"loud\"}", "t.json: rules[1].log_level: log level \"loud\" unknown" },
+        { "{\"chain\": \"INPUT\", \"target\": \"LOG\", \"log_level\": \"WARNING\"}", "t.json: rules[1].log_level: log level \"WARNING\" unknown" },
+};
+
+START_TEST(test_extension_refuses_friendly_value)
+{
+        char json[512];
+        snprintf(json, sizeof(json), "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"target\": \"ACCEPT\"}, %s]}",
+                 by_extension[_i].rule);
+        struct oih_policy *p = parse_ok(json);
+        struct oih_ruleset *rs = NULL;
+        struct oih_error err;
+        oih_error_init(&err);
+        ck_assert_msg(oih_compile(p, &rs, &err) < 0, "built: %s", json);
+        ck_assert_int_eq(err.n, 1);
+        ck_assert_str_eq(oih_error_first(&err), by_extension[_i].error);
+        oih_policy_free(p);
+}
+END_TEST
+
+static struct oih_ruleset *compile_ok(const char *json)
+{
+        struct oih_policy *p = parse_ok(json);
+        struct oih_ruleset *rs = NULL;
+        struct oih_error err;
+        oih_error_init(&err);
+        ck_assert_msg(oih_compile(p, &rs, &err) == 0, "%s: %s", json, oih_error_first(&err));
+        oih_policy_free(p);
+        return rs;
+}
+
+/* What iptables takes in other spellings builds what the names tests/oracle.sh checks build. */
+START_TEST(test_other_spellings_build_the_same)
+{
+        static const char *const pairs[][2] = {
+                { "\"ctstate\": [\"new\", \"Established\"]", "\"ctstate\": [\"NEW\", \"ESTABLISHED\"]" },
+                { "\"state\": {\"not\": \"invalid\"}", "\"state\": {\"not\": [\"INVALID\"]}" },
+                { "\"protocol\": \"tcp\", \"tcp_flags\": {\"mask\": [\"syn\", \"Ack\"], \"set\": [\"syn\"]}",
+                  "\"protocol\": \"tcp\", \"tcp_flags\": {\"mask\": [\"SYN\", \"ACK\"], \"set\": [\"SYN\"]}" },
+                { "\"target\": \"LOG\", \"log_level\": \"warn\"", "\"target\": \"LOG\", \"log_level\": 4" },
+                { "\"target\": \"LOG\", \"log_level\": \"err\"", "\"target\": \"LOG\", \"log_level\": \"3\"" },
+        };
+        for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+                struct oih_ruleset *rs[2];
+                for (int k = 0; k < 2; k++) {
+                        char json[512];
+                        snprintf(json, sizeof(json), "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", %s}]}", pairs[i][k]);
+                        rs[k] = compile_ok(json);
+                }
+                for (int f = 0; f < OIH_NFAMILIES; f++) {
+                        const struct oih_bytes *a = &rs[0]->t[f][OIH_TBL_FILTER].entries, *b = &rs[1]->t[f][OIH_TBL_FILTER].entries;
+                        ck_assert_msg(a->len == b->len && a->len > 0 && memcmp(a->data, b->data, a->len) == 0,
+                                      "%s: not the entry of %s", pairs[i][0], pairs[i][1]);
+                }
+                oih_ruleset_free(rs[0]);
+                oih_ruleset_free(rs[1]);
+        }
 }
 END_TEST
 
@@ -371,6 +455,8 @@ Suite *policy_suite(void)
         Suite *s = suite_create("policy");
         TCase *tc = tcase_create("errors");
         tcase_add_loop_test(tc, test_bad_policy_message, 0, sizeof(bad) / sizeof(bad[0]));
+        tcase_add_loop_test(tc, test_extension_refuses_friendly_value, 0, sizeof(by_extension) / sizeof(by_extension[0]));
+        tcase_add_test(tc, test_other_spellings_build_the_same);
         tcase_add_test(tc, test_all_errors_are_collected);
         tcase_add_test(tc, test_limits_on_rule_count);
         tcase_add_test(tc, test_allow_capabilities);

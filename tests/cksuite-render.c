@@ -115,7 +115,7 @@ START_TEST(test_words_icmp)
 }
 END_TEST
 
-/* Mask and set as iptables-save names them, in its order; syn is its fixed mask. */
+/* Mask and set as written, each list joined with commas; syn is its fixed mask. */
 START_TEST(test_words_tcp_flags)
 {
         static const char json[] =
@@ -127,9 +127,9 @@ START_TEST(test_words_tcp_flags)
                 "{\"chain\": \"INPUT\", \"protocol\": \"tcp\", \"dport\": 80, \"tcp_flags\": {\"not\": {\"mask\": [\"ACK\", \"RST\"], \"set\": [\"RST\"]}}, \"target\": \"ACCEPT\"}]}";
         const char *want = "-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j DROP\n"
                            "-A INPUT -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT\n"
-                           "-A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG NONE -j DROP\n"
-                           "-A INPUT -p tcp -m tcp --tcp-flags FIN,PSH,URG FIN,URG -j DROP\n"
-                           "-A INPUT -p tcp -m tcp --dport 80 ! --tcp-flags RST,ACK RST -j ACCEPT\n";
+                           "-A INPUT -p tcp -m tcp --tcp-flags ALL NONE -j DROP\n"
+                           "-A INPUT -p tcp -m tcp --tcp-flags URG,PSH,FIN FIN,URG -j DROP\n"
+                           "-A INPUT -p tcp -m tcp --dport 80 ! --tcp-flags ACK,RST RST -j ACCEPT\n";
         assert_words(json, OIH_IPV4, want);
         assert_words(json, OIH_IPV6, want);
 }
@@ -171,7 +171,7 @@ START_TEST(test_words_reject)
 }
 END_TEST
 
-/* Levels by number, level 4 (iptables' default) left out; NFLOG's group 0 likewise. */
+/* Levels as written (a number as its digits); NFLOG's group 0 (iptables' default) left out. */
 START_TEST(test_words_log)
 {
         static const char json[] =
@@ -186,12 +186,12 @@ START_TEST(test_words_log)
                 "{\"chain\": \"INPUT\", \"target\": \"NFLOG\"},"
                 "{\"chain\": \"INPUT\", \"target\": \"NFLOG\", \"nflog_group\": 7, \"nflog_prefix\": \"out bound\"}]}";
         const char *want = "-A INPUT -j LOG\n"
-                           "-A INPUT -j LOG --log-prefix 'dropped: ' --log-level 7\n"
-                           "-A INPUT -j LOG --log-prefix plain\n"
-                           "-A INPUT -j LOG\n"
+                           "-A INPUT -j LOG --log-prefix 'dropped: ' --log-level debug\n"
+                           "-A INPUT -j LOG --log-prefix plain --log-level 4\n"
+                           "-A INPUT -j LOG --log-level warning\n"
+                           "-A INPUT -j LOG --log-level emerg\n"
                            "-A INPUT -j LOG --log-level 0\n"
-                           "-A INPUT -j LOG --log-level 0\n"
-                           "-A INPUT -j LOG --log-level 2\n"
+                           "-A INPUT -j LOG --log-level crit\n"
                            "-A INPUT -j NFLOG\n"
                            "-A INPUT -j NFLOG --nflog-prefix 'out bound' --nflog-group 7\n";
         assert_words(json, OIH_IPV4, want);

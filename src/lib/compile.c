@@ -213,31 +213,15 @@ static void w_multiport(struct words *w, const char *key, const char *opt, const
         word(w, key, "%s", buf);
 }
 
-static void names_of(char *buf, size_t size, const struct oih_name *t, unsigned mask, unsigned stop)
+static void w_states(struct words *w, const char *key, const char *match, const char *names, bool inv)
 {
-        size_t at = 0;
-        buf[0] = '\0';
-        for (; t->name && t->value != stop; t++)
-                if (mask & t->value)
-                        at += (size_t)snprintf(buf + at, size - at, "%s%s", at ? "," : "", t->name);
-}
-
-static void w_flags(struct words *w, const char *key, uint8_t flags)
-{
-        char buf[64];
-        names_of(buf, sizeof(buf), oih_tcp_flags, flags, 0x3F);
-        word(w, key, "%s", flags ? buf : "NONE");
-}
-
-static void w_states(struct words *w, const char *key, const char *match, unsigned mask, bool inv)
-{
-        char buf[128];
-        names_of(buf, sizeof(buf), oih_ct_states, mask, ~0u);
+        if (names == NULL)
+                return;
         word(w, key, "-m");
         word(w, key, "%s", match);
         w_not(w, key, inv);
         word(w, key, "--%s", strcmp(match, "state") == 0 ? "state" : "ctstate");
-        word(w, key, "%s", buf);
+        word(w, key, "%s", names);
 }
 
 static void w_id(struct words *w, const char *key, const char *opt, const struct oih_idrange *id)
@@ -289,19 +273,19 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
         }
 
         bool single_s = r->sport.n && !r->sport.multi, single_d = r->dport.n && !r->dport.multi;
-        if (single_s || single_d || r->tcpflags_set) {
+        if (single_s || single_d || r->syn || r->tcpflags_mask) {
                 word(w, "protocol", "-m");
                 word(w, "protocol", "%s", r->proto == 6 ? "tcp" : "udp");
                 if (single_s)
                         w_range(w, "sport", "--sport", r->sport.r[0], r->sport.invert);
                 if (single_d)
                         w_range(w, "dport", "--dport", r->dport.r[0], r->dport.invert);
-                if (r->tcpflags_set) {
-                        const char *key = r->tcpflags_mask == 0x17 && r->tcpflags_cmp == 0x02 ? "syn" : "tcp_flags";
+                if (r->syn || r->tcpflags_mask) {
+                        const char *key = r->syn ? "syn" : "tcp_flags";
                         w_not(w, key, r->tcpflags_inv);
                         word(w, key, "--tcp-flags");
-                        w_flags(w, key, r->tcpflags_mask);
-                        w_flags(w, key, r->tcpflags_cmp);
+                        word(w, key, "%s", r->syn ? "FIN,SYN,RST,ACK" : r->tcpflags_mask);
+                        word(w, key, "%s", r->syn ? "SYN" : r->tcpflags_cmp);
                 }
         }
         if (r->icmp_set) {
@@ -321,10 +305,8 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
                 w_multiport(w, "sport", "--sports", &r->sport);
         if (r->dport.multi)
                 w_multiport(w, "dport", "--dports", &r->dport);
-        if (r->ctstate_set)
-                w_states(w, "ctstate", "conntrack", r->ctstate, r->ctstate_inv);
-        if (r->state_set)
-                w_states(w, "state", "state", r->state, r->state_inv);
+        w_states(w, "ctstate", "conntrack", r->ctstate, r->ctstate_inv);
+        w_states(w, "state", "state", r->state, r->state_inv);
         if (r->uid.set || r->gid.set) {
                 word(w, r->uid.set ? "uid_owner" : "gid_owner", "-m");
                 word(w, r->uid.set ? "uid_owner" : "gid_owner", "owner");
@@ -383,9 +365,9 @@ static void rule_words(const struct oih_entry *e, enum oih_family f, struct word
                         word(w, "log_prefix", "--log-prefix");
                         word(w, "log_prefix", "%s", r->log_prefix);
                 }
-                if (r->log_level_set && r->log_level != 4) {
+                if (r->log_level[0]) {
                         word(w, "log_level", "--log-level");
-                        word(w, "log_level", "%u", r->log_level);
+                        word(w, "log_level", "%s", r->log_level);
                 }
         } else if (r->target == OIH_T_NFLOG) {
                 if (r->nflog_prefix[0]) {

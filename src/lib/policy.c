@@ -454,62 +454,31 @@ static int parse_idrange(struct parser *ps, const char *path, const struct jr_va
         return 0;
 }
 
-static int parse_states(struct parser *ps, const char *path, const struct jr_value *o, unsigned *mask, bool *inv)
+/* A name or a list of names (with LIST, only a list), joined with commas into *RET as iptables
+ * takes them: the extension's own parser reads the names and gives its own message. */
+static int join_names(struct parser *ps, const char *path, const struct jr_value *o, bool list, char **ret)
 {
-        bool bad;
-        o = unwrap_not(ps, path, o, inv, &bad);
-        if (bad)
+        bool one = !list && jr_is(o, JR_STRING);
+        if (!one && expect_type(ps, path, o, JR_ARRAY, list ? "a list of names" : "a name or a list of names") < 0)
                 return -1;
-        if (jr_is(o, JR_STRING)) {
-                const struct oih_name *n = oih_name_find(oih_ct_states, o->s);
-                if (n == NULL)
-                        return perr(ps, path, "unknown state \"%s\" (expected NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED)",
-                                    o->s);
-                *mask = n->value;
-                return 0;
-        }
-        if (expect_type(ps, path, o, JR_ARRAY, "a list of states") < 0)
-                return -1;
-        size_t n = o->len;
-        if (n == 0)
-                return perr(ps, path, "empty list of states");
+        size_t n = one ? 1 : o->len;
         if (n > 8)
-                return perr(ps, path, "too many states");
-        *mask = 0;
+                return perr(ps, path, "more than 8 names");
+        char buf[8 * 17] = "";
+        size_t at = 0;
         for (size_t i = 0; i < n; i++) {
                 char p[PATHLEN];
                 const char *s;
                 path_index(p, path, i);
-                if (get_string(ps, p, &o->items[i], 16, &s) < 0)
+                if (get_string(ps, one ? path : p, one ? o : &o->items[i], 16, &s) < 0)
                         return -1;
-                const struct oih_name *nm = oih_name_find(oih_ct_states, s);
-                if (nm == NULL)
-                        return perr(ps, p, "unknown state \"%s\" (expected NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED)", s);
-                *mask |= nm->value;
+                if (s[0] == '\0')
+                        return perr(ps, one ? path : p, "an empty name");
+                at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%s", i ? "," : "", s);
         }
-        return 0;
-}
-
-static int parse_flag_list(struct parser *ps, const char *path, const struct jr_value *o, uint8_t *ret)
-{
-        if (expect_type(ps, path, o, JR_ARRAY, "a list of TCP flags") < 0)
-                return -1;
-        size_t n = o->len;
-        if (n > 8)
-                return perr(ps, path, "too many flags");
-        *ret = 0;
-        for (size_t i = 0; i < n; i++) {
-                char p[PATHLEN];
-                const char *s;
-                path_index(p, path, i);
-                if (get_string(ps, p, &o->items[i], 8, &s) < 0)
-                        return -1;
-                const struct oih_name *nm = oih_name_find(oih_tcp_flags, s);
-                if (nm == NULL)
-                        return perr(ps, p, "unknown TCP flag \"%s\" (expected SYN, ACK, FIN, RST, URG, PSH, ALL or NONE)", s);
-                *ret |= (uint8_t)nm->value;
-        }
-        return 0;
+        free(*ret);
+        *ret = strdup(buf);
+        return *ret ? 0 : perr(ps, path, "out of memory");
 }
 
 struct rule_ctx {
@@ -634,11 +603,9 @@ static int f_syn(struct rule_ctx *c, const char *path, const struct jr_value *v)
                 return -1;
         if (!jr_is(v, JR_BOOL) || !v->b)
                 return perr(c->ps, path, "expected true or {\"not\": true}");
-        if (c->r->tcpflags_set)
+        if (c->r->tcpflags_mask)
                 return perr(c->ps, path, "syn and tcp_flags cannot both be given");
-        c->r->tcpflags_set = true;
-        c->r->tcpflags_mask = 0x17; /* FIN,SYN,RST,ACK */
-        c->r->tcpflags_cmp = 0x02;
+        c->r->syn = true;
         return 0;
 }
 
@@ -648,7 +615,7 @@ static int f_tcp_flags(struct rule_ctx *c, const char *path, const struct jr_val
         v = unwrap_not(c->ps, path, v, &c->r->tcpflags_inv, &bad);
         if (bad || expect_type(c->ps, path, v, JR_OBJECT, "{\"mask\": [...], \"set\": [...]}") < 0)
                 return -1;
-        if (c->r->tcpflags_set)
+        if (c->r->syn)
                 return perr(c->ps, path, "syn and tcp_flags cannot both be given");
         const struct jr_value *mask, *set;
         if ((mask = jr_get(v, "mask")) == NULL || (set = jr_get(v, "set")) == NULL ||
@@ -656,13 +623,10 @@ static int f_tcp_flags(struct rule_ctx *c, const char *path, const struct jr_val
                 return perr(c->ps, path, "expected exactly the keys \"mask\" and \"set\"");
         char p[PATHLEN];
         path_key(p, path, "mask");
-        if (parse_flag_list(c->ps, p, mask, &c->r->tcpflags_mask) < 0)
+        if (join_names(c->ps, p, mask, true, &c->r->tcpflags_mask) < 0)
                 return -1;
         path_key(p, path, "set");
-        if (parse_flag_list(c->ps, p, set, &c->r->tcpflags_cmp) < 0)
-                return -1;
-        c->r->tcpflags_set = true;
-        return 0;
+        return join_names(c->ps, p, set, true, &c->r->tcpflags_cmp);
 }
 
 /* Resolved after "protocol" is known: the names depend on it. */
@@ -675,14 +639,16 @@ static int f_icmp_type(struct rule_ctx *c, const char *path, const struct jr_val
 
 static int f_ctstate(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
-        c->r->ctstate_set = true;
-        return parse_states(c->ps, path, v, &c->r->ctstate, &c->r->ctstate_inv);
+        bool bad;
+        v = unwrap_not(c->ps, path, v, &c->r->ctstate_inv, &bad);
+        return bad ? -1 : join_names(c->ps, path, v, false, &c->r->ctstate);
 }
 
 static int f_state(struct rule_ctx *c, const char *path, const struct jr_value *v)
 {
-        c->r->state_set = true;
-        return parse_states(c->ps, path, v, &c->r->state, &c->r->state_inv);
+        bool bad;
+        v = unwrap_not(c->ps, path, v, &c->r->state_inv, &bad);
+        return bad ? -1 : join_names(c->ps, path, v, false, &c->r->state);
 }
 
 static int f_uid_owner(struct rule_ctx *c, const char *path, const struct jr_value *v)
@@ -1380,20 +1346,23 @@ static int resolve_target(struct rule_ctx *c, const char *path)
                 strcpy(r->log_prefix, s);
         }
         if (c->log_level) {
+                /* the names the format took that iptables spells longer: the same levels */
+                static const char *const longer[][2] = { { "err", "error" }, { "warn", "warning" } };
                 path_key(p, path, "log_level");
-                unsigned long lv;
-                if (jr_is(c->log_level, JR_STRING) &&
-                    !(c->log_level->s[0] >= '0' && c->log_level->s[0] <= '9')) {
-                        const struct oih_name *n = oih_name_find(oih_log_levels, c->log_level->s);
-                        if (n == NULL)
-                                return perr(ps, p, "unknown log level \"%s\" (expected 0-7 or emerg, alert, crit, error, warning, notice, info, debug)",
-                                            c->log_level->s);
-                        lv = n->value;
-                } else if (get_uint(ps, p, c->log_level, 7, "log level", &lv) < 0) {
-                        return -1;
+                if (jr_is(c->log_level, JR_INT)) {
+                        snprintf(r->log_level, sizeof(r->log_level), "%lld", (long long)c->log_level->i);
+                } else if (jr_is(c->log_level, JR_STRING)) {
+                        if (get_string(ps, p, c->log_level, sizeof(r->log_level) - 1, &s) < 0)
+                                return -1;
+                        if (s[0] == '\0')
+                                return perr(ps, p, "an empty level");
+                        for (size_t i = 0; i < sizeof(longer) / sizeof(longer[0]); i++)
+                                if (strcmp(s, longer[i][0]) == 0)
+                                        s = longer[i][1];
+                        strcpy(r->log_level, s);
+                } else {
+                        return perr(ps, p, "expected a level (a name or a number), got %s", type_name(c->log_level));
                 }
-                r->log_level_set = true;
-                r->log_level = (uint8_t)lv;
         }
         if (c->nflog_group) {
                 unsigned long g;
@@ -1423,8 +1392,8 @@ static int check_rule(struct rule_ctx *c, const char *path)
                 return perr(ps, path, "\"chain\" is required");
         if ((r->sport.n || r->dport.n) && !tcp && !udp)
                 ret = perr(ps, path, "%s needs protocol tcp or udp", r->sport.n ? "sport" : "dport");
-        if (r->tcpflags_set && !tcp)
-                ret = perr(ps, path, "%s needs protocol tcp", r->tcpflags_mask == 0x17 && r->tcpflags_cmp == 2 ? "syn" : "tcp_flags");
+        if ((r->syn || r->tcpflags_mask) && !tcp)
+                ret = perr(ps, path, "%s needs protocol tcp", r->syn ? "syn" : "tcp_flags");
         if (c->icmp_type && resolve_icmp(c) < 0)
                 ret = -1;
         if ((strcmp(r->chain, "OUTPUT") == 0 || strcmp(r->chain, "POSTROUTING") == 0) && r->iniface[0])
@@ -2047,6 +2016,10 @@ void oih_policy_free(struct oih_policy *p)
                 free(p->rules[i].src);
                 free(p->rules[i].dst);
                 free(p->rules[i].comment);
+                free(p->rules[i].tcpflags_mask);
+                free(p->rules[i].tcpflags_cmp);
+                free(p->rules[i].ctstate);
+                free(p->rules[i].state);
                 free(p->rules[i].xmatch);
                 free(p->rules[i].xtarget_opts);
         }

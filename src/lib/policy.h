@@ -90,17 +90,16 @@ struct oih_rule {
 
         struct oih_ports sport, dport;
 
-        bool tcpflags_set, tcpflags_inv;
-        uint8_t tcpflags_mask, tcpflags_cmp;
+        /* "syn", or "tcp_flags" with its names as written, joined with commas (NULL: none) */
+        bool syn, tcpflags_inv;
+        char *tcpflags_mask, *tcpflags_cmp;
 
         bool icmp_set, icmp_inv;
         uint8_t icmp_type, icmp_code_lo, icmp_code_hi;
 
-        /* state bits as the kernel has them (XT_CONNTRACK_STATE_BIT...) */
-        bool ctstate_set, ctstate_inv;
-        unsigned ctstate;
-        bool state_set, state_inv;
-        unsigned state;
+        /* the states as written, joined with commas (NULL: none); the extension reads them */
+        char *ctstate, *state;
+        bool ctstate_inv, state_inv;
 
         struct oih_idrange uid, gid;
 
@@ -121,8 +120,7 @@ struct oih_rule {
         enum oih_target target;
         char jump[OIH_CHAIN_MAXLEN + 1];        /* OIH_T_JUMP, OIH_T_GOTO */
         int reject_with[OIH_NFAMILIES];         /* index into the family's table; -1: default */
-        bool log_level_set;
-        uint8_t log_level;
+        char log_level[16];                     /* as written, or a number; "": none */
         char log_prefix[30];
         uint16_t nflog_group;
         char nflog_prefix[64];

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tables.h"
 
-#include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_limit.h>
-#include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
 #include <linux/netfilter_ipv6/ip6t_REJECT.h>
 #include <stddef.h>
@@ -59,22 +57,6 @@ const struct oih_name oih_protocols[] = {
         { "ipcomp", 108 }, { "all", 0 }, { NULL, 0 },
 };
 
-/* In the order iptables-save prints them. */
-const struct oih_name oih_tcp_flags[] = {
-        { "FIN", 0x01 }, { "SYN", 0x02 }, { "RST", 0x04 }, { "PSH", 0x08 },
-        { "ACK", 0x10 }, { "URG", 0x20 }, { "ALL", 0x3F }, { "NONE", 0 }, { NULL, 0 },
-};
-
-/* In the order iptables-save prints them. */
-const struct oih_name oih_ct_states[] = {
-        { "INVALID", XT_CONNTRACK_STATE_INVALID },
-        { "NEW", XT_CONNTRACK_STATE_BIT(IP_CT_NEW) },
-        { "RELATED", XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) },
-        { "ESTABLISHED", XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) },
-        { "UNTRACKED", XT_CONNTRACK_STATE_UNTRACKED },
-        { NULL, 0 },
-};
-
 const struct oih_rate_unit oih_rate_units[4] = {
         { "day", "day", XT_LIMIT_SCALE * 86400 }, { "hour", "hour", XT_LIMIT_SCALE * 3600 },
         { "min", "minute", XT_LIMIT_SCALE * 60 }, { "sec", "second", XT_LIMIT_SCALE },
@@ -89,12 +71,6 @@ const struct oih_rate_unit *oih_rate_unit_for(uint32_t avg, uint32_t *n)
         *n = oih_rate_units[i - 1].mult / avg;
         return &oih_rate_units[i - 1];
 }
-
-const struct oih_name oih_log_levels[] = {
-        { "emerg", 0 }, { "alert", 1 }, { "crit", 2 }, { "error", 3 }, { "warning", 4 },
-        { "notice", 5 }, { "info", 6 }, { "debug", 7 },
-        { "panic", 0 }, { "err", 3 }, { "warn", 4 }, { NULL, 0 },
-};
 
 static const struct oih_icmp_name icmp4[] = {
         { "any", 0xFF, 0, 0xFF },

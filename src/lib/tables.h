@@ -17,9 +17,6 @@ const struct oih_name *oih_name_find(const struct oih_name *t, const char *name)
 const char *oih_name_of(const struct oih_name *t, unsigned value);
 
 extern const struct oih_name oih_protocols[];   /* names iptables-save prints */
-extern const struct oih_name oih_tcp_flags[];
-extern const struct oih_name oih_ct_states[];
-extern const struct oih_name oih_log_levels[];
 
 /* Rate units, largest first: the name iptables-save prints, the one policies print, and the
  * kernel's scaled period of one packet per unit. */
