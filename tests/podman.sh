@@ -583,6 +583,28 @@ if out=$(ru podman run -d --name oih-rnone-$$ --network none \
         check "rootless: reload reaches the user's containers only" \
                 test "$rc" -eq 0 -a "$out" = "oih-rnone-$$: reloaded (7 rules)" || diag "$out"
         check "rootless: and the container has the policy again" rules_are "$(rpid oih-rnone-$$)" allow-8080
+        # the capabilities of the user's running container (its /proc/PID/status, read by the
+        # user) against the policy as it is now
+        policy rraw <<'EOF'
+{ "version": 1, "description": "podman.sh: accepts NET_RAW (rootless)", "allow_capabilities": ["NET_RAW"],
+  "rules": [ { "chain": "OUTPUT", "protocol": "tcp", "dport": 9, "target": "DROP" } ] }
+EOF
+        if out=$(ru podman run -d --name oih-rraw-$$ --network none --cap-add NET_RAW \
+                --annotation oci-iptables-hook.policy=rraw --rootfs "$RROOTFS" /bin/sleep 600 2>&1); then
+                policy rraw <<'EOF'
+{ "version": 1, "description": "podman.sh: NET_RAW no longer accepted (rootless)",
+  "rules": [ { "chain": "OUTPUT", "protocol": "tcp", "dport": 7, "target": "DROP" } ] }
+EOF
+                out=$(ru "$W/bin/oci-iptables-hook" reload --rules-dir "$W/rules" rraw 2>&1) && rc=0 || rc=$?
+                check "rootless: reload refuses a container holding a capability the edited policy no longer allows" \
+                        test "$rc" -eq 1 -a -n "$(grep -F "oih-rraw-$$: container has CAP_NET_RAW" <<<"$out")" ||
+                        diag "$out"
+                check "rootless: and leaves its rules as they were" \
+                        grep -qxF -- '-A OUTPUT -p tcp -m tcp --dport 9 -j DROP' <(ns_rules "$(rpid oih-rraw-$$)" ipv4)
+        else
+                not_ok "rootless: a container with --cap-add NET_RAW under a policy that accepts it starts"
+                diag "$out"
+        fi
 else
         not_ok "rootless --network none container starts"; diag "$out"
 fi
