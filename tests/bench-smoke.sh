@@ -48,7 +48,7 @@ breakdown() { awk '/of which libiptc \+ kernel/ {on = 1} on && /^$/ {exit} on' "
 for n in 10 100; do
         for mix in ipv4 mixed; do
                 check "the breakdown has a measured row for $n rules, $mix" \
-                        grep -qE "^\| $n \| $mix( \| [0-9.]+){9} \|$" <(breakdown)
+                        grep -qE "^\| $n \| $mix( \| [0-9.]+){10} \|$" <(breakdown)
         done
 done
 if [ "${podman[0]}" != --no-podman ]; then
