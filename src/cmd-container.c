@@ -61,8 +61,8 @@ int container_lookup(const char *name, struct container *ret, struct oih_error *
         return 0;
 }
 
-int containers_with_policy(const char *policy, struct container *ret, size_t max, size_t *ret_n,
-                           struct oih_error *err)
+int containers_with_policy(const char *policy, bool unannotated, struct container *ret, size_t max, size_t *ret_n,
+                           size_t *ret_unannotated, struct oih_error *err)
 {
         char *const ps[] = { "podman", "ps", "--no-trunc", "--format", "{{.ID}}", NULL };
         size_t size = (size_t)MAX_CONTAINERS * 66 + 1;
@@ -70,6 +70,7 @@ int containers_with_policy(const char *policy, struct container *ret, size_t max
         char **argv = calloc(MAX_CONTAINERS + 5, sizeof(*argv));
         int r = -1;
         *ret_n = 0;
+        *ret_unannotated = 0;
         if (ids == NULL || out == NULL || argv == NULL) {
                 oih_err(err, "out of memory");
                 goto out;
@@ -109,7 +110,11 @@ int containers_with_policy(const char *policy, struct container *ret, size_t max
                         r = -1;
                         continue;
                 }
-                if (!c.has_policy || strcmp(c.policy, policy) != 0 || c.pid <= 0)
+                if (c.pid <= 0)
+                        continue;
+                if (!c.has_policy)
+                        ++*ret_unannotated;
+                if (c.has_policy ? strcmp(c.policy, policy) != 0 : !unannotated)
                         continue;
                 if (*ret_n == max) {
                         r = oih_err(err, "more than %zu containers use policy \"%s\"", max, policy);

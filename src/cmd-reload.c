@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* reload: a policy was edited; give every running container started with it the new rules.
+/* reload: a policy was edited; give every running container started with it the new rules (with
+ * --unannotated also those without the annotation, which the hook gave its --default-policy).
  * The containers are the caller's podman's (root's, or the user's rootless ones); each gets one
  * atomic commit per family in its own namespace, exactly as `apply` does. */
 #include "config.h"
@@ -19,7 +20,7 @@
 #define MAX_RELOAD 1024
 
 static const char reload_usage[] =
-        "Usage: oci-iptables-hook reload [--rules-dir DIR]... POLICY\n"
+        "Usage: oci-iptables-hook reload [--rules-dir DIR]... [--unannotated] POLICY\n"
         "Applies POLICY again, as it is now, to every running container whose annotation\n"
         OIH_ANNOTATION " names it, and prints one line per container. Each container's tables\n"
         "are replaced atomically; one that fails keeps its rules, and so does one that holds a\n"
@@ -29,6 +30,8 @@ static const char reload_usage[] =
         "  --rules-dir DIR     where the hook finds policies; repeatable, first match wins\n"
         "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"
         "                      ~/.config/oci-iptables-hook/rules for users other than root)\n"
+        "  --unannotated       also every running container without the annotation: those the\n"
+        "                      hook gave POLICY as its --default-policy (enforcing mode)\n"
         "  -h, --help          show this help\n"
         "Exit status: 0 every container was reloaded (or none uses POLICY); 1 one failed or\n"
         "the policy is wrong; 2 wrong usage.\n";
@@ -83,10 +86,12 @@ static int reload_one(const struct container *c, const struct rules_dirs *d, con
 int cmd_reload(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "rules-dir", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+                { "rules-dir", required_argument, NULL, 'r' }, { "unannotated", no_argument, NULL, 'u' },
+                { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
         struct rules_dirs dirs = { .n = 0 };
+        bool unannotated = false;
         int c;
         optind = 1;
         opterr = 0;
@@ -96,6 +101,7 @@ int cmd_reload(int argc, char **argv)
                         if (rules_dirs_add(&dirs, "reload", optarg) < 0)
                                 return EXIT_USAGE;
                         break;
+                case 'u': unannotated = true; break;
                 case 'h': fputs(reload_usage, stdout); return EXIT_OK;
                 default: return cmd_usage_error("reload", "unknown option or missing argument '%s'", argv[optind - 1]);
                 }
@@ -109,7 +115,7 @@ int cmd_reload(int argc, char **argv)
         struct oih_ruleset *rs = NULL;
         struct container *cs = calloc(MAX_RELOAD, sizeof(*cs));
         char name[OIH_POLICY_NAME_MAX + 1], *label = NULL;
-        size_t n = 0;
+        size_t n = 0, nbare = 0;
         int status = EXIT_FAIL;
         struct oih_cache cache = { 0 };
         int have_cache = 0;
@@ -127,10 +133,15 @@ int cmd_reload(int argc, char **argv)
         /* host names get the addresses the name cache has now, as the refresh gives them */
         if ((have_cache = names_cache_load(p, NULL, &cache, NULL, &err)) < 0)
                 goto out;
-        if (containers_with_policy(name, cs, MAX_RELOAD, &n, &err) < 0)
+        if (containers_with_policy(name, unannotated, cs, MAX_RELOAD, &n, &nbare, &err) < 0)
                 goto out;
         if (n == 0)
                 oih_print_line(stdout, "no running container uses policy \"%s\"", name);
+        /* in enforcing mode those got the hook's --default-policy: never skip them in silence */
+        if (nbare && !unannotated)
+                oih_print_line(stderr, "oci-iptables-hook: reload: note: %zu running container%s no " OIH_ANNOTATION
+                               " annotation; if the hook gives them \"%s\" as its --default-policy, reload with "
+                               "--unannotated", nbare, nbare == 1 ? " has" : "s have", name);
         status = EXIT_OK;
         for (size_t i = 0; i < n; i++) {
                 struct oih_error cerr;

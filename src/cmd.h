@@ -64,9 +64,10 @@ struct container {
         bool has_policy;
 };
 int container_lookup(const char *name, struct container *ret, struct oih_error *err);
-/* The running containers whose annotation is POLICY; at most MAX. */
-int containers_with_policy(const char *policy, struct container *ret, size_t max, size_t *ret_n,
-                           struct oih_error *err);
+/* The running containers whose annotation is POLICY, and with UNANNOTATED those without the
+ * annotation too; at most MAX. *RET_UNANNOTATED: how many running containers have none. */
+int containers_with_policy(const char *policy, bool unannotated, struct container *ret, size_t max, size_t *ret_n,
+                           size_t *ret_unannotated, struct oih_error *err);
 /* Loads the policy a container was started with (its annotation, looked up in D). */
 int container_policy_load(const struct container *c, const struct rules_dirs *d, struct oih_policy **ret,
                           char **ret_label, struct oih_error *err);

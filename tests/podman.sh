@@ -303,10 +303,10 @@ policy reload-me <<'EOF'
   "rules": [ { "chain": "OUTPUT", "out_interface": "lo", "target": "ACCEPT" },
              { "chain": "OUTPUT", "protocol": "tcp", "destination": "192.0.2.1", "dport": 9, "target": "DROP" } ] }
 EOF
-out=$("${H[@]}" reload --rules-dir "$W/rules" reload-me 2>&1) && rc=0 || rc=$?
+out=$("${H[@]}" reload --rules-dir "$W/rules" reload-me 2>"$W/reload.err") && rc=0 || rc=$?
 check "reload reports each container it reloaded" \
         test "$rc" -eq 0 -a "$(sort <<<"$out")" = "oih-r1-$$: reloaded (2 rules)
-oih-r2-$$: reloaded (2 rules)" || diag "$out"
+oih-r2-$$: reloaded (2 rules)" || diag "$out$(cat "$W/reload.err")"
 for n in r1 r2; do
         check "reload: oih-$n has the edited rule (iptables-legacy-save)" \
                 grep -qxF -- '-A OUTPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 9 -j DROP' <(ns_rules "$(pid_of oih-$n-$$)" ipv4)
@@ -319,7 +319,19 @@ check "reload of a broken policy exits 1 and says why" \
 check "and leaves the containers' rules as they were" \
         grep -qxF -- '-A OUTPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 9 -j DROP' <(ns_rules "$(pid_of oih-r1-$$)" ipv4)
 check "reload of a policy no container uses says so" \
-        test "$("${H[@]}" reload --rules-dir "$W/rules" count-only)" = 'no running container uses policy "count-only"'
+        test "$("${H[@]}" reload --rules-dir "$W/rules" count-only 2>/dev/null)" = 'no running container uses policy "count-only"'
+# containers without the annotation (the test's server and oih-plain here) got the hook's
+# --default-policy in enforcing mode: reload names them, and --unannotated reloads them
+out=$("${H[@]}" reload --rules-dir "$W/rules" count-only 2>&1 >/dev/null)
+check "reload notes the running containers without the annotation" \
+        grep -qE '^oci-iptables-hook: reload: note: [0-9]+ running containers have no oci-iptables-hook.policy annotation; if the hook gives them "count-only" as its --default-policy, reload with --unannotated$' <<<"$out" ||
+        diag "$out"
+check "and leaves them alone" no_rules "$(pid_of oih-plain-$$)"
+out=$("${H[@]}" reload --rules-dir "$W/rules" --unannotated count-only 2>&1) && rc=0 || rc=$?
+check "reload --unannotated reloads the containers without the annotation" \
+        test "$rc" -eq 0 -a -n "$(grep -xF "oih-plain-$$: reloaded (1 rule)" <<<"$out")" || diag "$out"
+check "reload --unannotated: oih-plain has the policy" rules_are "$(pid_of oih-plain-$$)" count-only
+check "reload --unannotated left a container with another annotation alone" rules_are "$(pid_of oih-b-$$)" deny-out
 # A running container got past the hook with the policy it had then: reload and apply --container
 # check its capabilities against the policy as it is now, which may allow fewer
 policy raw-ok <<'EOF'
@@ -579,9 +591,10 @@ if out=$(ru podman run -d --name oih-rnone-$$ --network none \
         out=$(ru "$W/bin/oci-iptables-hook" apply --container oih-rnone-$$ --rules-dir "$W/rules" deny-out 2>&1) && rc=0 || rc=$?
         check "rootless: apply --container replaces the user's own container's rules" \
                 test "$rc" -eq 0 -a -n "$(rules_are "$(rpid oih-rnone-$$)" deny-out && echo y)" || diag "$out"
-        out=$(ru "$W/bin/oci-iptables-hook" reload --rules-dir "$W/rules" allow-8080 2>&1) && rc=0 || rc=$?
+        # (its note about the user's container without the annotation goes to stderr)
+        out=$(ru "$W/bin/oci-iptables-hook" reload --rules-dir "$W/rules" allow-8080 2>"$W/reload.err") && rc=0 || rc=$?
         check "rootless: reload reaches the user's containers only" \
-                test "$rc" -eq 0 -a "$out" = "oih-rnone-$$: reloaded (7 rules)" || diag "$out"
+                test "$rc" -eq 0 -a "$out" = "oih-rnone-$$: reloaded (7 rules)" || diag "$out$(cat "$W/reload.err")"
         check "rootless: and the container has the policy again" rules_are "$(rpid oih-rnone-$$)" allow-8080
         # the capabilities of the user's running container (its /proc/PID/status, read by the
         # user) against the policy as it is now
