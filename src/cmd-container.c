@@ -13,8 +13,8 @@
 #include "oih.h"
 
 #define MAX_CONTAINERS 4096
-/* NAME|PID|ANNOTATION, one container a line */
-#define INSPECT_FORMAT "{{.Name}}|{{.State.Pid}}|{{index .Config.Annotations \"" OIH_ANNOTATION "\"}}"
+/* NAME|ID|PID|ANNOTATION, one container a line */
+#define INSPECT_FORMAT "{{.Name}}|{{.Id}}|{{.State.Pid}}|{{index .Config.Annotations \"" OIH_ANNOTATION "\"}}"
 
 static bool valid_name(const char *name)
 {
@@ -26,13 +26,18 @@ static bool valid_name(const char *name)
 static int parse_line(char *line, struct container *c, struct oih_error *err)
 {
         char *bar1 = strchr(line, '|'), *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
-        if (bar2 == NULL)
-                return oih_err(err, "podman container inspect printed \"%.60s\", not NAME|PID|POLICY", line);
-        *bar1 = *bar2 = '\0';
+        char *bar3 = bar2 ? strchr(bar2 + 1, '|') : NULL;
+        if (bar3 == NULL)
+                return oih_err(err, "podman container inspect printed \"%.60s\", not NAME|ID|PID|POLICY", line);
+        *bar1 = *bar2 = *bar3 = '\0';
         memset(c, 0, sizeof(*c));
         snprintf(c->name, sizeof(c->name), "%s", line);
-        c->pid = strtol(bar1 + 1, NULL, 10);
-        const char *policy = bar2 + 1;
+        size_t idlen = strlen(bar1 + 1);
+        if (!valid_name(bar1 + 1) || idlen >= sizeof(c->id))
+                return oih_err(err, "container \"%s\": podman gave \"%.60s\" as its id", c->name, bar1 + 1);
+        memcpy(c->id, bar1 + 1, idlen + 1);
+        c->pid = strtol(bar2 + 1, NULL, 10);
+        const char *policy = bar3 + 1;
         if (strlen(policy) > OIH_POLICY_NAME_MAX)
                 return oih_err(err, "container \"%s\": its annotation " OIH_ANNOTATION " is longer than %d bytes",
                                c->name, OIH_POLICY_NAME_MAX);

@@ -20,7 +20,7 @@
 #define MAX_RELOAD 1024
 
 static const char reload_usage[] =
-        "Usage: oci-iptables-hook reload [--rules-dir DIR]... [--unannotated] POLICY\n"
+        "Usage: oci-iptables-hook reload [--rules-dir DIR]... [--cache FILE] [--unannotated] POLICY\n"
         "Applies POLICY again, as it is now, to every running container whose annotation\n"
         OIH_ANNOTATION " names it, and prints one line per container. Each container's tables\n"
         "are replaced atomically; one that fails keeps its rules, and so does one that holds a\n"
@@ -30,6 +30,8 @@ static const char reload_usage[] =
         "  --rules-dir DIR     where the hook finds policies; repeatable, first match wins\n"
         "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"
         "                      ~/.config/oci-iptables-hook/rules for users other than root)\n"
+        "  --cache FILE        the name cache the hook uses (default: this user's); a container\n"
+        "                      whose policy names hosts is recorded beside it for the refresh\n"
         "  --unannotated       also every running container without the annotation: those the\n"
         "                      hook gave POLICY as its --default-policy (enforcing mode)\n"
         "  -h, --help          show this help\n"
@@ -66,18 +68,24 @@ static int policy_name(const struct rules_dirs *d, const char *arg, char *name, 
 /* The policy as the hook finds it now, through the one re-apply path (names.h): the same guard,
  * the cached addresses of its host names, the namespace's lock and the read-back. */
 static int reload_one(const struct container *c, const struct rules_dirs *d, const char *name,
-                      const struct oih_cache *cache, int64_t now, struct oih_error *err)
+                      const struct oih_cache *cache, const char *cache_path, int64_t now, struct oih_error *err)
 {
         struct oih_policy *p = NULL;
-        char *label = NULL;
+        char *label = NULL, *summary = NULL;
         int fd = oih_netns_open_pid(c->pid, err);
         int r = fd < 0 ? -1 : policy_load_arg(d, name, &p, &label, err);
         if (r == 0)
                 r = container_caps_check(c, p, err);
         if (r == 0)
-                r = oih_reapply_policy(p, fd, cache, now, NULL, err);
+                r = oih_reapply_policy(p, fd, cache, now, &summary, err);
+        /* as the hook does: a container whose policy names hosts is kept current by the refresh,
+         * which finds it by its record (the policy it started with may have named none) */
+        if (r == 0 && p->nnames && oih_record_running(cache_path, c->id, c->pid, fd, label, summary, err) < 0)
+                r = oih_err(err, "its rules are the new policy's, but it could not be recorded for the refresh "
+                                 "of its names: they will not follow the names' addresses");
         if (fd >= 0)
                 close(fd);
+        free(summary);
         free(label);
         oih_policy_free(p);
         return r;
@@ -87,11 +95,13 @@ int cmd_reload(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "rules-dir", required_argument, NULL, 'r' }, { "unannotated", no_argument, NULL, 'u' },
+                { "cache", required_argument, NULL, 'C' },
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 },
         };
         struct rules_dirs dirs = { .n = 0 };
         bool unannotated = false;
+        const char *cache_opt = NULL;
         int c;
         optind = 1;
         opterr = 0;
@@ -102,6 +112,7 @@ int cmd_reload(int argc, char **argv)
                                 return EXIT_USAGE;
                         break;
                 case 'u': unannotated = true; break;
+                case 'C': cache_opt = optarg; break;
                 case 'h': fputs(reload_usage, stdout); return EXIT_OK;
                 default: return cmd_usage_error("reload", "unknown option or missing argument '%s'", argv[optind - 1]);
                 }
@@ -131,7 +142,8 @@ int cmd_reload(int argc, char **argv)
             policy_load_arg(&dirs, name, &p, &label, &err) < 0 || oih_compile(p, &rs, &err) < 0)
                 goto out;
         /* host names get the addresses the name cache has now, as the refresh gives them */
-        if ((have_cache = names_cache_load(p, NULL, &cache, NULL, &err)) < 0)
+        const char *cache_path = NULL;
+        if ((have_cache = names_cache_load(p, cache_opt, &cache, &cache_path, &err)) < 0)
                 goto out;
         if (containers_with_policy(name, unannotated, cs, MAX_RELOAD, &n, &nbare, &err) < 0)
                 goto out;
@@ -146,7 +158,7 @@ int cmd_reload(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
                 struct oih_error cerr;
                 oih_error_init(&cerr);
-                if (reload_one(&cs[i], &dirs, name, have_cache > 0 ? &cache : NULL, now, &cerr) < 0) {
+                if (reload_one(&cs[i], &dirs, name, have_cache > 0 ? &cache : NULL, cache_path, now, &cerr) < 0) {
                         oih_error_prefix(&cerr, "%s", cs[i].name);
                         cmd_print_errors("reload", &cerr);
                         status = EXIT_FAIL;

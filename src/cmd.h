@@ -59,6 +59,7 @@ int policy_load_arg(const struct rules_dirs *d, const char *arg, struct oih_poli
 /* cmd-container.c: a podman container, asked of podman (the caller's: root's or the user's). */
 struct container {
         char name[256];
+        char id[129];
         long pid;
         char policy[OIH_POLICY_NAME_MAX + 1]; /* its annotation; "" when it has none */
         bool has_policy;

@@ -204,6 +204,55 @@ podman network create --internal --subnet 203.0.113.0/25 "$NET" >/dev/null
 servers "" "$NET" "$ROOTFS" 203.0.113.10 203.0.113.20
 scenario rootful "" "$CACHE" 203.0.113.10 203.0.113.20 "$NET" "$W/hooks" "$ROOTFS"
 
+# A running container whose policy named no host, edited to name one and reloaded: reload records
+# it as the hook records its own, so that the refresh keeps it current when the name moves.
+reload_names() { # A B: the two servers
+        local a=$1 b=$2 c=oih-nr-$$ out rc=0 id
+        reaches() { [ "$(podman exec "$c" nc -w 2 "$1" 8080 </dev/null 2>/dev/null)" = open ]; }
+        resolve_once() { timeout 60 "$W/bin/oci-iptables-hook" resolve --once --server "$SERVER" --cache "$CACHE" "$@"; }
+        policy later-named <<EOF
+{ "version": 1, "description": "podman-names.sh: TCP 8080 to $a, no name yet", "name_grace": 0,
+  "policy": { "OUTPUT": "DROP" },
+  "rules": [ { "chain": "OUTPUT", "out_interface": "lo", "target": "ACCEPT" },
+             { "chain": "OUTPUT", "protocol": "tcp", "destination": "$a", "dport": 8080, "target": "ACCEPT" } ] }
+EOF
+        if ! out=$(podman --hooks-dir "$W/hooks" run -d --name "$c" --network "$NET" --cap-drop NET_RAW \
+                --annotation oci-iptables-hook.policy=later-named --rootfs "$ROOTFS" /bin/sleep 600 2>&1); then
+                not_ok "reload: a container whose policy names no host starts"; diag "$out"
+                return
+        fi
+        id=$(podman inspect -f '{{.Id}}' "$c")
+        for _ in $(seq 30); do reaches "$a" && break; sleep 0.2; done
+        check "reload: the container reaches $a, which its policy names by address" reaches "$a"
+        check_fails "reload: the hook left no record (no names)" test -e "$(dirname "$CACHE")/containers/$id"
+        policy later-named <<'EOF'
+{ "version": 1, "description": "podman-names.sh: TCP 8080 to web.test, edited", "name_grace": 0,
+  "policy": { "OUTPUT": "DROP" },
+  "rules": [ { "chain": "OUTPUT", "out_interface": "lo", "target": "ACCEPT" },
+             { "chain": "OUTPUT", "protocol": "tcp", "destination": {"name": "web.test", "family": "ipv4"},
+               "dport": 8080, "target": "ACCEPT" } ] }
+EOF
+        dns "web.test,$a"
+        resolve_once "$W/rules/later-named.json" >/dev/null 2>&1 || true
+        out=$("$W/bin/oci-iptables-hook" reload --rules-dir "$W/rules" --cache "$CACHE" later-named 2>"$W/reload.err") ||
+                rc=$?
+        check "reload of the edited policy (it names web.test now)" \
+                test "$rc" -eq 0 -a "$out" = "$c: reloaded (2 rules)" || diag "$out$(cat "$W/reload.err")"
+        check "reload recorded the container for the refresh of its names" \
+                grep -q "^policy $W/rules/later-named.json\$" "$(dirname "$CACHE")/containers/$id"
+        dns "web.test,$b"
+        local moved=
+        for _ in $(seq 10); do
+                resolve_once >/dev/null 2>&1 || true
+                if reaches "$b"; then moved=1; break; fi
+                sleep 1
+        done
+        check "reload: after web.test moved, the refresh gave the container $b" test -n "$moved"
+        check_fails "reload: and took $a away (name_grace 0)" reaches "$a"
+        podman rm -f -t 0 "$c" >/dev/null 2>&1 || true
+}
+reload_names 203.0.113.10 203.0.113.20
+
 # --- rootless ----------------------------------------------------------------------------------
 if ! id -u "$TU" >/dev/null 2>&1; then
         skip "rootless" "no user $TU (scripts/test.sh creates it: useradd -m $TU)"

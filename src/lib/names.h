@@ -109,6 +109,10 @@ int oih_records_dir(const char *cache_path, char *out, size_t size);
  * POLICY_PATH and got the addresses SUMMARY (oih_names_summary). */
 int oih_record_container(const char *cache_path, const char *id, const char *policy_path,
                          const char *summary, struct oih_error *err);
+/* The same for a running container (reload), from outside it: its first process PID and its
+ * network namespace NETNS_FD. */
+int oih_record_running(const char *cache_path, const char *id, long pid, int netns_fd, const char *policy_path,
+                       const char *summary, struct oih_error *err);
 int oih_record_container_at(const char *dir, const char *id, long pid, unsigned long long dev,
                             unsigned long long ino, const char *policy, const char *summary,
                             struct oih_error *err);

@@ -174,8 +174,10 @@ static int write_file(const char *dir, const char *name, const char *text, struc
         return 0;
 }
 
-int oih_record_container(const char *cache_path, const char *id, const char *policy_path, const char *summary,
-                         struct oih_error *err)
+/* The record of container ID: its first process PID, its network namespace NETNS (the nsfs
+ * file's stat), in the records directory beside CACHE_PATH. */
+static int record_in(const char *cache_path, const char *id, long pid, const struct stat *netns,
+                     const char *policy_path, const char *summary, struct oih_error *err)
 {
         char dir[4096];
         if (oih_records_dir(cache_path, dir, sizeof(dir)) < 0)
@@ -184,6 +186,13 @@ int oih_record_container(const char *cache_path, const char *id, const char *pol
                 return oih_err(err, "container id \"%.40s\" cannot name a record file", id);
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                 return oih_err_errno(err, errno, "%s: cannot create", dir);
+        return oih_record_container_at(dir, id, pid, (unsigned long long)netns->st_dev,
+                                       (unsigned long long)netns->st_ino, policy_path, summary, err);
+}
+
+int oih_record_container(const char *cache_path, const char *id, const char *policy_path, const char *summary,
+                         struct oih_error *err)
+{
         struct stat st;
         char self[32] = "";
         ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
@@ -191,9 +200,16 @@ int oih_record_container(const char *cache_path, const char *id, const char *pol
                 return oih_err_errno(err, errno, "cannot tell the container's process and namespace");
         self[n] = '\0';
         /* the hook's parent becomes the container's first process */
-        long ppid = parent_of(strtol(self, NULL, 10));
-        return oih_record_container_at(dir, id, ppid, (unsigned long long)st.st_dev,
-                                       (unsigned long long)st.st_ino, policy_path, summary, err);
+        return record_in(cache_path, id, parent_of(strtol(self, NULL, 10)), &st, policy_path, summary, err);
+}
+
+int oih_record_running(const char *cache_path, const char *id, long pid, int netns_fd, const char *policy_path,
+                       const char *summary, struct oih_error *err)
+{
+        struct stat st;
+        if (fstat(netns_fd, &st) < 0)
+                return oih_err_errno(err, errno, "cannot tell the container's network namespace");
+        return record_in(cache_path, id, pid, &st, policy_path, summary, err);
 }
 
 struct record {
