@@ -155,10 +155,11 @@ int container_policy_load(const struct container *c, const struct rules_dirs *d,
 int container_caps_check(const struct container *c, const struct oih_policy *p, struct oih_error *err)
 {
         struct oih_netcfg cfg;
-        if (oih_proc_netcfg(c->pid, &cfg, err) < 0 || oih_netcfg_check(&cfg, p->allow_caps, err) < 0) {
-                oih_err(err, "its rules were left as they were: the policy cannot hold a container with that "
-                             "capability (the hook would not start it): restart it without");
-                return -1;
-        }
-        return 0;
+        struct oih_error why;
+        oih_error_init(&why);
+        if (oih_proc_netcfg(c->pid, &cfg, &why) == 0 && oih_netcfg_check(&cfg, p->allow_caps, &why) == 0)
+                return 0;
+        /* one line: why, and that nothing changed */
+        return oih_err(err, "%s; its rules were left as they were (the hook would not start it under this policy)",
+                       oih_error_first(&why));
 }

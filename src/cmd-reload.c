@@ -80,9 +80,11 @@ static int reload_one(const struct container *c, const struct rules_dirs *d, con
                 r = oih_reapply_policy(p, fd, cache, now, &summary, err);
         /* as the hook does: a container whose policy names hosts is kept current by the refresh,
          * which finds it by its record (the policy it started with may have named none) */
-        if (r == 0 && p->nnames && oih_record_running(cache_path, c->id, c->pid, fd, label, summary, err) < 0)
-                r = oih_err(err, "its rules are the new policy's, but it could not be recorded for the refresh "
-                                 "of its names: they will not follow the names' addresses");
+        struct oih_error why;
+        oih_error_init(&why);
+        if (r == 0 && p->nnames && oih_record_running(cache_path, c->id, c->pid, fd, label, summary, &why) < 0)
+                r = oih_err(err, "its rules are the new policy's, but it could not be recorded for the refresh of its "
+                                 "names (%s): they will not follow the names' addresses", oih_error_first(&why));
         if (fd >= 0)
                 close(fd);
         free(summary);
