@@ -576,34 +576,41 @@ static int read_live(const struct oih_ruleset *rs, struct oih_ruleset **ret, str
         return oih_read_tables(want, has, ret, err);
 }
 
-/* The entries of TB by chain slot, in order: ORDER[START[s]..START[s+1]) are the offsets (in
- * TB->entries) of slot s's entries. Both arrays are malloc'd; false when out of memory. */
-static bool entries_by_chain(enum oih_family f, const struct oih_table *tb, size_t **start, size_t **order)
+int oih_table_by_chain(enum oih_family f, const struct oih_table *tb, struct oih_by_chain *ret)
 {
         unsigned nslots = oih_table_nbuiltins(tb->table) + tb->nchains;
-        size_t *st = calloc(nslots + 2, sizeof(*st)), *ord = calloc(tb->nentries + 1, sizeof(*ord));
-        size_t *off = calloc(tb->nentries + 1, sizeof(*off));
-        bool ok = st && ord && off;
+        memset(ret, 0, sizeof(*ret));
+        ret->start = calloc(nslots + 1, sizeof(*ret->start));
+        ret->order = calloc(tb->nentries + 1, sizeof(*ret->order));
+        ret->off = calloc(tb->nentries + 1, sizeof(*ret->off));
+        bool ok = ret->start && ret->order && ret->off;
+        /* a counting sort by chain, stable; START[s] ends as slot s's end, so shifted by one */
         for (unsigned i = 0, at = 0; ok && i < tb->nentries; i++) {
-                off[i] = at;
+                ret->off[i] = at;
                 at += entry_u16(tb->entries.data + at, tc[f].next_offset_at);
                 ok = tb->chain_of[i] < nslots;
                 if (ok)
-                        st[tb->chain_of[i] + 2]++;
+                        ret->start[tb->chain_of[i] + 1]++;
         }
         for (unsigned s = 0; ok && s < nslots; s++)
-                st[s + 2] += st[s + 1];
+                ret->start[s + 1] += ret->start[s];
         for (unsigned i = 0; ok && i < tb->nentries; i++)
-                ord[st[tb->chain_of[i] + 1]++] = off[i];
-        free(off);
-        if (!ok) {
-                free(st);
-                free(ord);
-                return false;
-        }
-        *start = st;
-        *order = ord;
-        return true;
+                ret->order[ret->start[tb->chain_of[i]]++] = i;
+        for (unsigned s = nslots; ok && s > 0; s--)
+                ret->start[s] = ret->start[s - 1];
+        if (ok)
+                ret->start[0] = 0;
+        else
+                oih_by_chain_free(ret);
+        return ok ? 0 : -1;
+}
+
+void oih_by_chain_free(struct oih_by_chain *b)
+{
+        free(b->start);
+        free(b->order);
+        free(b->off);
+        memset(b, 0, sizeof(*b));
 }
 
 /* Whether the matches or the target at A and B, SIZE bytes each, are the same: names up to
@@ -650,9 +657,9 @@ bool oih_tables_same_bytes(const struct oih_ruleset *want, const struct oih_rule
                         if (!(live->present[f] & OIH_TBLBIT(t)) || a->nentries != b->nentries ||
                             a->nchains != b->nchains || memcmp(a->drop, b->drop, sizeof(a->drop)) != 0)
                                 return false;
-                        size_t *as = NULL, *ao = NULL, *bs = NULL, *bo = NULL;
-                        bool same = entries_by_chain((enum oih_family)f, a, &as, &ao) &&
-                                    entries_by_chain((enum oih_family)f, b, &bs, &bo);
+                        struct oih_by_chain ac, bc; /* both filled (and freed) whatever happens */
+                        bool same = (oih_table_by_chain((enum oih_family)f, a, &ac) == 0) &
+                                    (oih_table_by_chain((enum oih_family)f, b, &bc) == 0);
                         for (unsigned s = 0; same && s < nb + a->nchains; s++) {
                                 /* the same chain of B: built-ins by index, user chains by name */
                                 unsigned u = s;
@@ -665,16 +672,15 @@ bool oih_tables_same_bytes(const struct oih_ruleset *want, const struct oih_rule
                                                 break;
                                         }
                                 }
-                                size_t n = as[s + 1] - as[s];
-                                same = n == bs[u + 1] - bs[u];
+                                size_t n = ac.start[s + 1] - ac.start[s];
+                                same = n == bc.start[u + 1] - bc.start[u];
                                 for (size_t k = 0; same && k < n; k++)
-                                        same = entry_same((enum oih_family)f, a->entries.data + ao[as[s] + k],
-                                                          b->entries.data + bo[bs[u] + k]);
+                                        same = entry_same((enum oih_family)f,
+                                                          a->entries.data + ac.off[ac.order[ac.start[s] + k]],
+                                                          b->entries.data + bc.off[bc.order[bc.start[u] + k]]);
                         }
-                        free(as);
-                        free(ao);
-                        free(bs);
-                        free(bo);
+                        oih_by_chain_free(&ac);
+                        oih_by_chain_free(&bc);
                         if (!same)
                                 return false;
                 }

@@ -32,42 +32,7 @@ static bool proto_flag(enum oih_family f, const void *e)
 
 /* ---- text ---- */
 
-/* The entries of TB (table T) chain by chain, in the table's chain order, as libiptc gives
- * them back: a compiled table keeps the policy's rule order, which may interleave chains.
- * *RET_OFF[i] is the offset of entry i, *RET_ORDER the entries in that order (free both);
- * returns how many, or -1 when out of memory. */
-static long by_chain(const struct oih_table *tb, unsigned t, size_t **ret_off, size_t **ret_order)
-{
-        unsigned nslots = oih_table_nbuiltins(t) + tb->nchains;
-        size_t *start = calloc(nslots + 1, sizeof(*start)), *off = calloc(tb->nentries + 1, sizeof(*off));
-        size_t *order = calloc(tb->nentries + 1, sizeof(*order));
-        if (start == NULL || off == NULL || order == NULL) {
-                free(start);
-                free(off);
-                free(order);
-                return -1;
-        }
-        /* a counting sort of the entries by chain, stable */
-        size_t at = 0;
-        for (unsigned i = 0; i < tb->nentries; i++) {
-                off[i] = at;
-                at += oih_xt_entry_size(tb->entries.data + at);
-                if (tb->chain_of[i] < nslots)
-                        start[tb->chain_of[i] + 1]++;
-        }
-        for (unsigned s = 0; s < nslots; s++)
-                start[s + 1] += start[s];
-        for (unsigned i = 0; i < tb->nentries; i++)
-                if (tb->chain_of[i] < nslots)
-                        order[start[tb->chain_of[i]]++] = i;
-        long n = (long)start[nslots > 0 ? nslots - 1 : 0];
-        free(start);
-        *ret_off = off;
-        *ret_order = order;
-        return n;
-}
-
-static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct oih_error *err)
+static int table_text(enum oih_family f, const struct oih_table *tb, unsigned t, FILE *out, struct oih_error *err)
 {
         unsigned nb = oih_table_nbuiltins(t);
         fprintf(out, "*%s\n", oih_table_names[t]);
@@ -78,20 +43,18 @@ static int table_text(const struct oih_table *tb, unsigned t, FILE *out, struct 
                 oih_put_escaped(out, tb->chains[i], strlen(tb->chains[i]));
                 fputs(" - [0:0]\n", out);
         }
-        size_t *off, *order;
-        long n = by_chain(tb, t, &off, &order);
-        if (n < 0)
+        struct oih_by_chain bc;
+        if (oih_table_by_chain(f, tb, &bc) < 0)
                 return oih_err(err, "out of memory");
         int r = 0;
-        for (long k = 0; k < n && r == 0; k++) {
-                unsigned i = (unsigned)order[k];
-                r = oih_xt_render(tb->entries.data + off[i], oih_table_chain_name(tb, tb->chain_of[i]), NULL,
+        for (unsigned k = 0; k < tb->nentries && r == 0; k++) {
+                unsigned i = bc.order[k];
+                r = oih_xt_render(tb->entries.data + bc.off[i], oih_table_chain_name(tb, tb->chain_of[i]), NULL,
                                   out, err);
         }
         if (r == 0)
                 fputs("COMMIT\n", out);
-        free(off);
-        free(order);
+        oih_by_chain_free(&bc);
         return r;
 }
 
@@ -99,7 +62,7 @@ static int text_fn(void *ctx, FILE *out, struct oih_error *err)
 {
         const struct live *l = ctx;
         for (unsigned t = 0; t < OIH_NTABLES; t++)
-                if ((l->tables & OIH_TBLBIT(t)) && table_text(&l->rs->t[l->f][t], t, out, err) < 0)
+                if ((l->tables & OIH_TBLBIT(t)) && table_text(l->f, &l->rs->t[l->f][t], t, out, err) < 0)
                         return -1;
         return 0;
 }
@@ -126,11 +89,11 @@ static long hidden_diffs(const struct live *a, const struct live *b, const char 
                 if (!(a->tables & OIH_TBLBIT(t)) || !(b->rs->present[b->f] & OIH_TBLBIT(t)))
                         continue;
                 const struct oih_table *ta = &a->rs->t[a->f][t], *tb = &b->rs->t[b->f][t];
-                size_t *aoff = NULL, *aord = NULL, *boff = NULL, *bord = NULL;
-                long an = by_chain(ta, t, &aoff, &aord), bn = an < 0 ? -1 : by_chain(tb, t, &boff, &bord);
-                for (long k = 0; k < an && k < bn && diffs >= 0; k++) {
-                        const unsigned char *ea = ta->entries.data + aoff[aord[k]];
-                        const unsigned char *eb = tb->entries.data + boff[bord[k]];
+                struct oih_by_chain ac, bc; /* both filled (and freed) whatever happens */
+                bool ok = (oih_table_by_chain(a->f, ta, &ac) == 0) & (oih_table_by_chain(b->f, tb, &bc) == 0);
+                for (unsigned k = 0; ok && k < ta->nentries && k < tb->nentries && diffs >= 0; k++) {
+                        const unsigned char *ea = ta->entries.data + ac.off[ac.order[k]];
+                        const unsigned char *eb = tb->entries.data + bc.off[bc.order[k]];
                         bool fa = proto_flag(a->f, ea);
                         if (fa == proto_flag(b->f, eb))
                                 continue;
@@ -140,14 +103,12 @@ static long hidden_diffs(const struct live *a, const struct live *b, const char 
                         fprintf(out, "!%s: IP6T_F_PROTO (-p, \"-p all\" too: the kernel looks for the protocol header "
                                      "past the extension headers) in %s, not in %s: ",
                                 oih_table_names[t], fa ? la : lb, fa ? lb : la);
-                        if (oih_xt_render(eb, oih_table_chain_name(tb, tb->chain_of[bord[k]]), NULL, out, err) < 0)
+                        if (oih_xt_render(eb, oih_table_chain_name(tb, tb->chain_of[bc.order[k]]), NULL, out, err) < 0)
                                 diffs = -1;
                 }
-                free(aoff);
-                free(aord);
-                free(boff);
-                free(bord);
-                if (an < 0 || bn < 0)
+                oih_by_chain_free(&ac);
+                oih_by_chain_free(&bc);
+                if (!ok)
                         return oih_err(err, "out of memory");
                 if (diffs < 0)
                         return -1;

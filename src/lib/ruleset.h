@@ -29,3 +29,15 @@ struct oih_ruleset {
 };
 
 const char *oih_table_chain_name(const struct oih_table *t, unsigned i);
+
+/* TB's entries chain by chain, in the table's chain order (each chain's in TB's order, as
+ * libiptc gives them back; a compiled table keeps the policy's rule order, which may
+ * interleave chains): entry ORDER[k] is the k-th, at byte OFF[ORDER[k]] of TB->entries, and
+ * chain slot s holds the k from START[s] to START[s + 1] - 1. F: the table's family. */
+struct oih_by_chain {
+        size_t *start;
+        unsigned *order;
+        size_t *off;
+};
+int oih_table_by_chain(enum oih_family f, const struct oih_table *tb, struct oih_by_chain *ret);
+void oih_by_chain_free(struct oih_by_chain *b);
