@@ -341,6 +341,19 @@ START_TEST(test_workers_share_a_large_policy)
         oih_ruleset_free(one);
         oih_policy_free(p);
 
+        /* shares that round up on both sides: 1 IPv4 entry and 16 IPv6 ones on 8 CPUs */
+        p = ck_parse("{\"version\": 1, \"rules\": [{\"chain\": \"OUTPUT\", \"destination\": \"192.0.2.1\"},"
+                     "{\"chain\": \"OUTPUT\", \"destination\": [\"2001:db8::1\", \"2001:db8::2\", \"2001:db8::3\", "
+                     "\"2001:db8::4\", \"2001:db8::5\", \"2001:db8::6\", \"2001:db8::7\", \"2001:db8::8\", "
+                     "\"2001:db8::9\", \"2001:db8::a\", \"2001:db8::b\", \"2001:db8::c\", \"2001:db8::d\", "
+                     "\"2001:db8::e\", \"2001:db8::f\", \"2001:db8::10\"]}]}");
+        one = compile_parts(p, OIH_XT_MAXWORKERS, 1, &err);
+        ck_assert_msg(one != NULL, "%s", oih_error_first(&err));
+        ck_assert_uint_eq(oih_ruleset_count(one, OIH_IPV4), 1);
+        ck_assert_uint_eq(oih_ruleset_count(one, OIH_IPV6), 16);
+        oih_ruleset_free(one);
+        oih_policy_free(p);
+
         /* an extension option libxtables refuses, in a rule of 4 entries that two workers
          * share, and in a later one: each reported once, as one worker reports them */
         p = ck_parse("{\"version\": 2, \"rules\": ["

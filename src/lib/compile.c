@@ -763,6 +763,9 @@ static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool re
                 unsigned most = count[f] / (oih_compile_part_min ? oih_compile_part_min : 1);
                 parts[f] = render ? 1 : count[f] == 0 ? 0 : share < 1 || most < 1 ? 1 : share < most ? share : most;
         }
+        /* rounded up on both sides, the shares can come to one more than the CPUs */
+        while (parts[0] + parts[1] > (w > 2 ? w : 2))
+                parts[parts[0] > parts[1] ? 0 : 1]--;
         int r = 0;
         for (int f = 0; f < OIH_NFAMILIES; f++) {
                 for (unsigned k = 0; k < parts[f]; k++, n++) {
