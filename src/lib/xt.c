@@ -579,7 +579,7 @@ static void command(int c, const struct oih_xt_in *in, struct oih_xt_rule *r, bo
 /* -c PKTS BYTES or -c PKTS,BYTES, checked as iptables does; the values are not kept. */
 static void counters(void)
 {
-        char *p = optarg, *b = strchr(optarg + 1, ',');
+        char *p = optarg, *b = *optarg ? strchr(optarg + 1, ',') : NULL;
         if (b != NULL)
                 b++;
         else if (has_arg())
