@@ -107,8 +107,14 @@ int containers_with_policy(const char *policy, bool unannotated, struct containe
         if (n == first)
                 goto out;
         /* A container that stopped between ps and inspect makes inspect fail: what it printed of
-         * the others is still right, and a stopped container needs no reload. */
-        run_capture(argv, out, (size_t)MAX_CONTAINERS * 512);
+         * the others is still right, and a stopped container needs no reload. An inspect that
+         * printed nothing at all failed for them all: never "no container" then. */
+        out[0] = '\0';
+        int inspected = run_capture(argv, out, (size_t)MAX_CONTAINERS * 512);
+        if (inspected != 0 && out[0] == '\0') {
+                r = oih_err(err, "podman container inspect %s", inspected == 127 ? "could not be run" : "failed");
+                goto out;
+        }
         for (char *save, *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 struct container c;
                 if (parse_line(line, &c, err) < 0) {
