@@ -744,12 +744,11 @@ static int checked_commit_fn(void *ctx, struct oih_error *err)
                         goto out;
                 if (!tables_empty(live, 0)) {
                         /* this very policy: the same tables it names, nothing in the others */
-                        struct oih_error ignored;
-                        oih_error_init(&ignored);
                         unsigned named = rs->tables | OIH_TBLBIT(OIH_TBL_FILTER);
-                        r = tables_empty(live, named) && oih_live_same(rs, live, &ignored) == 1
-                                    ? 1
-                                    : oih_err(err, "the container joins a network namespace that already "
+                        /* a comparison that fails (a worker's error) says why, not "other rules" */
+                        int same = tables_empty(live, named) ? oih_live_same(rs, live, err) : 0;
+                        r = same != 0 ? same
+                                      : oih_err(err, "the container joins a network namespace that already "
                                                    "holds other rules (another container's policy): "
                                                    "containers sharing a network namespace (a pod, "
                                                    "--network container:) must name the same policy");

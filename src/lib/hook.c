@@ -691,7 +691,7 @@ int oih_rules_dir_open(const char *dir, struct oih_error *err)
 static int open_in_dir(const char *dir, const char *file, char **ret_path, struct oih_error *err)
 {
         char *path;
-        struct stat st;
+        struct stat st = { 0 }; /* the message reads it also when fstat failed */
         struct owners o;
         if (asprintf(&path, "%s/%s", dir, file) < 0)
                 return oih_err_errno(err, ENOMEM, "policy");
