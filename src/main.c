@@ -61,15 +61,6 @@ static const char usage_text[] =
         "The policy format (version 2: tables nat, mangle, raw and any iptables match or\n"
         "target): oci-iptables-hook-policy(5), docs/policy-format.md.\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-        char what[OIH_ERR_LEN];
-        snprintf(what, sizeof(what), fmt, arg);
-        oih_print_line(stderr, "oci-iptables-hook: %s", what);
-        fputs("Try 'oci-iptables-hook --help'.\n", stderr);
-        return EXIT_USAGE;
-}
-
 #define RULES_DIR_HELP                                                                              \
         "  --rules-dir DIR     look policy names up here; repeatable, first match wins\n"             \
         "                      (default " OIH_SYSTEM_RULES_DIR ", or\n"                                \
@@ -342,7 +333,7 @@ static const struct {
 int main(int argc, char **argv)
 {
         if (argc < 2)
-                return usage_error("%s", "no command given");
+                return cmd_usage_error(NULL, "no command given");
         if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
                 fputs(usage_text, stdout);
                 return EXIT_OK;
@@ -354,5 +345,5 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         return commands[i].fn(argc - 1, argv + 1);
-        return usage_error("unknown command '%s'", argv[1]);
+        return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 }

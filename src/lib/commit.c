@@ -838,11 +838,6 @@ int oih_apply_in_netns(const struct oih_policy *p, int netns_fd, double ret_ms[3
         return r < 0 ? -1 : 0;
 }
 
-int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err)
-{
-        return oih_commit_netns(rs, netns_fd, 0, err) < 0 ? -1 : 0;
-}
-
 /* ---- counters ---- */
 
 int oih_read_counters(enum oih_family f, unsigned table, struct oih_counters *ret, struct oih_error *err)

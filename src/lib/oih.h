@@ -124,8 +124,6 @@ enum { OIH_COMMIT_HERE = 1, OIH_COMMIT_JOINED = 2 };
 int oih_commit_netns(const struct oih_ruleset *rs, int netns_fd, unsigned flags, struct oih_error *err);
 /* userns.c: setns() into FD; a rootless container's namespace through its user namespace. */
 int oih_netns_enter(int fd, struct oih_error *err);
-/* oih_commit_netns(RS, NETNS_FD, 0, ERR). */
-int oih_commit_in_netns(const struct oih_ruleset *rs, int netns_fd, struct oih_error *err);
 /* Compiles P (revisions probed in the kernel) and commits it, both inside the namespace FD
  * in a child process, as oih_commit_netns(.., 0, ..) does (the lock, the read-back). RET_MS
  * (may be NULL): how long compiling, committing and reading the tables back took there, in
