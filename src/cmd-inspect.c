@@ -443,12 +443,12 @@ static int run(int argc, char **argv, bool verify)
         char *label = NULL;
         oih_error_init(&err);
         int fd = -1, status = EXIT_FAIL;
+        struct container ct = { .pid = 0 }; /* looked up once: its pid then names the namespace */
         if (verify) {
                 int r;
                 if (optind < argc) {
                         r = policy_load_arg(&dirs, argv[optind], &want, &label, &err);
                 } else {
-                        struct container ct;
                         r = container_lookup(container, &ct, &err);
                         if (r == 0)
                                 r = container_policy_load(&ct, &dirs, &want, &label, &err);
@@ -462,7 +462,8 @@ static int run(int argc, char **argv, bool verify)
                 in.want = want;
                 in.want_name = label;
         }
-        if ((fd = open_target(netns, pid, container, &err)) < 0)
+        fd = ct.pid > 0 ? oih_netns_open_pid(ct.pid, &err) : open_target(netns, pid, container, &err);
+        if (fd < 0)
                 goto out;
         if (!verify) {
                 if (container_names(cache, fd, in.json, &names_json, &err) < 0)
