@@ -253,13 +253,12 @@ static int commit(const struct options *o, const struct oih_state *st, const str
         int fd = oih_netns_open_pid(st->pid, err);
         if (fd < 0)
                 return -1;
-        int r = oih_netns_is_own(fd, err);
-        int initial = r == 0 ? oih_netns_is_initial(fd) : 0;
-        if (r == 1 || initial != 0)
+        int r = oih_netns_owner(fd, err);
+        if (r > 0)
                 r = oih_err(err, "the container's network namespace %s; refusing to firewall the host",
-                            r == 1 ? "is the hook's own"
-                                   : initial > 0 ? "is the host's (the machine's initial one)"
-                                                 : "cannot be told from the host's (the machine's initial one)");
+                            r == OIH_NS_OWN ? "is the hook's own"
+                            : r == OIH_NS_HOST ? "is the host's (the machine's initial one)"
+                                               : "cannot be told from the host's (the machine's initial one)");
         if (r == 0)
                 r = oih_commit_netns(rs, fd, joined, err);
         close(fd);

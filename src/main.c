@@ -283,19 +283,18 @@ static int cmd_apply(int argc, char **argv)
         fd = container ? oih_netns_open_pid(ct.pid, &err) : open_target(netns, pidarg, NULL, &err);
         if (fd < 0)
                 goto out;
-        int own = oih_netns_is_own(fd, &err);
-        if (own < 0)
-                goto out;
         /* In doubt (an older kernel, a /proc of another PID namespace) it is the host's. */
-        int initial = own ? 0 : oih_netns_is_initial(fd);
-        if ((own || initial != 0) && !allow_own) {
+        int who = oih_netns_owner(fd, &err);
+        if (who < 0)
+                goto out;
+        if (who != OIH_NS_OTHER && !allow_own) {
                 oih_err(&err, "%s %s network namespace: refusing to change its firewall "
                         "(give --allow-own-netns if that is really meant)", target,
-                        own ? "is this process's own"
-                            : initial > 0 ? "is the machine's initial (the host's)"
-                                          : "may be the machine's initial (the host's): this kernel "
-                                            "(before 6.18) cannot tell without the initial PID "
-                                            "namespace's /proc, so it counts as the host's");
+                        who == OIH_NS_OWN ? "is this process's own"
+                        : who == OIH_NS_HOST ? "is the machine's initial (the host's)"
+                                             : "may be the machine's initial (the host's): this kernel "
+                                               "(before 6.18) cannot tell without the initial PID "
+                                               "namespace's /proc, so it counts as the host's");
                 goto out;
         }
         double ms[3] = { 0, 0, 0 };

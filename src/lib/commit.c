@@ -498,6 +498,15 @@ int oih_netns_is_own(int fd, struct oih_error *err)
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+int oih_netns_owner(int fd, struct oih_error *err)
+{
+        int own = oih_netns_is_own(fd, err);
+        if (own != 0)
+                return own < 0 ? -1 : OIH_NS_OWN;
+        int initial = oih_netns_is_initial(fd);
+        return initial > 0 ? OIH_NS_HOST : initial < 0 ? OIH_NS_MAYBE_HOST : OIH_NS_OTHER;
+}
+
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
                      struct oih_error *err)
 {

@@ -113,6 +113,11 @@ int oih_netns_open_pid(long pid, struct oih_error *err);
 int oih_netns_is_initial(int fd);
 /* 1 when FD is the caller's own network namespace, 0 when not, < 0 on error. */
 int oih_netns_is_own(int fd, struct oih_error *err);
+/* Whose network namespace FD is, for the guards that never change the host's firewall: the
+ * caller's own, the host's, maybe the host's (oih_netns_is_initial cannot tell: callers count
+ * it as the host's), or another's; < 0 on error. */
+enum oih_netns_owner { OIH_NS_OTHER, OIH_NS_OWN, OIH_NS_HOST, OIH_NS_MAYBE_HOST };
+int oih_netns_owner(int fd, struct oih_error *err);
 /* Replaces the tables of the network namespace NETNS_FD with RS (filter and every table RS
  * names): holding the namespace's lock (flock on NETNS_FD, at most 10 s of waiting), through
  * oih_commit in a child that enters the namespace (OIH_COMMIT_HERE: the caller is in it

@@ -248,15 +248,14 @@ int oih_reapply_policy(struct oih_policy *p, int netns_fd, const struct oih_cach
 {
         char *summary = NULL;
         /* never the caller's own namespace or the host's (in doubt it is the host's) */
-        int own = oih_netns_is_own(netns_fd, err);
-        if (own < 0)
+        int who = oih_netns_owner(netns_fd, err);
+        if (who < 0)
                 return -1;
-        int initial = own ? 0 : oih_netns_is_initial(netns_fd);
-        if (own || initial != 0)
+        if (who != OIH_NS_OTHER)
                 return oih_err(err, "its network namespace %s: refusing to change its firewall",
-                               own ? "is this process's own"
-                                   : initial > 0 ? "is the machine's initial (the host's)"
-                                                 : "cannot be told from the machine's initial (the host's)");
+                               who == OIH_NS_OWN ? "is this process's own"
+                               : who == OIH_NS_HOST ? "is the machine's initial (the host's)"
+                                                    : "cannot be told from the machine's initial (the host's)");
         if (p->nnames) {
                 if (c == NULL)
                         return oih_err(err, "the policy names hosts, and no name cache was given");
