@@ -222,6 +222,21 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
 }
 
 /* Puts RS into the container's network namespace; 1: a namespace it joins holds RS already. */
+static int record(const struct options *o, const struct oih_state *st, const char *path, const char *summary,
+                  struct oih_error *err)
+{
+        const char *cache = names_cache_path(o->cache, err);
+        if (cache == NULL)
+                return -1;
+        if (o->stage == OIH_STAGE_CREATE_CONTAINER)
+                return oih_record_container(cache, st->id, path, summary, err);
+        int fd = oih_netns_open_pid(st->pid, err);
+        int r = fd < 0 ? -1 : oih_record_running(cache, st->id, st->pid, fd, path, summary, err);
+        if (fd >= 0)
+                close(fd);
+        return r;
+}
+
 static int commit(const struct options *o, const struct oih_state *st, const struct oih_netcfg *cfg,
                   const struct oih_ruleset *rs, struct oih_error *err)
 {
@@ -303,9 +318,9 @@ int cmd_hook(int argc, char **argv)
                 goto refused;
         }
         /* The rules hold; a container that cannot be kept current would run on addresses that
-         * go stale, which is not what its policy says: refuse it too. */
-        if (summary && o.stage == OIH_STAGE_CREATE_CONTAINER &&
-            oih_record_container(names_cache_path(o.cache, &err), st.id, path, summary, &err) < 0) {
+         * go stale, which is not what its policy says: refuse it too. At createContainer the hook
+         * is inside the container; at the other stages the state's pid names it. */
+        if (summary && record(&o, &st, path, summary, &err) < 0) {
                 oih_error_prefix(&err, "cannot record the container for the refresh of its names");
                 goto refused;
         }

@@ -92,6 +92,18 @@ check_fails "the container does not reach the unnamed host" reach 203.0.113.20
 check "the hook recorded the container for the refresh" test -f "$W/state-dir/containers/c1"
 check "verify substitutes the cached address, as the hook did" \
         "$OIH_BIN" verify --cache "$C" --netns "/run/netns/$ct" "$R/named.json"
+# At createRuntime the hook runs in the runtime's namespaces and finds the container by the
+# state's pid: it records that container too (the same policy again in ct: harmless here)
+ip netns exec "$ct" sleep 600 &
+crpid=$!
+printf '{"ociVersion":"1.0.2","id":"cr1","status":"created","pid":%d,"bundle":"%s","annotations":{"oci-iptables-hook.policy":"named"}}' \
+        "$crpid" "$W/bundle" >"$W/state-cr"
+check "at createRuntime the hook applies the policy from the runtime's namespace" \
+        ip netns exec "$rt" timeout 30 "$OIH_BIN" hook --stage createRuntime --rules-dir "$R" --cache "$C" \
+        --server 192.0.2.53 <"$W/state-cr"
+check "and records the container for the refresh, by the state's pid" grep -qx "pid $crpid" "$W/state-dir/containers/cr1"
+kill "$crpid"
+wait "$crpid" 2>/dev/null || true
 
 dns web.test,203.0.113.20
 t0=$(date +%s)
