@@ -671,7 +671,7 @@ int cmd_doctor(int argc, char **argv)
                                "configure --prefix=/usr (or --with-hooks-dir=/usr/share/containers/oci/hooks.d), or add it to hooks_dir in containers.conf");
         }
         if (rd.n == 0)
-                add_rulesdir(&rd, rootless ? user_rules : SYSCONFDIR "/oci-iptables-hook/rules");
+                add_rulesdir(&rd, rootless ? user_rules : OIH_SYSTEM_RULES_DIR);
         for (size_t i = 0; i < rd.n; i++) {
                 check_rules_dir(rd.v[i]);
                 free(rd.v[i]);

@@ -24,14 +24,9 @@
 #include "oih.h"
 #include "xt.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
 #endif
-#define DEFAULT_RULES_DIR SYSCONFDIR "/oci-iptables-hook/rules"
-#define MAX_RULES_DIRS 16
 #define MAX_SELECTABLE 64
 
 static const char usage[] =
@@ -40,7 +35,7 @@ static const char usage[] =
         "Reads an OCI state on stdin and applies the policy named by the annotation\n"
         OIH_ANNOTATION " to the container's network namespace.\n"
         "  --rules-dir DIR        look for NAME.json here; repeatable, first match wins\n"
-        "                         (default " DEFAULT_RULES_DIR ")\n"
+        "                         (default " OIH_SYSTEM_RULES_DIR ")\n"
         "  --stage STAGE          createContainer (default), createRuntime or prestart\n"
         "  --default-policy NAME  policy for containers without the annotation (enforcing mode)\n"
         "  --selectable NAME      a policy the annotation may select besides the default;\n"
@@ -107,7 +102,7 @@ static int refuse(const char *id, const struct oih_error *err)
 }
 
 struct options {
-        const char *dirs[MAX_RULES_DIRS];
+        const char *dirs[OIH_MAX_RULES_DIRS];
         size_t ndirs;
         enum oih_stage stage;
         const char *default_policy;
@@ -135,9 +130,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'r':
-                        if (o->ndirs == MAX_RULES_DIRS) {
+                        if (o->ndirs == OIH_MAX_RULES_DIRS) {
                                 fprintf(stderr, "oci-iptables-hook: hook: at most %d --rules-dir\n",
-                                        MAX_RULES_DIRS);
+                                        OIH_MAX_RULES_DIRS);
                                 return -1;
                         }
                         o->dirs[o->ndirs++] = optarg;
@@ -189,7 +184,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return -1;
         }
         if (o->ndirs == 0)
-                o->dirs[o->ndirs++] = DEFAULT_RULES_DIR;
+                o->dirs[o->ndirs++] = OIH_SYSTEM_RULES_DIR;
         return 0;
 }
 

@@ -18,9 +18,6 @@
 #include "names.h"
 #include "oih.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
 
 #define RESOLVE_TIMEOUT_MS 5000
 #define HOOK_RESOLVE_TIMEOUT_MS 1500
@@ -160,7 +157,7 @@ static const char resolve_usage[] =
         "usage: oci-iptables-hook resolve [--server ADDR[:PORT]] [--cache FILE] [--once]\n"
         "                                 [--timeout MS] [POLICY...]\n"
         "Resolves the host names of the policies (default: those of running containers and of\n"
-        SYSCONFDIR "/oci-iptables-hook/rules) into the name cache, then re-applies the policy\n"
+        OIH_SYSTEM_RULES_DIR ") into the name cache, then re-applies the policy\n"
         "of every running container whose names' addresses changed. Without --once it keeps\n"
         "doing so, as the names' TTLs say (between 10 and 300 seconds).\n";
 
@@ -215,7 +212,7 @@ static int gather(int argc, char **argv, const char *cache, char ***ret, unsigne
         }
         if (oih_records_policies(cache, &pol, &npol, err) < 0)
                 r = -1;
-        DIR *d = opendir(SYSCONFDIR "/oci-iptables-hook/rules");
+        DIR *d = opendir(OIH_SYSTEM_RULES_DIR);
         for (struct dirent *de; d && (de = readdir(d)) != NULL && npol < MAX_POLICIES;) {
                 size_t l = strlen(de->d_name);
                 if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
@@ -224,7 +221,7 @@ static int gather(int argc, char **argv, const char *cache, char ***ret, unsigne
                 if (v == NULL)
                         break;
                 pol = v;
-                if (asprintf(&pol[npol], "%s/oci-iptables-hook/rules/%s", SYSCONFDIR, de->d_name) > 0)
+                if (asprintf(&pol[npol], "%s/%s", OIH_SYSTEM_RULES_DIR, de->d_name) > 0)
                         npol++;
         }
         if (d)

@@ -6,6 +6,7 @@
 #include "oih.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -232,25 +233,25 @@ enum cap_when { CAP_ALWAYS, CAP_WITH_SHARED_PIDNS, CAP_WITH_BPF };
 /* docs/security.md, "Capabilities", says why each is here and why others are not. */
 static const struct {
         const char *name;
-        unsigned num; /* the kernel's number (linux/capability.h), for /proc/PID/status */
+        unsigned num; /* the kernel's number, for /proc/PID/status */
         enum cap_when when;
         const char *why;
 } caps[OIH_NCAPS] = {
-        [OIH_CAP_NET_ADMIN] = { "NET_ADMIN", 12, CAP_ALWAYS, "it can rewrite or flush its own rules" },
-        [OIH_CAP_NET_RAW] = { "NET_RAW", 13, CAP_ALWAYS,
+        [OIH_CAP_NET_ADMIN] = { "NET_ADMIN", CAP_NET_ADMIN, CAP_ALWAYS, "it can rewrite or flush its own rules" },
+        [OIH_CAP_NET_RAW] = { "NET_RAW", CAP_NET_RAW, CAP_ALWAYS,
                               "it can send packets no iptables rule sees (AF_PACKET)" },
-        [OIH_CAP_SYS_ADMIN] = { "SYS_ADMIN", 21, CAP_ALWAYS,
+        [OIH_CAP_SYS_ADMIN] = { "SYS_ADMIN", CAP_SYS_ADMIN, CAP_ALWAYS,
                                 "it can enter another network namespace (setns), mount and load BPF" },
-        [OIH_CAP_SYS_MODULE] = { "SYS_MODULE", 16, CAP_ALWAYS, "it can load kernel modules" },
-        [OIH_CAP_SYS_RAWIO] = { "SYS_RAWIO", 17, CAP_ALWAYS,
+        [OIH_CAP_SYS_MODULE] = { "SYS_MODULE", CAP_SYS_MODULE, CAP_ALWAYS, "it can load kernel modules" },
+        [OIH_CAP_SYS_RAWIO] = { "SYS_RAWIO", CAP_SYS_RAWIO, CAP_ALWAYS,
                                 "it can drive hardware directly (I/O ports), below every filter" },
-        [OIH_CAP_DAC_READ_SEARCH] = { "DAC_READ_SEARCH", 2, CAP_ALWAYS,
+        [OIH_CAP_DAC_READ_SEARCH] = { "DAC_READ_SEARCH", CAP_DAC_READ_SEARCH, CAP_ALWAYS,
                                       "it can open the host's files by handle (open_by_handle_at) and so run "
                                       "code outside the container" },
-        [OIH_CAP_BPF] = { "BPF", 39, CAP_ALWAYS, "it can load BPF programs into the kernel" },
-        [OIH_CAP_PERFMON] = { "PERFMON", 38, CAP_WITH_BPF,
+        [OIH_CAP_BPF] = { "BPF", CAP_BPF, CAP_ALWAYS, "it can load BPF programs into the kernel" },
+        [OIH_CAP_PERFMON] = { "PERFMON", CAP_PERFMON, CAP_WITH_BPF,
                               "with CAP_BPF it can attach programs to every process of the machine" },
-        [OIH_CAP_SYS_PTRACE] = { "SYS_PTRACE", 19, CAP_WITH_SHARED_PIDNS,
+        [OIH_CAP_SYS_PTRACE] = { "SYS_PTRACE", CAP_SYS_PTRACE, CAP_WITH_SHARED_PIDNS,
                                  "it shares a PID namespace (--pid host, --pid container:) and can "
                                  "take over a process of another network namespace" },
 };

@@ -245,12 +245,11 @@ static void set_str(char *dst, size_t size, const char *s)
         dst[n] = '\0';
 }
 
-static void add_mname(const char *name, bool implicit)
+static void add_mname(const char *name)
 {
         cur->matches = grow_array(cur->matches, cur->nmatches, sizeof(*cur->matches));
         struct oih_xt_mname *m = &cur->matches[cur->nmatches++];
         set_str(m->name, sizeof(m->name), name);
-        m->implicit = implicit;
 }
 
 static void add_opt(int owner, int word, int nwords, bool invert, char letter, const char *name)
@@ -444,7 +443,7 @@ static struct xtables_match *load_proto(void)
                 name = proto_name(num);
         struct xtables_match *m = name != NULL ? xtables_find_match(name, XTF_TRY_LOAD, &cs.matches) : NULL;
         if (m != NULL)
-                add_mname(m->name, true);
+                add_mname(m->name);
         return m;
 }
 
@@ -518,7 +517,7 @@ static int match(bool invert)
                 xtables_error(PARAMETER_PROBLEM, "unexpected ! flag before --match");
         int k = nmatches();
         struct xtables_match *m = xtables_find_match(optarg, XTF_LOAD_MUST_SUCCEED, &cs.matches);
-        add_mname(m->name, false);
+        add_mname(m->name);
         init_match(m);
         if (m != m->next) /* a clone shares the options of the first instance */
                 merge_opts(m->x6_options, m->extra_opts, &m->option_offset);

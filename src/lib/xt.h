@@ -107,10 +107,9 @@ struct oih_xt_opt {
         char name[48]; /* an extension's option: its long name, as getopt completed it */
 };
 
-/* A match of the entry: the name it was loaded by, and whether -p loaded it (no -m). */
+/* A match of the entry: the name it was loaded by. */
 struct oih_xt_mname {
         char name[32];
-        bool implicit;
 };
 
 struct oih_xt_rule {
