@@ -83,19 +83,18 @@ static int system_server(char *out, size_t size, struct oih_error *err)
         close(fd);
         if (r < 0)
                 return -1;
-        r = oih_err(err, "/etc/resolv.conf names no nameserver (give --server)");
+        r = -1;
         char *save = NULL;
         for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
                 char addr[64];
                 if (sscanf(l, " nameserver %63s", addr) == 1) {
                         snprintf(out, size, "%s", addr);
-                        err->n--; /* the message above was only a default */
                         r = 0;
                         break;
                 }
         }
         free(buf);
-        return r;
+        return r == 0 ? 0 : oih_err(err, "/etc/resolv.conf names no nameserver (give --server)");
 }
 
 int oih_resolver_init(struct oih_resolver *res, const char *server, int timeout_ms, struct oih_error *err)
