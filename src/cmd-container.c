@@ -163,7 +163,10 @@ int container_caps_check(const struct container *c, const struct oih_policy *p, 
         struct oih_netcfg cfg;
         struct oih_error why;
         oih_error_init(&why);
-        if (oih_proc_netcfg(c->pid, &cfg, &why) == 0 && oih_netcfg_check(&cfg, p->allow_caps, &why) == 0)
+        if (oih_proc_netcfg(c->pid, &cfg, &why) < 0)
+                return oih_err(err, "cannot read its capabilities (%s); its rules were left as they were",
+                               oih_error_first(&why));
+        if (oih_netcfg_check(&cfg, p->allow_caps, &why) == 0)
                 return 0;
         /* one line: why, and that nothing changed */
         return oih_err(err, "%s; its rules were left as they were (the hook would not start it under this policy)",
