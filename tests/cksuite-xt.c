@@ -3,6 +3,9 @@
  * printer. Expected texts are iptables-legacy-save's (tests/xt.sh compares them with
  * iptables itself on a larger corpus). */
 #define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +372,78 @@ START_TEST(one_family_per_process)
 }
 END_TEST
 
+/* A port word as libxtables reads it (xtables_getportbyname): the port of the first IPv4 or
+ * IPv6 answer of getaddrinfo(NULL, WORD, NULL); -1 when there is none. GAI is the function
+ * asked; *N is set to the number of answers. */
+typedef int (*gai_fn)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+typedef void (*fai_fn)(struct addrinfo *);
+static int port_of(gai_fn gai, fai_fn fai, const char *word, int *n)
+{
+        struct addrinfo *res = NULL;
+        int port = -1;
+        *n = 0;
+        if (gai(NULL, word, NULL, &res) != 0)
+                return -1;
+        for (struct addrinfo *a = res; a != NULL; a = a->ai_next, ++*n)
+                if (port < 0 && a->ai_family == AF_INET)
+                        port = ntohs(((struct sockaddr_in *)a->ai_addr)->sin_port);
+                else if (port < 0 && a->ai_family == AF_INET6)
+                        port = ntohs(((struct sockaddr_in6 *)a->ai_addr)->sin6_port);
+        fai(res);
+        return port;
+}
+
+static const char *const port_words[] = {"0", "1", "53", "080", "00053", "65535", "65536", "99999", "000001",
+                                         "123456", "+53", " 53", "53 ", "-1", "", "0x10", "domain", "5e1", NULL};
+
+/* Each word's port as the C library gives it and as the worker's getaddrinfo does, and how
+ * many answers the worker's had (one: answered without the C library). */
+static int fn_ports(void *ctx, FILE *out, struct oih_error *err)
+{
+        (void)ctx;
+        if (oih_xt_init(OIH_IPV4, OIH_XT_ASSUME, err) < 0)
+                return -1;
+        gai_fn libc_gai = (gai_fn)dlsym(RTLD_NEXT, "getaddrinfo");
+        fai_fn libc_fai = (fai_fn)dlsym(RTLD_NEXT, "freeaddrinfo");
+        for (int i = 0; port_words[i] != NULL; i++) {
+                int n0, n1, want = port_of(libc_gai, libc_fai, port_words[i], &n0);
+                int got = port_of(getaddrinfo, freeaddrinfo, port_words[i], &n1);
+                fprintf(out, "[%s] %d %d %d\n", port_words[i], want, got, n1);
+        }
+        return 0;
+}
+
+/* libxtables asks getaddrinfo for every UDP port: the worker answers plain numbers itself
+ * (ten system calls fewer each), with the port the C library gives; others go to it. */
+START_TEST(numeric_ports)
+{
+        struct oih_xt_out o;
+        run(fn_ports, 0, &o);
+        static const char *const shortcut[] = {"0", "1", "53", "080", "00053", "65535", NULL};
+        for (int i = 0; port_words[i] != NULL; i++) {
+                char head[32];
+                int want, got, n;
+                snprintf(head, sizeof(head), "[%s] ", port_words[i]);
+                const char *line = strstr(o.data, head);
+                ck_assert_msg(line != NULL, "no line for [%s] in %s", port_words[i], o.data);
+                ck_assert_int_eq(sscanf(line + strlen(head), "%d %d %d", &want, &got, &n), 3);
+                ck_assert_msg(want == got, "[%s]: the C library says %d, the worker %d", port_words[i], want, got);
+                bool short_cut = false;
+                for (int k = 0; shortcut[k] != NULL; k++)
+                        short_cut |= strcmp(shortcut[k], port_words[i]) == 0;
+                if (short_cut)
+                        ck_assert_msg(n == 1 && got >= 0, "[%s]: %d answers, not the worker's one", port_words[i], n);
+                else
+                        ck_assert_msg(n != 1 || got < 0, "[%s]: answered by the worker, not the C library", port_words[i]);
+        }
+        oih_xt_out_free(&o);
+        /* outside a worker every call is the C library's */
+        int n;
+        ck_assert_int_eq(port_of(getaddrinfo, freeaddrinfo, "53", &n), 53);
+        ck_assert_int_gt(n, 1);
+}
+END_TEST
+
 /* P2/P3: after any refused rule, the next rule gets exactly the bytes it gets alone. */
 static int fn_bytes(void *ctx, FILE *out, struct oih_error *err)
 {
@@ -433,6 +508,7 @@ Suite *xt_suite(void)
         tcase_add_test(tc, numeric_only);
         tcase_add_test(tc, both_families);
         tcase_add_test(tc, bad_then_good);
+        tcase_add_test(tc, numeric_ports);
         suite_add_tcase(s, tc);
         return s;
 }

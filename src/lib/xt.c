@@ -6,6 +6,7 @@
 #include "config.h"
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -85,6 +86,62 @@ static const struct fam fams[OIH_NFAMILIES] = {
 
 static const struct fam *fam; /* the worker's family; NULL before oih_xt_init */
 static enum oih_xt_probe probe;
+
+/* ---- port words: libxtables reads every UDP, SCTP, DCCP and UDP-Lite port, number or not, with
+ * getaddrinfo(NULL, WORD, NULL) (xtables_getportbyname). For a number glibc answers that
+ * number, after asking the kernel for the host's addresses over netlink and sorting its
+ * loopback answers with a connect() each: about ten system calls a port. Inside the worker a
+ * plain decimal number up to 65535 (at most five digits, as glibc's strtoul reads it) is
+ * answered here with the same port; every other call goes to the C library. ---- */
+
+typedef int (*gai_fn)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+typedef void (*fai_fn)(struct addrinfo *);
+static struct sockaddr_in port_sin;
+static struct addrinfo port_ai = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM, .ai_protocol = IPPROTO_UDP,
+                                  .ai_addrlen = sizeof(port_sin), .ai_addr = (struct sockaddr *)&port_sin};
+static bool port_ai_lent;
+
+static long decimal_port(const char *s)
+{
+        long v = 0;
+        size_t n = 0;
+        for (; s[n] >= '0' && s[n] <= '9'; n++) {
+                if (n == 5)
+                        return -1;
+                v = v * 10 + (s[n] - '0');
+        }
+        return n == 0 || s[n] != '\0' || v > 65535 ? -1 : v;
+}
+
+int getaddrinfo(const char *restrict node, const char *restrict service, const struct addrinfo *restrict hints,
+                struct addrinfo **restrict res)
+{
+        static gai_fn next;
+        long port;
+        if (fam != NULL && node == NULL && hints == NULL && service != NULL && !port_ai_lent &&
+            (port = decimal_port(service)) >= 0) {
+                port_sin = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+                port_ai_lent = true;
+                *res = &port_ai;
+                return 0;
+        }
+        if (next == NULL && (next = (gai_fn)dlsym(RTLD_NEXT, "getaddrinfo")) == NULL)
+                return EAI_SYSTEM;
+        return next(node, service, hints, res);
+}
+
+void freeaddrinfo(struct addrinfo *ai)
+{
+        static fai_fn next;
+        if (ai == &port_ai) {
+                port_ai_lent = false;
+                return;
+        }
+        if (next == NULL && (next = (fai_fn)dlsym(RTLD_NEXT, "freeaddrinfo")) == NULL)
+                return;
+        next(ai);
+}
+
 
 /* ---- errors: libxtables' exit_err longjmps back to the guard of the current call (P2) ---- */
 
