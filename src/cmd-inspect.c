@@ -307,7 +307,7 @@ static int inspect_fn(void *ctx, struct oih_error *err)
         struct oih_ruleset *live = NULL, *wanted = NULL;
         unsigned want[OIH_NFAMILIES], has[OIH_NFAMILIES];
         int r = -1;
-        if (tables_to_read(in, want, has, err) < 0 || oih_read_tables(want, has, &live, err) < 0)
+        if (tables_to_read(in, want, has, err) < 0 || oih_read_tables(want, has, NULL, &live, err) < 0)
                 goto out;
         if (in->want) {
                 unsigned changes = 0;

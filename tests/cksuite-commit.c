@@ -215,7 +215,7 @@ static struct oih_ruleset *read_filter(void)
                 ck_assert_int_eq(oih_tables_present((enum oih_family)f, &has[f], others, sizeof(others), &err), 0);
                 want[f] = OIH_TBLBIT(OIH_TBL_FILTER);
         }
-        ck_assert_int_eq(oih_read_tables(want, has, &live, &err), 0);
+        ck_assert_int_eq(oih_read_tables(want, has, NULL, &live, &err), 0);
         return live;
 }
 

@@ -214,8 +214,10 @@ static char *lines(enum oih_family f, const struct lines *ls)
         oih_error_init(&err);
         ck_assert_msg(oih_xt_run(f, OIH_XT_ASSUME, fn_lines, (void *)ls, &o, &err) == 0, "%s",
                       oih_error_first(&err));
-        free(o.warnings);
-        return o.data;
+        char *text = strdup(o.data);
+        oih_xt_out_free(&o);
+        ck_assert_ptr_nonnull(text);
+        return text;
 }
 
 static void expect(enum oih_family f, const struct lines *ls, const char *want)

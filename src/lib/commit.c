@@ -171,13 +171,23 @@ static int fill_table(enum oih_family f, const struct oih_table *t, struct xtc_h
 }
 
 /* A copy of a table as libiptc read it, to put back if a later step fails. Jumps are stored
- * by offset in the handle: the copy gets their names back, as libiptc wants for append. */
-static int snapshot_table(enum oih_family f, unsigned table, struct xtc_handle *h, struct oih_table *t)
+ * by offset in the handle: the copy gets their names back, as libiptc wants for append.
+ * LIKE (or NULL): a table of about the size expected, to size the copy's buffers at once. */
+static int snapshot_table(enum oih_family f, unsigned table, struct xtc_handle *h, const struct oih_table *like,
+                          struct oih_table *t)
 {
         const struct tc_ops *o = &tc[f];
         unsigned cap = 0, nb = oih_table_nbuiltins(table);
         memset(t, 0, sizeof(*t));
         t->table = table;
+        if (like != NULL && like->nentries > 0) {
+                t->entries.data = malloc(like->entries.len);
+                t->chain_of = malloc(like->nentries * sizeof(*t->chain_of));
+                if (t->entries.data == NULL || t->chain_of == NULL)
+                        return -1;
+                t->entries.cap = like->entries.len;
+                cap = like->nentries;
+        }
         for (const char *c = o->first_chain(h); c; c = o->next_chain(h)) {
                 unsigned slot;
                 if (o->builtin(c, h)) {
@@ -271,8 +281,8 @@ int oih_tables_present(enum oih_family f, unsigned *ret, char *others, size_t si
         return 0;
 }
 
-int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES], struct oih_ruleset **ret,
-                    struct oih_error *err)
+int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES],
+                    const struct oih_ruleset *like, struct oih_ruleset **ret, struct oih_error *err)
 {
         struct oih_ruleset *rs = calloc(1, sizeof(*rs));
         if (rs == NULL)
@@ -291,7 +301,7 @@ int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_N
                                 oih_ruleset_free(rs);
                                 return -1;
                         }
-                        int r = snapshot_table((enum oih_family)f, t, h, &rs->t[f][t]);
+                        int r = snapshot_table((enum oih_family)f, t, h, like ? &like->t[f][t] : NULL, &rs->t[f][t]);
                         tc[f].free(h);
                         if (r < 0) {
                                 oih_ruleset_free(rs);
@@ -322,7 +332,7 @@ static int commit_table(enum oih_family f, const struct oih_table *t, struct oih
                 if (open_table(f, t->table, &h, err) < 0)
                         goto fail;
                 if (old && !have_old) {
-                        if (snapshot_table(f, t->table, h, old) < 0) {
+                        if (snapshot_table(f, t->table, h, NULL, old) < 0) {
                                 table_free(old);
                                 o->free(h);
                                 return oih_err(err, "out of memory");
@@ -582,7 +592,7 @@ static int read_live(const struct oih_ruleset *rs, struct oih_ruleset **ret, str
                         return -1;
                 want[f] = has[f] | rs->tables | OIH_TBLBIT(OIH_TBL_FILTER);
         }
-        return oih_read_tables(want, has, ret, err);
+        return oih_read_tables(want, has, rs, ret, err);
 }
 
 int oih_table_by_chain(enum oih_family f, const struct oih_table *tb, struct oih_by_chain *ret)

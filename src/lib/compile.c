@@ -601,28 +601,42 @@ static int job_run(void *ctx, FILE *out, struct oih_error *err)
 
 /* ---- the parent: both families, then the family rule ---- */
 
+/* The workers' answers; a family's answer is its parts one after the other. */
 struct result {
-        struct oih_xt_out o[OIH_NFAMILIES];
+        struct oih_xt_out o[OIH_XT_MAXWORKERS];
+        unsigned first[OIH_NFAMILIES], parts[OIH_NFAMILIES];
 };
 
-static const struct record *next_record(const struct oih_xt_out *o, size_t *at, const char **data)
+/* Reads a family's answer record by record, across its parts. */
+struct cursor {
+        const struct result *res;
+        int f;
+        unsigned part;
+        size_t at;
+};
+
+static const struct record *next_record(struct cursor *c, const char **data)
 {
-        if (*at + sizeof(struct record) > o->len)
-                return NULL;
-        const struct record *rec = (const void *)(o->data + *at);
-        if (rec->size > o->len - *at - sizeof(*rec))
-                return NULL;
-        *data = o->data + *at + sizeof(*rec);
-        *at += sizeof(*rec) + REC_PAD((size_t)rec->size);
-        return rec;
+        for (; c->part < c->res->parts[c->f]; c->part++, c->at = 0) {
+                const struct oih_xt_out *o = &c->res->o[c->res->first[c->f] + c->part];
+                if (c->at + sizeof(struct record) > o->len)
+                        continue;
+                const struct record *rec = (const void *)(o->data + c->at);
+                if (rec->size > o->len - c->at - sizeof(*rec))
+                        return NULL;
+                *data = o->data + c->at + sizeof(*rec);
+                c->at += sizeof(*rec) + REC_PAD((size_t)rec->size);
+                return rec;
+        }
+        return NULL;
 }
 
 /* The first error of each rule in a family's answer (ERRS[rule index]), in one pass. */
-static void rule_errors(const struct oih_xt_out *o, const char **errs, unsigned nrules)
+static void rule_errors(const struct result *res, int f, const char **errs, unsigned nrules)
 {
-        size_t at = 0;
+        struct cursor c = {res, f, 0, 0};
         const char *d;
-        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;)
+        for (const struct record *rec; (rec = next_record(&c, &d)) != NULL;)
                 if (rec->kind == REC_ERROR && rec->slot < nrules && errs[rec->slot] == NULL)
                         errs[rec->slot] = d;
 }
@@ -644,7 +658,7 @@ static int report_errors(const struct oih_policy *p, struct result *res, struct 
                         free(errs[0]);
                         return oih_err(err, "out of memory");
                 }
-                rule_errors(&res->o[f], errs[f], nidx);
+                rule_errors(res, f, errs[f], nidx);
         }
         int n = 0;
         for (unsigned i = 0; i < p->nrules; i++) {
@@ -667,7 +681,7 @@ static int report_errors(const struct oih_policy *p, struct result *res, struct 
         return n ? -1 : 0;
 }
 
-static int take_table(const struct oih_policy *p, enum oih_family f, unsigned table, const struct oih_xt_out *o,
+static int take_table(const struct oih_policy *p, enum oih_family f, unsigned table, const struct result *res,
                       struct oih_table *t)
 {
         const char **order = calloc(p->nchains + OIH_MAXBUILTINS + 1, sizeof(*order));
@@ -683,9 +697,10 @@ static int take_table(const struct oih_policy *p, enum oih_family f, unsigned ta
                 strcpy(t->chains[i], order[nb + i]);
         free(order);
         unsigned n = 0;
-        size_t at = 0, bytes = 0;
+        size_t bytes = 0;
         const char *d;
-        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;)
+        struct cursor c = {res, f, 0, 0};
+        for (const struct record *rec; (rec = next_record(&c, &d)) != NULL;)
                 if (rec->kind == REC_ENTRY && rec->table == table) {
                         n++;
                         bytes += rec->size;
@@ -695,8 +710,8 @@ static int take_table(const struct oih_policy *p, enum oih_family f, unsigned ta
         if (t->chains == NULL || t->chain_of == NULL || t->entries.data == NULL)
                 return -1;
         t->entries.cap = bytes;
-        at = 0;
-        for (const struct record *rec; (rec = next_record(o, &at, &d)) != NULL;) {
+        c = (struct cursor){res, f, 0, 0};
+        for (const struct record *rec; (rec = next_record(&c, &d)) != NULL;) {
                 if (rec->kind != REC_ENTRY || rec->table != table)
                         continue;
                 if (rec->slot >= norder)
@@ -720,29 +735,6 @@ static unsigned cpus(void)
         return n < 1 ? 1 : n > OIH_XT_MAXWORKERS ? OIH_XT_MAXWORKERS : (unsigned)n;
 }
 
-/* The answers of PARTS workers, one after the other, in *RET. */
-static int join_parts(struct oih_xt_out *parts, unsigned n, struct oih_xt_out *ret)
-{
-        size_t len = 0;
-        for (unsigned i = 0; i < n; i++)
-                len += parts[i].len;
-        if (n == 1) {
-                *ret = parts[0];
-                memset(&parts[0], 0, sizeof(parts[0]));
-                return 0;
-        }
-        memset(ret, 0, sizeof(*ret));
-        ret->data = malloc(len + 1);
-        if (ret->data == NULL)
-                return -1;
-        for (unsigned i = 0; i < n; i++) {
-                memcpy(ret->data + ret->len, parts[i].data, parts[i].len);
-                ret->len += parts[i].len;
-        }
-        ret->data[ret->len] = '\0';
-        return 0;
-}
-
 /* Runs the workers of both families at once. RENDER (show): one per family, for the text. */
 static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool render, struct result *res,
                     struct oih_error *err)
@@ -750,8 +742,7 @@ static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool re
         struct job j[OIH_XT_MAXWORKERS];
         void *ctx[OIH_XT_MAXWORKERS];
         enum oih_family fam[OIH_XT_MAXWORKERS];
-        struct oih_xt_out o[OIH_XT_MAXWORKERS];
-        unsigned count[OIH_NFAMILIES], parts[OIH_NFAMILIES], all = 0, n = 0, w = cpus();
+        unsigned count[OIH_NFAMILIES], *parts = res->parts, all = 0, n = 0, w = cpus();
         memset(res, 0, sizeof(*res));
         memset(j, 0, sizeof(j));
         for (int f = 0; f < OIH_NFAMILIES; f++)
@@ -768,6 +759,7 @@ static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool re
                 parts[parts[0] > parts[1] ? 0 : 1]--;
         int r = 0;
         for (int f = 0; f < OIH_NFAMILIES; f++) {
+                res->first[f] = n;
                 for (unsigned k = 0; k < parts[f]; k++, n++) {
                         j[n].p = p;
                         j[n].f = (enum oih_family)f;
@@ -781,15 +773,8 @@ static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool re
                                 r = oih_err(err, "out of memory");
                 }
         }
-        if (r == 0 && oih_xt_run_many(probe, job_run, n, fam, ctx, o, err) == 0) {
-                for (unsigned f = 0, at = 0; r == 0 && f < OIH_NFAMILIES; at += parts[f], f++)
-                        if (parts[f] > 0 && join_parts(o + at, parts[f], &res->o[f]) < 0)
-                                r = oih_err(err, "out of memory");
-                for (unsigned i = 0; i < n; i++)
-                        oih_xt_out_free(&o[i]);
-        } else {
+        if (r == 0 && oih_xt_run_many(probe, job_run, n, fam, ctx, res->o, err) < 0)
                 r = -1;
-        }
         for (unsigned i = 0; i < n; i++)
                 free(j[i].order);
         return r < 0 ? -1 : report_errors(p, res, err);
@@ -797,8 +782,8 @@ static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool re
 
 static void result_free(struct result *res)
 {
-        for (int f = 0; f < OIH_NFAMILIES; f++)
-                oih_xt_out_free(&res->o[f]);
+        for (unsigned i = 0; i < OIH_XT_MAXWORKERS; i++)
+                oih_xt_out_free(&res->o[i]);
 }
 
 int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset **ret, struct oih_error *err)
@@ -811,7 +796,7 @@ int oih_compile_probe(const struct oih_policy *p, int probe, struct oih_ruleset 
         rs->tables = p->tables | OIH_TBLBIT(OIH_TBL_FILTER);
         for (int f = 0; f < OIH_NFAMILIES && r == 0; f++)
                 for (unsigned t = 0; t < OIH_NTABLES && r == 0; t++)
-                        if ((rs->tables & OIH_TBLBIT(t)) && take_table(p, (enum oih_family)f, t, &res.o[f], &rs->t[f][t]) < 0)
+                        if ((rs->tables & OIH_TBLBIT(t)) && take_table(p, (enum oih_family)f, t, &res, &rs->t[f][t]) < 0)
                                 r = oih_err(err, "out of memory");
         result_free(&res);
         if (r < 0) {
@@ -865,9 +850,9 @@ int oih_render_both(const struct oih_policy *p, int only, FILE *out, struct oih_
                 if (only < 0)
                         fprintf(out, "# %s (%s-legacy-restore)\n", f == OIH_IPV4 ? "IPv4" : "IPv6",
                                 f == OIH_IPV4 ? "iptables" : "ip6tables");
-                size_t at = 0;
+                struct cursor c = {&res, f, 0, 0};
                 const char *d;
-                for (const struct record *rec; (rec = next_record(&res.o[f], &at, &d)) != NULL;)
+                for (const struct record *rec; (rec = next_record(&c, &d)) != NULL;)
                         if (rec->kind == REC_TEXT && fwrite(d, 1, rec->size, out) != rec->size)
                                 r = oih_err(err, "cannot write the rules");
         }

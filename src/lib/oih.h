@@ -67,17 +67,18 @@ extern int (*oih_fault_before_table_commit)(enum oih_family family, unsigned tab
  * kernel's list; the names of tables the policy format does not have go to OTHERS (SIZE
  * bytes, space-separated). Fails when the list cannot be read. */
 int oih_tables_present(enum oih_family family, unsigned *ret, char *others, size_t size, struct oih_error *err);
-/* Reads the tables WANT[family] (OIH_TBLBIT) of the calling process's network namespace. One
- * not in HAS[family] is not read but taken as empty (every policy ACCEPT, no rule: what it
- * does): reading a table the namespace lacks would create it (oih_tables_present says). */
 /* Whether WANT (compiled) and LIVE (read back) hold the same policies, chains and entries in
  * every table WANT names, byte for byte except what the kernel keeps for itself (nfcache,
  * comefrom, counters, a standard target's verdict) and the unused ends of names. Cheap, and
  * never yes when the rules differ; but an extension's kernel module may give back other bytes
  * that print the same, so its no means "compare the text". */
 bool oih_tables_same_bytes(const struct oih_ruleset *want, const struct oih_ruleset *live);
-int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES], struct oih_ruleset **ret,
-                    struct oih_error *err);
+/* Reads the tables WANT[family] (OIH_TBLBIT) of the calling process's network namespace. One
+ * not in HAS[family] is not read but taken as empty (every policy ACCEPT, no rule: what it
+ * does): reading a table the namespace lacks would create it (oih_tables_present says).
+ * LIKE (or NULL): tables of about the size expected (the read-back: the compiled ones). */
+int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_NFAMILIES],
+                    const struct oih_ruleset *like, struct oih_ruleset **ret, struct oih_error *err);
 
 /* live.c: tables read by oih_read_tables, printed through libxtables workers. */
 /* As iptables-legacy-save prints them (without counters and comment lines), each table in

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The libxtables worker (xt.h): a forked child per address family (P1). The child sends one
- * record on a pipe: a header, its error messages, then the output of the worker function.
- * Its stdout and stderr go to a second pipe. The parent reads both within limits of time
- * and size, then reaps the child: a child that dies, hangs or floods is an error. Several
- * workers (both families, or parts of a large policy) run at the same time. */
+/* The libxtables worker (xt.h): a forked child per address family (P1). The output of the
+ * worker function goes to a memory file (memfd) that the parent made and sealed at the size
+ * limit; the parent maps it once the child is gone, without copying it. The child then sends
+ * a header (status, length) and its error messages on a pipe; its stdout and stderr go to a
+ * second pipe. The parent reads both within limits of time and size, then reaps the child:
+ * a child that dies, hangs or floods is an error. Several workers (both families, or parts
+ * of a large policy) run at the same time. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,31 +49,53 @@ static int write_all(int fd, const void *buf, size_t len)
         return 0;
 }
 
-static void __attribute__((noreturn)) child(int res, int out, enum oih_family family, enum oih_xt_probe probe,
-                                            oih_xt_fn fn, void *ctx)
+/* FN's output goes to a memory file the parent made (no pipe to copy it through, no buffer
+ * to grow); answer_write keeps it within oih_xt_max_output. */
+struct answer {
+        int fd;
+        uint64_t len;
+        bool over;
+};
+
+static ssize_t answer_write(void *cookie, const char *buf, size_t n)
+{
+        struct answer *a = cookie;
+        if (a->over || n > oih_xt_max_output - a->len) {
+                a->over = true;
+                errno = EFBIG;
+                return -1;
+        }
+        if (write_all(a->fd, buf, n) < 0)
+                return -1;
+        a->len += n;
+        return (ssize_t)n;
+}
+
+static void __attribute__((noreturn)) child(int res, int out, int data, enum oih_family family,
+                                            enum oih_xt_probe probe, oih_xt_fn fn, void *ctx)
 {
         /* Whatever libxtables or an extension prints outside oih_xt_render is a warning. */
         if (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)
                 _exit(126);
         struct oih_error err;
         oih_error_init(&err);
-        char *data = NULL;
-        size_t len = 0;
-        FILE *mem = open_memstream(&data, &len);
+        struct answer a = {data, 0, false};
+        FILE *mem = fopencookie(&a, "w", (cookie_io_functions_t){.write = answer_write});
+        if (mem != NULL)
+                setvbuf(mem, NULL, _IOFBF, 1 << 16);
         int r = mem == NULL ? oih_err(&err, "cannot start the libxtables worker: out of memory")
                             : oih_xt_init(family, probe, &err);
         if (r == 0)
                 r = fn(ctx, mem, &err);
-        if (mem != NULL && fclose(mem) != 0 && r == 0)
-                r = oih_err(&err, "the libxtables worker ran out of memory");
+        if (mem != NULL && fclose(mem) != 0 && r == 0 && !a.over)
+                r = oih_err(&err, "the libxtables worker cannot write its answer");
         fflush(stdout);
         fflush(stderr);
-        struct header h = {r < 0 ? -1 : 0, (uint32_t)err.n, r < 0 ? 0 : len};
+        /* a length past the limit tells the parent that there was more */
+        struct header h = {r < 0 ? -1 : 0, (uint32_t)err.n, a.over ? UINT64_MAX : r < 0 ? 0 : a.len};
         bool ok = write_all(res, &h, sizeof(h)) == 0;
         for (int i = 0; ok && i < err.n; i++)
                 ok = write_all(res, err.msg[i], strnlen(err.msg[i], OIH_ERR_LEN - 1) + 1) == 0;
-        if (ok && r == 0)
-                ok = write_all(res, data, len) == 0;
         _exit(ok ? 0 : 125);
 }
 
@@ -141,6 +166,7 @@ static void add_stderr(const struct sink *s, struct oih_error *err)
 struct worker {
         const char *fname;
         pid_t pid;
+        int data; /* the memory file of the answer */
         struct sink s[2]; /* the answer, the worker's stdout and stderr */
         const char *why; /* why it failed while being read */
         int e;
@@ -151,20 +177,34 @@ static int start(struct worker *w, enum oih_family family, enum oih_xt_probe pro
 {
         int res[2], out[2];
         w->fname = family == OIH_IPV4 ? "IPv4" : "IPv6";
-        if (pipe2(res, O_CLOEXEC) < 0)
-                return oih_err_errno(err, errno, "pipe");
+        /* The answer's file is as large as an answer may be (unwritten, it takes no memory) and
+         * sealed at that size: a worker cannot make it any larger. */
+        w->data = memfd_create("oih-xt-answer", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (w->data < 0)
+                return oih_err_errno(err, errno, "memfd_create");
+        if (ftruncate(w->data, (off_t)oih_xt_max_output + 1) < 0 ||
+            fcntl(w->data, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+                int e = errno;
+                close(w->data);
+                return oih_err_errno(err, e, "the libxtables worker's answer file");
+        }
+        if (pipe2(res, O_CLOEXEC) < 0) {
+                int e = errno;
+                close(w->data);
+                return oih_err_errno(err, e, "pipe");
+        }
         if (pipe2(out, O_CLOEXEC) < 0) {
                 int e = errno;
+                close(w->data);
                 close(res[0]);
                 close(res[1]);
                 return oih_err_errno(err, e, "pipe");
         }
-        /* a large answer (10,000 rules are about 2 MB) in fewer wake-ups; a hint only */
-        fcntl(res[1], F_SETPIPE_SZ, 1 << 20);
         fflush(NULL);
         w->pid = fork();
         if (w->pid < 0) {
                 int e = errno;
+                close(w->data);
                 close(res[0]);
                 close(res[1]);
                 close(out[0]);
@@ -174,11 +214,11 @@ static int start(struct worker *w, enum oih_family family, enum oih_xt_probe pro
         if (w->pid == 0) {
                 close(res[0]);
                 close(out[0]);
-                child(res[1], out[1], family, probe, fn, ctx);
+                child(res[1], out[1], w->data, family, probe, fn, ctx);
         }
         close(res[1]);
         close(out[1]);
-        w->s[0] = (struct sink){ res[0], NULL, 0, 0, oih_xt_max_output + sizeof(struct header) + OIH_ERR_MAX * OIH_ERR_LEN, false };
+        w->s[0] = (struct sink){ res[0], NULL, 0, 0, sizeof(struct header) + OIH_ERR_MAX * OIH_ERR_LEN, false };
         w->s[1] = (struct sink){ out[0], NULL, 0, 0, MAX_STDERR, false };
         return 0;
 }
@@ -269,19 +309,25 @@ static int finish(struct worker *w, struct oih_xt_out *ret, struct oih_error *er
         } else {
                 memcpy(&h, s[0].buf, sizeof(h));
                 const char *p = s[0].buf + sizeof(h), *end = s[0].buf + s[0].len;
+                if (h.len > oih_xt_max_output) /* whatever else it says */
+                        h.nmsg = 0, h.rc = 0;
                 for (uint32_t i = 0; i < h.nmsg && p < end; i++) {
                         oih_err(err, "%s", p);
                         p += strnlen(p, (size_t)(end - p)) + 1;
                 }
-                if (h.rc == 0 && p <= end && (uint64_t)(end - p) == h.len) {
-                        /* the answer is the tail of the buffer: moved, not copied */
+                if (h.rc == 0 && h.len > oih_xt_max_output) {
+                        oih_err(err, "the %s libxtables worker sent more output than allowed", fname);
+                } else if (h.rc == 0 && p == end) {
+                        /* mapped, not copied; the file is zero past the answer: a NUL ends it */
+                        ret->map = (size_t)h.len + 1;
+                        ret->data = mmap(NULL, ret->map, PROT_READ | PROT_WRITE, MAP_PRIVATE, w->data, 0);
                         ret->len = (size_t)h.len;
-                        memmove(s[0].buf, p, ret->len);
-                        s[0].buf[ret->len] = '\0';
-                        ret->data = s[0].buf;
-                        s[0].buf = NULL;
                         ret->warnings = strdup(s[1].len > 0 ? s[1].buf : "");
-                        if (ret->warnings == NULL) {
+                        if (ret->data == MAP_FAILED) {
+                                oih_err_errno(err, errno, "the %s libxtables worker's answer", fname);
+                                ret->data = NULL;
+                                oih_xt_out_free(ret);
+                        } else if (ret->warnings == NULL) {
                                 oih_xt_out_free(ret);
                                 oih_err_errno(err, ENOMEM, "the %s libxtables worker", fname);
                         } else {
@@ -293,6 +339,7 @@ static int finish(struct worker *w, struct oih_xt_out *ret, struct oih_error *er
         }
         if (rc < 0)
                 add_stderr(&s[1], err);
+        close(w->data);
         free(s[0].buf);
         free(s[1].buf);
         return rc;
@@ -353,7 +400,11 @@ int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, vo
 
 void oih_xt_out_free(struct oih_xt_out *o)
 {
-        free(o->data);
+        if (o->map != 0 && o->data != NULL)
+                munmap(o->data, o->map);
+        else
+                free(o->data);
+        o->map = 0;
         free(o->warnings);
         o->data = NULL;
         o->warnings = NULL;
