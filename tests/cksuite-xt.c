@@ -7,11 +7,15 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <libiptc/libip6tc.h>
+#include <libiptc/libiptc.h>
+#include <xtables.h>
 
 #include "cksuite.h"
 #include "xt.h"
@@ -446,6 +450,83 @@ START_TEST(numeric_ports)
 }
 END_TEST
 
+/* Addresses: what oih_xt_parse puts in the entry for "-s SPEC" (one entry per address) is what
+ * libxtables' own xtables_ip(6)parse_multiple makes of SPEC. Spellings it reads itself (the
+ * worker's shortcut) and ones it leaves to libxtables. */
+static const char *const addr_specs[2][20] = {
+        {"192.0.2.1", "192.0.2.1/32", "192.0.2.77/24", "198.51.100.200/25", "203.0.113.9/0", "0.0.0.0/0",
+         "255.255.255.255/1", "10.20.30.40/31", "192.0.2.1/8", "192.0.2.1/255.255.255.0", "10.1",
+         "010.0.0.1", "192.0.2.1/010", "192.0.2.1/0x10", "192.0.2.1,198.51.100.1/24",
+         "192.0.2.1/00", NULL},
+        {"2001:db8::1", "2001:db8::1/128", "2001:db8:1:2:3:4:5:6/64", "2001:db8:ffff::/33", "::/0",
+         "2001:db8::1/0", "::ffff:192.0.2.1/120", "2001:db8::1/127", "2001:db8::1/7",
+         "2001:db8::1/ffff:ffff::", "2001:db8::1/010", "2001:db8::1,2001:db8::2/64",
+         "2001:db8::1/00", NULL},
+};
+
+static int fn_addrs(void *ctx, FILE *out, struct oih_error *err)
+{
+        enum oih_family f = *(const enum oih_family *)ctx;
+        size_t alen = f == OIH_IPV4 ? 4 : 16;
+        size_t src = f == OIH_IPV4 ? offsetof(struct ipt_entry, ip.src) : offsetof(struct ip6t_entry, ipv6.src);
+        size_t smsk = f == OIH_IPV4 ? offsetof(struct ipt_entry, ip.smsk) : offsetof(struct ip6t_entry, ipv6.smsk);
+        for (int i = 0; addr_specs[f][i] != NULL; i++) {
+                const char *spec = addr_specs[f][i];
+                char *argv[] = {"-s", (char *)spec, "-j", "ACCEPT"};
+                struct oih_xt_in in = {"filter", "INPUT", NULL, false};
+                struct oih_xt_rule r;
+                struct oih_error e;
+                oih_error_init(&e);
+                if (oih_xt_parse(4, argv, &in, &r, &e) < 0) {
+                        fprintf(out, "[%s] refused: %s\n", spec, oih_error_first(&e));
+                        oih_xt_rule_free(&r);
+                        continue;
+                }
+                void *a = NULL, *m = NULL;
+                unsigned n = 0;
+                if (f == OIH_IPV4)
+                        xtables_ipparse_multiple(spec, (struct in_addr **)&a, (struct in_addr **)&m, &n);
+                else
+                        xtables_ip6parse_multiple(spec, (struct in6_addr **)&a, (struct in6_addr **)&m, &n);
+                bool same = n == r.nentries;
+                size_t off = 0;
+                for (unsigned k = 0; same && k < n; k++) {
+                        const unsigned char *ent = r.entries + off;
+                        same = memcmp(ent + src, (char *)a + k * alen, alen) == 0 &&
+                               memcmp(ent + smsk, (char *)m + k * alen, alen) == 0;
+                        off += oih_xt_entry_size(ent);
+                }
+                fprintf(out, "[%s] %u entries, libxtables %u: %s\n", spec, r.nentries, n, same ? "same" : "DIFFERENT");
+                free(a);
+                free(m);
+                oih_xt_rule_free(&r);
+        }
+        (void)err;
+        return 0;
+}
+
+START_TEST(addresses_as_libxtables)
+{
+        for (enum oih_family f = OIH_IPV4; f <= OIH_IPV6; f++) {
+                struct oih_xt_out o;
+                struct oih_error err;
+                oih_error_init(&err);
+                ck_assert_msg(oih_xt_run(f, OIH_XT_ASSUME, fn_addrs, &f, &o, &err) == 0, "%s", oih_error_first(&err));
+                for (int i = 0; addr_specs[f][i] != NULL; i++) {
+                        char head[64];
+                        snprintf(head, sizeof(head), "[%s] ", addr_specs[f][i]);
+                        const char *line = strstr(o.data, head);
+                        ck_assert_msg(line != NULL, "no line for %s in:\n%s", head, o.data);
+                        ck_assert_msg(strncmp(line + strlen(head), "refused", 7) != 0, "%s", line);
+                        const char *end = strchr(line, '\n');
+                        ck_assert_msg(end != NULL && end - line > 5 && strncmp(end - 5, " same", 5) == 0, "%.*s",
+                                      (int)(end ? end - line : 80), line);
+                }
+                oih_xt_out_free(&o);
+        }
+}
+END_TEST
+
 /* P2/P3: after any refused rule, the next rule gets exactly the bytes it gets alone. */
 static int fn_bytes(void *ctx, FILE *out, struct oih_error *err)
 {
@@ -511,6 +592,7 @@ Suite *xt_suite(void)
         tcase_add_test(tc, both_families);
         tcase_add_test(tc, bad_then_good);
         tcase_add_test(tc, numeric_ports);
+        tcase_add_test(tc, addresses_as_libxtables);
         suite_add_tcase(s, tc);
         return s;
 }

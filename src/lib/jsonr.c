@@ -320,7 +320,7 @@ static int check_duplicates(struct parser *ps, const struct jr_member *m, size_t
         if (n <= 16) {
                 for (size_t i = 1; i < n && !dup; i++)
                         for (size_t j = 0; j < i && !dup; j++)
-                                if (strcmp(m[i].key, m[j].key) == 0)
+                                if (m[i].key[0] == m[j].key[0] && strcmp(m[i].key, m[j].key) == 0)
                                         dup = &m[i];
         } else {
                 const struct jr_member **idx = malloc(n * sizeof(*idx));

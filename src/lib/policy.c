@@ -63,9 +63,17 @@ static size_t path_put(char *out, size_t at, const char *s, size_t n)
 
 static void path_key(char *out, const char *parent, const char *key)
 {
-        size_t at = path_put(out, 0, parent, strlen(parent));
-        at = path_put(out, at, ".", 1);
-        path_put(out, at, key, strnlen(key, 40));
+        size_t np = strlen(parent), nk = strnlen(key, 40);
+        if (np + 1 + nk > PATHLEN - 1) { /* cut short */
+                size_t at = path_put(out, 0, parent, np);
+                at = path_put(out, at, ".", 1);
+                path_put(out, at, key, nk);
+                return;
+        }
+        memcpy(out, parent, np);
+        out[np] = '.';
+        memcpy(out + np + 1, key, nk);
+        out[np + 1 + nk] = '\0';
 }
 
 static void path_index(char *out, const char *parent, size_t i)
@@ -997,7 +1005,9 @@ static const struct rule_field {
 
 static int cmp_field(const void *key, const void *field)
 {
-        return strcmp(key, ((const struct rule_field *)field)->key);
+        const unsigned char *a = key, *b = (const unsigned char *)((const struct rule_field *)field)->key;
+        /* most steps of the search are decided by the first letter */
+        return *a != *b ? *a - *b : strcmp(key, ((const struct rule_field *)field)->key);
 }
 
 /* ---- whole-rule checks ---- */
@@ -1272,8 +1282,10 @@ static int resolve_target(struct rule_ctx *c, const char *path)
                         return -1;
                 r->target = OIH_T_JUMP;
                 for (size_t i = 0; i < sizeof(target_names) / sizeof(target_names[0]); i++)
-                        if (strcmp(s, target_names[i].name) == 0)
+                        if (strcmp(s, target_names[i].name) == 0) {
                                 r->target = target_names[i].t;
+                                break;
+                        }
                 /* version 2: a name that is no chain of the rule's table is a target extension */
                 if (r->target == OIH_T_JUMP && ps->p->version >= 2 && chain_index_t(ps->p, s, r->table) < 0 &&
                     oih_table_builtin(OIH_TBL_MANGLE, s) < 0) {
