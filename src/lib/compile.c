@@ -169,9 +169,17 @@ static void w_addr(struct words *w, const char *key, const char *opt, const stru
         word(w, key, "%s", opt);
         if (a->family == OIH_IPV4) { /* inet_ntop's sprintf was most of a plain rule's words */
                 word(w, key, "%u.%u.%u.%u/%d", a->addr[0], a->addr[1], a->addr[2], a->addr[3], len);
-        } else {
-                char buf[INET6_ADDRSTRLEN];
-                inet_ntop(AF_INET6, a->addr, buf, sizeof(buf));
+        } else { /* the eight groups in full, as inet_pton reads them; inet_ntop's sprintf per group
+                  * was most of an IPv6 rule's words */
+                static const char hex[] = "0123456789abcdef";
+                char buf[8 * 5], *p = buf;
+                for (int g = 0; g < 8; g++) {
+                        unsigned v = (unsigned)a->addr[2 * g] << 8 | a->addr[2 * g + 1];
+                        for (int shift = 12; shift >= 0; shift -= 4)
+                                if ((v >> shift) != 0 || shift == 0)
+                                        *p++ = hex[(v >> shift) & 15];
+                        *p++ = g < 7 ? ':' : '\0';
+                }
                 word(w, key, "%s/%d", buf, len);
         }
 }
