@@ -65,17 +65,15 @@ static int policy_name(const struct rules_dirs *d, const char *arg, char *name, 
         return r;
 }
 
-/* The policy as the hook finds it now, through the one re-apply path (names.h): the same guard,
- * the cached addresses of its host names, the namespace's lock and the read-back. */
-static int reload_one(const struct container *c, const struct rules_dirs *d, const char *name,
+/* P (read and checked once for every container, so that an edit during the reload cannot reach
+ * one unchecked) through the one re-apply path (names.h): the same guard, the cached addresses
+ * of its host names, the namespace's lock and the read-back. */
+static int reload_one(const struct container *c, struct oih_policy *p, const char *label,
                       const struct oih_cache *cache, const char *cache_path, int64_t now, struct oih_error *err)
 {
-        struct oih_policy *p = NULL;
-        char *label = NULL, *summary = NULL;
+        char *summary = NULL;
         int fd = oih_netns_open_pid(c->pid, err);
-        int r = fd < 0 ? -1 : policy_load_arg(d, name, &p, &label, err);
-        if (r == 0)
-                r = container_caps_check(c, p, err);
+        int r = fd < 0 ? -1 : container_caps_check(c, p, err);
         if (r == 0)
                 r = oih_reapply_policy(p, fd, cache, now, &summary, err);
         /* as the hook does: a container whose policy names hosts is kept current by the refresh,
@@ -88,8 +86,6 @@ static int reload_one(const struct container *c, const struct rules_dirs *d, con
         if (fd >= 0)
                 close(fd);
         free(summary);
-        free(label);
-        oih_policy_free(p);
         return r;
 }
 
@@ -160,7 +156,7 @@ int cmd_reload(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
                 struct oih_error cerr;
                 oih_error_init(&cerr);
-                if (reload_one(&cs[i], &dirs, name, have_cache > 0 ? &cache : NULL, cache_path, now, &cerr) < 0) {
+                if (reload_one(&cs[i], p, label, have_cache > 0 ? &cache : NULL, cache_path, now, &cerr) < 0) {
                         oih_error_prefix(&cerr, "%s", cs[i].name);
                         cmd_print_errors("reload", &cerr);
                         status = EXIT_FAIL;
