@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cksuite.h"
+#include "xt.h"
 #include "oih.h"
 
 
@@ -144,6 +145,42 @@ START_TEST(test_changed_after_commit_is_refused)
 }
 END_TEST
 
+/* The same rewrite, and then the read-back itself fails (its text comparison, which the
+ * changed bytes call for, gets a worker with no time to answer): the message says that the
+ * policy went in and could not be checked, not only why the check failed. */
+static int rewrite_ipv4_and_break_workers(enum oih_family f, unsigned table)
+{
+        rewrite_ipv4(f, table);
+        if (f == OIH_IPV6 && table == OIH_TBL_FILTER)
+                oih_xt_timeout_ms = 0;
+        return 0;
+}
+
+START_TEST(test_read_back_failure_says_committed)
+{
+        ck_own_netns();
+        static const char json[] = "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"protocol\": \"tcp\", "
+                                   "\"target\": \"ACCEPT\"}]}";
+        struct oih_policy *p;
+        struct oih_ruleset *rs = compile(json, &p);
+        struct oih_error err;
+        oih_error_init(&err);
+        int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        int saved = oih_xt_timeout_ms;
+        oih_fault_before_table_commit = rewrite_ipv4_and_break_workers;
+        int r = oih_commit_netns(rs, fd, OIH_COMMIT_HERE, &err);
+        oih_fault_before_table_commit = NULL;
+        oih_xt_timeout_ms = saved;
+        close(fd);
+        ck_assert_int_lt(r, 0);
+        ck_assert_str_eq(oih_error_first(&err), "the policy was committed, but its tables could not be read back to "
+                                                "check them: the IPv4 libxtables worker did not finish in time");
+        oih_ruleset_free(rs);
+        oih_policy_free(p);
+}
+END_TEST
+
 /* ---- a kernel without the IPv6 table ---- */
 
 /* From here on this process cannot open an IPv6 raw socket, which is how libiptc reaches
@@ -228,6 +265,7 @@ Suite *faults_suite(void)
         tcase_add_test(tc, test_no_ipv6_table_puts_ipv4_back);
         tcase_add_test(tc, test_ipv4_failure_changes_nothing);
         tcase_add_test(tc, test_changed_after_commit_is_refused);
+        tcase_add_test(tc, test_read_back_failure_says_committed);
         suite_add_tcase(s, tc);
         return s;
 }
