@@ -230,16 +230,26 @@ static int parse_record(char *text, struct record *rec)
 }
 
 /* The record's namespace, or -1 when no process holds it any more. */
+/* The recorded container's network namespace: its descriptor; -1 when the container is gone
+ * (no such process, or one whose namespace is another: the pid was reused); -2 with errno
+ * when it cannot be told (out of descriptors, say): the record stays. */
 static int record_netns(const struct record *rec)
 {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%ld/ns/net", rec->pid);
         int fd = rec->pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+        if (fd < 0)
+                return rec->pid <= 0 || errno == ENOENT || errno == ESRCH ? -1 : -2;
         struct stat st;
-        if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == rec->dev && st.st_ino == rec->ino)
-                return fd;
-        if (fd >= 0)
+        if (fstat(fd, &st) < 0) {
+                int e = errno;
                 close(fd);
+                errno = e;
+                return -2;
+        }
+        if (st.st_dev == rec->dev && st.st_ino == rec->ino)
+                return fd;
+        close(fd);
         return -1;
 }
 
@@ -334,7 +344,16 @@ static int refresh_one(const char *dir, const char *id, struct record *rec, void
 {
         struct refresh_ctx *x = ctx;
         x->rep->checked++;
-        int fd = record_netns(rec);
+        /* this container's messages, prefixed with its id before they join the others' */
+        struct oih_error e;
+        oih_error_init(&e);
+        struct oih_policy *p = NULL;
+        char *now_summary = NULL, *applied = NULL;
+        int r = -1, fd = record_netns(rec);
+        if (fd == -2) {
+                oih_err_errno(&e, errno, "cannot open the network namespace of its process %ld", rec->pid);
+                goto out;
+        }
         if (fd < 0) {
                 char path[4200];
                 snprintf(path, sizeof(path), "%s/%s", dir, id);
@@ -342,18 +361,15 @@ static int refresh_one(const char *dir, const char *id, struct record *rec, void
                 x->rep->gone++;
                 return 0;
         }
-        struct oih_policy *p = NULL;
-        char *now_summary = NULL, *applied = NULL;
-        int r = -1;
-        if (oih_policy_load(rec->policy, &p, x->err) < 0 || (now_summary = oih_names_summary(p, x->c, x->now)) == NULL)
+        if (oih_policy_load(rec->policy, &p, &e) < 0 || (now_summary = oih_names_summary(p, x->c, x->now)) == NULL)
                 goto out;
         if (strcmp(now_summary, rec->summary) == 0) {
                 r = 0;
                 goto out;
         }
-        if (oih_reapply_policy(p, fd, x->c, x->now, &applied, x->err) < 0)
+        if (oih_reapply_policy(p, fd, x->c, x->now, &applied, &e) < 0)
                 goto out;
-        r = oih_record_container_at(dir, id, rec->pid, rec->dev, rec->ino, rec->policy, applied, x->err);
+        r = oih_record_container_at(dir, id, rec->pid, rec->dev, rec->ino, rec->policy, applied, &e);
         if (r == 0) {
                 x->rep->updated++;
                 if (x->log) {
@@ -365,12 +381,17 @@ static int refresh_one(const char *dir, const char *id, struct record *rec, void
 out:
         if (r < 0) {
                 x->rep->failed++;
-                oih_error_prefix(x->err, "container %.12s", id);
+                if (e.n == 0)
+                        oih_err(&e, "out of memory");
+                oih_error_prefix(&e, "container %.12s", id);
+                for (int i = 0; i < e.n; i++)
+                        oih_err(x->err, "%s", e.msg[i]);
         }
         free(now_summary);
         free(applied);
         oih_policy_free(p);
-        close(fd);
+        if (fd >= 0)
+                close(fd);
         return r;
 }
 
