@@ -23,7 +23,8 @@
 struct words {
         char *arena;
         size_t len, cap;
-        size_t *word, *key; /* offsets into arena */
+        size_t *word;           /* offsets into arena */
+        const char **key;       /* string constants, or the policy's own text */
         unsigned n, ncap;
         bool oom;
 };
@@ -112,7 +113,8 @@ static void word(struct words *w, const char *key, const char *fmt, ...)
         }
         if (w->n == w->ncap) {
                 unsigned ncap = w->ncap ? w->ncap * 2 : 32;
-                size_t *a = realloc(w->word, ncap * sizeof(*a)), *b = a ? realloc(w->key, ncap * sizeof(*b)) : NULL;
+                size_t *a = realloc(w->word, ncap * sizeof(*a));
+                const char **b = a ? realloc(w->key, ncap * sizeof(*b)) : NULL;
                 if (a)
                         w->word = a;
                 if (b == NULL) {
@@ -123,7 +125,7 @@ static void word(struct words *w, const char *key, const char *fmt, ...)
                 w->ncap = ncap;
         }
         w->word[w->n] = arena_put(w, text, (size_t)n);
-        w->key[w->n] = arena_put(w, key, strlen(key));
+        w->key[w->n] = key;
         w->n++;
 }
 
@@ -538,7 +540,7 @@ static int job_entry(const struct oih_entry *e, void *ctx)
                 int k = xr.err_word;
                 j->failed = e->rule;
                 snprintf(msg, sizeof(msg), "rules[%u]%s%s: %s", e->rule->index, k >= 0 && (unsigned)k < j->w.n ? "." : "",
-                         k >= 0 && (unsigned)k < j->w.n ? j->w.arena + j->w.key[k] : "", oih_error_first(&xerr));
+                         k >= 0 && (unsigned)k < j->w.n ? j->w.key[k] : "", oih_error_first(&xerr));
                 put_record(j, REC_ERROR, e->rule->index, msg, strlen(msg) + 1);
                 oih_xt_rule_free(&xr);
                 return 0;
