@@ -140,11 +140,16 @@ static size_t put_utf8(char *out, unsigned cp)
 }
 
 /* At the opening quote. A decoded string is never longer than its source text. */
+/* The bytes of a string's common case: printable ASCII but the quote and the backslash. */
+static const unsigned char plain_byte[256] = {
+        [0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1,
+};
+
 static int parse_string(struct parser *ps, const char **ret, uint32_t *ret_len)
 {
         const char *s = ++ps->p, *q = s;
         /* the common case, plain printable ASCII up to the closing quote, is copied at once */
-        while (q < ps->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80)
+        while (q < ps->end && plain_byte[(unsigned char)*q])
                 q++;
         size_t n = (size_t)(q - s), cap = n;
         if (q >= ps->end || *q != '"') {
