@@ -84,10 +84,19 @@ static void path_index(char *out, const char *parent, size_t i)
                 digits[--n] = (char)('0' + i % 10);
                 i /= 10;
         } while (i);
-        size_t at = path_put(out, 0, parent, strlen(parent));
-        at = path_put(out, at, "[", 1);
-        at = path_put(out, at, digits + n, sizeof(digits) - n);
-        path_put(out, at, "]", 1);
+        size_t np = strlen(parent), nd = sizeof(digits) - n;
+        if (np + nd + 2 > PATHLEN - 1) { /* cut short */
+                size_t at = path_put(out, 0, parent, np);
+                at = path_put(out, at, "[", 1);
+                at = path_put(out, at, digits + n, nd);
+                path_put(out, at, "]", 1);
+                return;
+        }
+        memcpy(out, parent, np);
+        out[np] = '[';
+        memcpy(out + np + 1, digits + n, nd);
+        out[np + 1 + nd] = ']';
+        out[np + 2 + nd] = '\0';
 }
 
 static int perr(struct parser *ps, const char *path, const char *fmt, ...)
