@@ -118,21 +118,32 @@ static int rewrite_ipv4(enum oih_family f, unsigned table)
         return 0;
 }
 
-START_TEST(test_changed_after_commit_is_refused)
+/* Commits a one-rule policy (tcp, ACCEPT) in this namespace with FAULT before each table. */
+static int commit_with_fault(int (*fault)(enum oih_family, unsigned), struct oih_error *err)
 {
-        ck_own_netns();
         static const char json[] = "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"protocol\": \"tcp\", "
                                    "\"target\": \"ACCEPT\"}]}";
         struct oih_policy *p;
         struct oih_ruleset *rs = compile(json, &p);
-        struct oih_error err;
-        oih_error_init(&err);
+        oih_error_init(err);
         int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         ck_assert_int_ge(fd, 0);
-        oih_fault_before_table_commit = rewrite_ipv4;
-        int r = oih_commit_netns(rs, fd, OIH_COMMIT_HERE, &err);
+        int saved = oih_xt_timeout_ms;
+        oih_fault_before_table_commit = fault;
+        int r = oih_commit_netns(rs, fd, OIH_COMMIT_HERE, err);
         oih_fault_before_table_commit = NULL;
+        oih_xt_timeout_ms = saved;
         close(fd);
+        oih_ruleset_free(rs);
+        oih_policy_free(p);
+        return r;
+}
+
+START_TEST(test_changed_after_commit_is_refused)
+{
+        ck_own_netns();
+        struct oih_error err;
+        int r = commit_with_fault(rewrite_ipv4, &err);
         /* the rule iptables-legacy wrote is there: what we committed is not what the namespace
          * holds, and that must not be reported as applied */
         char *got = ck_saved(OIH_IPV4);
@@ -140,8 +151,6 @@ START_TEST(test_changed_after_commit_is_refused)
         free(got);
         ck_assert_int_lt(r, 0);
         ck_assert_ptr_nonnull(strstr(oih_error_first(&err), "read back"));
-        oih_ruleset_free(rs);
-        oih_policy_free(p);
 }
 END_TEST
 
@@ -159,25 +168,10 @@ static int rewrite_ipv4_and_break_workers(enum oih_family f, unsigned table)
 START_TEST(test_read_back_failure_says_committed)
 {
         ck_own_netns();
-        static const char json[] = "{\"version\": 1, \"rules\": [{\"chain\": \"INPUT\", \"protocol\": \"tcp\", "
-                                   "\"target\": \"ACCEPT\"}]}";
-        struct oih_policy *p;
-        struct oih_ruleset *rs = compile(json, &p);
         struct oih_error err;
-        oih_error_init(&err);
-        int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        ck_assert_int_ge(fd, 0);
-        int saved = oih_xt_timeout_ms;
-        oih_fault_before_table_commit = rewrite_ipv4_and_break_workers;
-        int r = oih_commit_netns(rs, fd, OIH_COMMIT_HERE, &err);
-        oih_fault_before_table_commit = NULL;
-        oih_xt_timeout_ms = saved;
-        close(fd);
-        ck_assert_int_lt(r, 0);
+        ck_assert_int_lt(commit_with_fault(rewrite_ipv4_and_break_workers, &err), 0);
         ck_assert_str_eq(oih_error_first(&err), "the policy was committed, but its tables could not be read back to "
                                                 "check them: the IPv4 libxtables worker did not finish in time");
-        oih_ruleset_free(rs);
-        oih_policy_free(p);
 }
 END_TEST
 
