@@ -90,6 +90,18 @@ diag "$(cat "$W/hook.err")"
 check "the container reaches the named host" reach 203.0.113.10
 check_fails "the container does not reach the unnamed host" reach 203.0.113.20
 check "the hook recorded the container for the refresh" test -f "$W/state-dir/containers/c1"
+check "inspect names the container's host names and their addresses, from its record" \
+        grep -q '^# name web.test: in the rules \[ *"203.0.113.10" *\]' \
+        <("$OIH_BIN" inspect --netns "/run/netns/$ct" --cache "$C" 2>&1)
+# another container's record that cannot be read does not hide this one's; for a namespace
+# without a record of its own it is an error (it might be that record), naming the file
+echo "not a record" >"$W/state-dir/containers/broken"
+check "inspect still finds the record beside one that cannot be read" \
+        grep -q '^# name web.test: in the rules' <("$OIH_BIN" inspect --netns "/run/netns/$ct" --cache "$C" 2>&1)
+check "inspect of a namespace without a record names the one that cannot be read" \
+        grep -q "state-dir/containers/broken: not a container record" \
+        <("$OIH_BIN" inspect --netns "/run/netns/$web" --cache "$C" 2>&1)
+rm "$W/state-dir/containers/broken"
 check "verify substitutes the cached address, as the hook did" \
         "$OIH_BIN" verify --cache "$C" --netns "/run/netns/$ct" "$R/named.json"
 # At createRuntime the hook runs in the runtime's namespaces and finds the container by the

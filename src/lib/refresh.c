@@ -461,6 +461,8 @@ static int find_one(const char *dir, const char *id, struct record *rec, void *c
         if (rec->dev == x->dev && rec->ino == x->ino && *x->policy == NULL) {
                 *x->policy = strdup(rec->policy);
                 *x->summary = strdup(rec->summary);
+                if (*x->policy == NULL || *x->summary == NULL)
+                        return -1;
         }
         return 0;
 }
@@ -473,5 +475,21 @@ int oih_record_find(const char *cache_path, int netns_fd, char **ret_policy, cha
         if (fstat(netns_fd, &st) < 0)
                 return oih_err_errno(err, errno, "cannot stat the network namespace");
         struct find_ctx x = { st.st_dev, st.st_ino, ret_policy, ret_summary };
-        return foreach_record(cache_path, find_one, &x, err);
+        /* another container's record that cannot be read does not hide this one's; when this
+         * one is not found, it may be that record: then say so */
+        struct oih_error e;
+        oih_error_init(&e);
+        int r = foreach_record(cache_path, find_one, &x, &e);
+        if (*ret_policy != NULL && *ret_summary != NULL)
+                return 0;
+        free(*ret_policy);
+        free(*ret_summary);
+        *ret_policy = *ret_summary = NULL;
+        if (r == 0)
+                return 0;
+        if (e.n == 0)
+                oih_err(&e, "out of memory");
+        for (int i = 0; i < e.n; i++)
+                oih_err(err, "%s", e.msg[i]);
+        return -1;
 }
