@@ -157,7 +157,8 @@ static const char resolve_usage[] =
         "usage: oci-iptables-hook resolve [--server ADDR[:PORT]] [--cache FILE] [--once]\n"
         "                                 [--timeout MS] [POLICY...]\n"
         "Resolves the host names of the policies (default: those of running containers and of\n"
-        OIH_SYSTEM_RULES_DIR ") into the name cache, then re-applies the policy\n"
+        OIH_SYSTEM_RULES_DIR ", or ~/.config/oci-iptables-hook/rules for users other\n"
+        "than root) into the name cache, then re-applies the policy\n"
         "of every running container whose names' addresses changed. Without --once it keeps\n"
         "doing so, as the names' TTLs say (between 10 and 300 seconds).\n";
 
@@ -198,7 +199,8 @@ static void free_list(char **v, unsigned n)
         free(v);
 }
 
-/* The policies to resolve for: those given, else the recorded containers' and the rules dir's. */
+/* The policies to resolve for: those given, else the recorded containers' and those of the
+ * rules directory the hook reads for this user (root's, or a rootless user's own). */
 static int gather(int argc, char **argv, const char *cache, char ***ret, unsigned *n, struct oih_error *err)
 {
         char **pol = NULL;
@@ -212,7 +214,10 @@ static int gather(int argc, char **argv, const char *cache, char ***ret, unsigne
         }
         if (oih_records_policies(cache, &pol, &npol, err) < 0)
                 r = -1;
-        DIR *d = opendir(OIH_SYSTEM_RULES_DIR);
+        struct rules_dirs dirs = { .n = 0 };
+        rules_dirs_default(&dirs);
+        const char *dir = dirs.v[0];
+        DIR *d = opendir(dir);
         for (struct dirent *de; d && (de = readdir(d)) != NULL && npol < MAX_POLICIES;) {
                 size_t l = strlen(de->d_name);
                 if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".json") != 0)
@@ -221,7 +226,7 @@ static int gather(int argc, char **argv, const char *cache, char ***ret, unsigne
                 if (v == NULL)
                         break;
                 pol = v;
-                if (asprintf(&pol[npol], "%s/%s", OIH_SYSTEM_RULES_DIR, de->d_name) > 0)
+                if (asprintf(&pol[npol], "%s/%s", dir, de->d_name) > 0)
                         npol++;
         }
         if (d)

@@ -76,6 +76,19 @@ check "check refuses a name with '_', naming it" grep -q 'bad_name.test.*nor a h
 check_fails "check fails on it" "$OIH_BIN" check "$W/bad.json"
 check "check accepts the named policy" "$OIH_BIN" check "$R/named.json"
 
+# --- a rootless user's own rules directory: resolve with no policy named reads it ------------
+U=$(mktemp -d /tmp/oih-names-user.XXXXXX)
+mkdir -p "$U/oci-iptables-hook/rules"
+sed 's/web\.test/v6.test/' "$R/named.json" >"$U/oci-iptables-hook/rules/mine.json"
+chown -R 65534:65534 "$U"
+chmod 755 "$U"
+check "a user's resolve, with no policy named, resolves the names of the user's own rules directory" \
+        ip netns exec "$rt" setpriv --reuid=65534 --regid=65534 --clear-groups \
+        env HOME="$U" XDG_CONFIG_HOME="$U" timeout 30 "$OIH_BIN" resolve --server 192.0.2.53 \
+        --cache "$U/names.cache" --once
+check "its cache has the name of that policy" grep -q '^name v6.test ' "$U/names.cache"
+rm -rf "$U"
+
 # --- resolve, show --------------------------------------------------------------------------
 check "resolve fills the cache from the test's dnsmasq" resolve "$R/named.json"
 check "the cache holds web.test's address" grep -q '^addr 203.0.113.10 ' "$C"
