@@ -3,6 +3,7 @@
  * for itself (check runs every test in its own child process). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +288,39 @@ START_TEST(test_own_netns_is_recognised)
 }
 END_TEST
 
+/* The child in the namespace says that it is done; a child that ends any other way (a
+ * library's exit(0)) has not done its work, and that is an error, never success. */
+static int fn_returns(void *ctx, struct oih_error *err)
+{
+        (void)err;
+        return *(const int *)ctx;
+}
+
+static int fn_exits(void *ctx, struct oih_error *err)
+{
+        (void)ctx, (void)err;
+        exit(0);
+}
+
+START_TEST(test_child_in_netns_says_done)
+{
+        ck_own_netns();
+        struct oih_error err;
+        oih_error_init(&err);
+        int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), zero = 0, one = 1, minus = -1;
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(oih_run_in_netns(fd, fn_returns, &zero, &err), 0);
+        ck_assert_int_eq(oih_run_in_netns(fd, fn_returns, &one, &err), 1);
+        ck_assert_int_eq(err.n, 0);
+        ck_assert_int_eq(oih_run_in_netns(fd, fn_returns, &minus, &err), -1);
+        ck_assert_str_eq(oih_error_first(&err), "the child working in the network namespace failed without a message");
+        oih_error_init(&err);
+        ck_assert_int_eq(oih_run_in_netns(fd, fn_exits, NULL, &err), -1);
+        ck_assert_str_eq(oih_error_first(&err), "the child working in the network namespace ended without saying that it was done");
+        close(fd);
+}
+END_TEST
+
 /* A large policy's entries are compiled by several workers at once: what they build together
  * is what one worker builds (tests/oracle.sh checks that against iptables), the same errors
  * included, also for a rule whose entries fall to two workers. */
@@ -397,6 +431,7 @@ Suite *commit_suite(void)
         tcase_add_test(tc, test_commit_is_idempotent);
         tcase_add_test(tc, test_largest_limits_commit);
         tcase_add_test(tc, test_own_netns_is_recognised);
+        tcase_add_test(tc, test_child_in_netns_says_done);
         tcase_add_test(tc, test_read_back_compares_bytes_then_text);
         suite_add_tcase(s, tc);
         tc = tcase_create("translate");

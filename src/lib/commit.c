@@ -517,6 +517,11 @@ int oih_netns_owner(int fd, struct oih_error *err)
         return initial > 0 ? OIH_NS_HOST : initial < 0 ? OIH_NS_MAYBE_HOST : OIH_NS_OTHER;
 }
 
+/* The child's last word on success (both of the same length). */
+#define RUN_DONE "\001done....."
+#define RUN_IN_PLACE "\001in place."
+_Static_assert(sizeof(RUN_DONE) == sizeof(RUN_IN_PLACE), "one length for both");
+
 int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), void *ctx,
                      struct oih_error *err)
 {
@@ -548,8 +553,12 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
                                 if (write(pipefd[1], cerr.msg[i], len) != (ssize_t)len)
                                         break;
                         }
+                        _exit(1);
                 }
-                _exit(r < 0 ? 1 : r > 0 ? 2 : 0);
+                /* Success is said, not only an exit status: a child that ends any other way
+                 * (a library's exit(0), say) has not done the work. */
+                const char *done = r > 0 ? RUN_IN_PLACE : RUN_DONE;
+                _exit(write(pipefd[1], done, sizeof(RUN_DONE)) == (ssize_t)sizeof(RUN_DONE) ? 0 : 1);
         }
         close(pipefd[1]);
         char buf[OIH_ERR_MAX * OIH_ERR_LEN];
@@ -570,13 +579,16 @@ int oih_run_in_netns(int netns_fd, int (*fn)(void *ctx, struct oih_error *err), 
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return oih_err_errno(err, errno, "waitpid");
-        if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2))
-                return WEXITSTATUS(status) == 2;
-        for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+        bool exited0 = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (exited0 && len == sizeof(RUN_DONE) && (memcmp(buf, RUN_DONE, len) == 0 || memcmp(buf, RUN_IN_PLACE, len) == 0))
+                return memcmp(buf, RUN_IN_PLACE, len) == 0;
+        for (size_t i = 0; !exited0 && i < len; i += strlen(buf + i) + 1)
                 oih_err(err, "%s", buf + i);
-        if (len == 0)
+        if (exited0 || len == 0)
                 oih_err(err, "the child working in the network namespace %s",
-                        WIFSIGNALED(status) ? "was killed" : "failed without a message");
+                        WIFSIGNALED(status) ? "was killed"
+                        : exited0           ? "ended without saying that it was done"
+                                            : "failed without a message");
         return -1;
 }
 
