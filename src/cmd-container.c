@@ -146,15 +146,9 @@ int container_policy_load(const struct container *c, const struct rules_dirs *d,
         if (!c->has_policy)
                 return oih_err(err, "container \"%s\" has no " OIH_ANNOTATION " annotation: give the policy", c->name);
         /* The annotation is a name, whatever it looks like: never a path. */
-        char *path = NULL;
-        int fd = oih_policy_open(d->v, d->n, c->policy, &path, err);
-        if (fd < 0) {
+        int r = oih_policy_load_named(d->v, d->n, c->policy, ret, ret_label, err);
+        if (r < 0 && *ret_label == NULL)
                 oih_error_prefix(err, "container \"%s\"", c->name);
-                return -1;
-        }
-        int r = oih_policy_load_fd(fd, path, ret, err);
-        close(fd);
-        *ret_label = path;
         return r;
 }
 

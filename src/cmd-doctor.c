@@ -366,11 +366,7 @@ static void check_rules_dir(const char *dir)
                 const char *dirs[] = { dir };
                 char *path = NULL;
                 struct oih_policy *p = NULL;
-                int fd = oih_policy_open(dirs, 1, name, &path, &err);
-                if (fd >= 0) {
-                        oih_policy_load_fd(fd, path, &p, &err);
-                        close(fd);
-                }
+                oih_policy_load_named(dirs, 1, name, &p, &path, &err);
                 char pwhat[600];
                 snprintf(pwhat, sizeof(pwhat), "policy %s/%s", dir, de->d_name);
                 if (p == NULL) {

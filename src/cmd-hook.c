@@ -197,11 +197,7 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
 {
         struct oih_policy *p = NULL;
         char *path;
-        int fd = oih_policy_open(o->dirs, o->ndirs, name, &path, err);
-        if (fd < 0)
-                return -1;
-        int r = oih_policy_load_fd(fd, path, &p, err);
-        close(fd);
+        int r = oih_policy_load_named(o->dirs, o->ndirs, name, &p, &path, err);
         if (r == 0 && p->nnames)
                 r = names_prepare(p, o->cache, o->server, true, NULL, ret_summary, err);
         if (r < 0) {

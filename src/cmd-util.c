@@ -72,12 +72,5 @@ int policy_load_arg(const struct rules_dirs *d, const char *arg, struct oih_poli
                         return oih_err(err, "out of memory");
                 return oih_policy_load(arg, ret, err);
         }
-        char *path = NULL;
-        int fd = oih_policy_open(d->v, d->n, arg, &path, err);
-        if (fd < 0)
-                return -1;
-        int r = oih_policy_load_fd(fd, path, ret, err);
-        close(fd);
-        *ret_label = path;
-        return r;
+        return oih_policy_load_named(d->v, d->n, arg, ret, ret_label, err);
 }

@@ -762,3 +762,16 @@ int oih_policy_open(const char *const *dirs, size_t ndirs, const char *name, cha
                                file, where, (int)(len - 5), name);
         return oih_err(err, "policy \"%s\" not found: no %s in %s", name, file, where);
 }
+
+int oih_policy_load_named(const char *const *dirs, size_t ndirs, const char *name, struct oih_policy **ret,
+                          char **ret_path, struct oih_error *err)
+{
+        *ret = NULL;
+        *ret_path = NULL;
+        int fd = oih_policy_open(dirs, ndirs, name, ret_path, err);
+        if (fd < 0)
+                return -1;
+        int r = oih_policy_load_fd(fd, *ret_path, ret, err);
+        close(fd);
+        return r;
+}

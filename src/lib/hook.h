@@ -9,6 +9,8 @@
 
 #include "error.h"
 
+struct oih_policy;
+
 #define OIH_ANNOTATION "oci-iptables-hook.policy"
 #define OIH_STATE_MAX (1u << 20)        /* the state is a few hundred bytes */
 #define OIH_CONFIG_MAX (16u << 20)      /* config.json carries env and annotations */
@@ -95,3 +97,7 @@ int oih_rules_dir_open(const char *dir, struct oih_error *err);
  * descriptor; *RET_PATH (malloc'ed) names the file read, for messages and the log. */
 int oih_policy_open(const char *const *dirs, size_t ndirs, const char *name, char **ret_path,
                     struct oih_error *err);
+/* Opens NAME.json as oih_policy_open does and loads it into *RET. *RET_PATH is set (malloc'ed,
+ * or NULL when nothing was opened) whether or not the policy is good. */
+int oih_policy_load_named(const char *const *dirs, size_t ndirs, const char *name, struct oih_policy **ret,
+                          char **ret_path, struct oih_error *err);
