@@ -44,16 +44,6 @@ static void warn(const char *what, const char *detail, const char *fix)
         oih_print_line(stdout, "WARN %s: %s%s%s", what, detail, fix ? " -- fix: " : "", fix ? fix : "");
 }
 
-/* ~/.config/oci-iptables-hook/SUB, as scripts/install-rootless.sh sets it up. */
-static void user_dir(char *out, size_t size, const char *sub)
-{
-        const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-        if (xdg != NULL && xdg[0] == '/')
-                snprintf(out, size, "%s/oci-iptables-hook/%s", xdg, sub);
-        else
-                snprintf(out, size, "%s/.config/oci-iptables-hook/%s", home ? home : "", sub);
-}
-
 /* Does FILE (/etc/subuid) give NAME or UID a range? */
 static bool has_subid_range(const char *file, const char *name, uid_t uid)
 {
@@ -517,12 +507,8 @@ static void containers_confs(struct conflist *c)
         add_conf(c, "/etc/containers/containers.conf", NULL);
         add_conf_dir(c, "/etc/containers/containers.conf.d");
         if (geteuid() != 0) {
-                const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
                 char user[CONF_PATH_MAX - 64];
-                if (xdg != NULL && xdg[0] == '/')
-                        snprintf(user, sizeof(user), "%s/containers/containers.conf", xdg);
-                else
-                        snprintf(user, sizeof(user), "%s/.config/containers/containers.conf", home ? home : "");
+                user_config_path(user, sizeof(user), "containers/containers.conf");
                 add_conf(c, user, NULL);
                 char userd[CONF_PATH_MAX];
                 snprintf(userd, sizeof(userd), "%s.d", user);
@@ -637,8 +623,9 @@ int cmd_doctor(int argc, char **argv)
         }
         bool default_dirs = nhooks == 0, rootless = geteuid() != 0;
         static char user_hooks[4096], user_rules[4096];
-        user_dir(user_hooks, sizeof(user_hooks), "hooks.d");
-        user_dir(user_rules, sizeof(user_rules), "rules");
+        /* as scripts/install-rootless.sh sets them up */
+        user_config_path(user_hooks, sizeof(user_hooks), "oci-iptables-hook/hooks.d");
+        user_config_path(user_rules, sizeof(user_rules), "oci-iptables-hook/rules");
         if (default_dirs && rootless)
                 hooksdirs[nhooks++] = user_hooks;
         if (default_dirs) {

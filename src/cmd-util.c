@@ -42,6 +42,15 @@ int rules_dirs_add(struct rules_dirs *d, const char *cmd, const char *dir)
         return 0;
 }
 
+void user_config_path(char *out, size_t size, const char *rel)
+{
+        const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+        if (xdg != NULL && xdg[0] == '/')
+                snprintf(out, size, "%s/%s", xdg, rel);
+        else
+                snprintf(out, size, "%s/.config/%s", home ? home : "", rel);
+}
+
 void rules_dirs_default(struct rules_dirs *d)
 {
         if (d->n > 0)
@@ -50,11 +59,7 @@ void rules_dirs_default(struct rules_dirs *d)
                 d->v[d->n++] = OIH_SYSTEM_RULES_DIR;
                 return;
         }
-        const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-        if (xdg != NULL && xdg[0] == '/')
-                snprintf(d->user, sizeof(d->user), "%s/oci-iptables-hook/rules", xdg);
-        else
-                snprintf(d->user, sizeof(d->user), "%s/.config/oci-iptables-hook/rules", home ? home : "");
+        user_config_path(d->user, sizeof(d->user), "oci-iptables-hook/rules");
         d->v[d->n++] = d->user;
 }
 

@@ -50,6 +50,8 @@ struct rules_dirs {
 };
 int rules_dirs_add(struct rules_dirs *d, const char *cmd, const char *dir);
 void rules_dirs_default(struct rules_dirs *d);
+/* $XDG_CONFIG_HOME/REL, or ~/.config/REL (a user's own configuration). */
+void user_config_path(char *out, size_t size, const char *rel);
 /* A policy argument is a name (no '/', not ending in ".json": looked up in the rules directories
  * as the hook looks up an annotation) or a path. *RET_LABEL names it for messages (malloc'ed). */
 bool policy_arg_is_name(const char *arg);
