@@ -158,8 +158,7 @@ static int container_names(const char *cache_opt, int fd, bool json, char **ret_
                         json_object_object_add(o, "resolved", json_object_new_string(when));
                         json_object_object_add(o, "resolved_ago", json_object_new_int64(now - e->resolved));
                         json_object_object_add(o, "ttl", json_object_new_int64(e->ttl));
-                        json_object_object_add(o, "status", json_object_new_string(
-                                e->status == OIH_NAME_OK ? "ok" : e->status == OIH_NAME_NXDOMAIN ? "nxdomain" : "failed"));
+                        json_object_object_add(o, "status", json_object_new_string(oih_name_status_name(e->status)));
                 } else {
                         json_object_object_add(o, "resolved", NULL);
                 }
@@ -188,31 +187,6 @@ out:
         if (r < 0)
                 oih_error_prefix(err, "the names of the container's policy");
         return r;
-}
-
-/* Policy JSON with a "names" key added (not a policy key: inspect's report of the names). */
-static int write_json_with_names(const struct oih_ruleset *live, const char *names, struct oih_error *err)
-{
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (f == NULL)
-                return oih_err(err, "out of memory");
-        int r = oih_live_json(live, f, err);
-        if (fclose(f) != 0 || r < 0) {
-                free(buf);
-                return r < 0 ? -1 : oih_err(err, "out of memory");
-        }
-        char *end = strrchr(buf, '}');
-        if (end == NULL) {
-                free(buf);
-                return oih_err(err, "the tables as a policy: no JSON object");
-        }
-        while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
-                end--;
-        printf("%.*s,\n  \"names\": %s\n}\n", (int)(end - buf), buf, names);
-        free(buf);
-        return 0;
 }
 
 static char *text_of(const struct oih_policy *p, const struct oih_ruleset *live, enum oih_family f,
@@ -339,7 +313,7 @@ static int inspect_fn(void *ctx, struct oih_error *err)
                 goto out;
         }
         if (in->json) {
-                r = in->names_json ? write_json_with_names(live, in->names_json, err) : oih_live_json(live, stdout, err);
+                r = oih_live_json(live, in->names_json, stdout, err);
                 goto out;
         }
         for (int f = 0; f < OIH_NFAMILIES; f++) {

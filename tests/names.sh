@@ -106,6 +106,13 @@ check "the hook recorded the container for the refresh" test -f "$W/state-dir/co
 check "inspect names the container's host names and their addresses, from its record" \
         grep -q '^# name web.test: in the rules \[ *"203.0.113.10" *\]' \
         <("$OIH_BIN" inspect --netns "/run/netns/$ct" --cache "$C" 2>&1)
+check "inspect --json is the live policy with the names beside it" python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+n = d["names"][0]
+assert n["name"] == "web.test" and n["addresses"] == ["203.0.113.10"] and n["status"] == "ok", n
+assert d["version"] == 2 and d["rules"], d
+' < <("$OIH_BIN" inspect --json --netns "/run/netns/$ct" --cache "$C")
 # another container's record that cannot be read does not hide this one's; for a namespace
 # without a record of its own it is an error (it might be that record), naming the file
 echo "not a record" >"$W/state-dir/containers/broken"

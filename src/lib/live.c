@@ -469,7 +469,7 @@ static json_object *tables_json(const struct oih_ruleset *rs)
         return tables;
 }
 
-int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err)
+int oih_live_json(const struct oih_ruleset *rs, const char *names, FILE *out, struct oih_error *err)
 {
         struct oih_xt_out o[OIH_NFAMILIES];
         struct live l[OIH_NFAMILIES] = { { rs, OIH_IPV4, 0 }, { rs, OIH_IPV6, 0 } };
@@ -491,6 +491,9 @@ int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err
                 }
                 oih_xt_out_free(&o[f]);
         }
-        fputs(first ? "  ]\n}\n" : "\n  ]\n}\n", out);
+        fputs(first ? "  ]" : "\n  ]", out);
+        if (names != NULL)
+                fprintf(out, ",\n  \"names\": %s", names);
+        fputs("\n}\n", out);
         return ferror(out) ? oih_err(err, "cannot write the policy") : 0;
 }

@@ -95,6 +95,11 @@ int oih_name_canon(const char *s, char *out, const char **why)
 
 static const char *const status_names[] = { "ok", "nxdomain", "failed" };
 
+const char *oih_name_status_name(unsigned status)
+{
+        return status < sizeof(status_names) / sizeof(status_names[0]) ? status_names[status] : "failed";
+}
+
 const char *oih_cache_default_path(void)
 {
         static char buf[4096];

@@ -35,6 +35,8 @@ struct oih_cached_addr {
 };
 
 enum oih_name_status { OIH_NAME_OK, OIH_NAME_NXDOMAIN, OIH_NAME_FAILED };
+/* "ok", "nxdomain", "failed": as the cache file and inspect --json write them. */
+const char *oih_name_status_name(unsigned status);
 
 struct oih_cache_entry {
         char name[OIH_NAME_MAXLEN + 1];

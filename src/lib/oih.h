@@ -85,8 +85,9 @@ int oih_read_tables(const unsigned want[OIH_NFAMILIES], const unsigned has[OIH_N
  * show's order; non-printable bytes as \xHH. Tables not in RS->present are left out. */
 int oih_live_text(const struct oih_ruleset *rs, enum oih_family family, FILE *out, struct oih_error *err);
 /* As a version-2 policy that builds the same tables: base fields as friendly keys, every
- * match and target in the generic form, one rule a line. */
-int oih_live_json(const struct oih_ruleset *rs, FILE *out, struct oih_error *err);
+ * match and target in the generic form, one rule a line. NAMES (or NULL): JSON text added as
+ * the key "names" (not a policy key: inspect's report of the host names). */
+int oih_live_json(const struct oih_ruleset *rs, const char *names, FILE *out, struct oih_error *err);
 /* 1 when LIVE's tables (read by oih_read_tables) print as WANT's (compiled) do, for every table
  * WANT names (filter always); 0 when not; < 0 on error. When oih_tables_same_bytes says yes
  * that is the answer (no worker needed); otherwise the text decides, and IP6T_F_PROTO
