@@ -167,7 +167,7 @@ struct worker {
         const char *fname;
         pid_t pid;
         int data; /* the memory file of the answer */
-        struct sink s[2]; /* the answer, the worker's stdout and stderr */
+        struct sink s[2]; /* the header and messages, the worker's stdout and stderr */
         const char *why; /* why it failed while being read */
         int e;
 };
@@ -175,7 +175,8 @@ struct worker {
 static int start(struct worker *w, enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, void *ctx,
                  struct oih_error *err)
 {
-        int res[2], out[2];
+        int res[2] = {-1, -1}, out[2] = {-1, -1};
+        const char *what = "pipe";
         w->fname = family == OIH_IPV4 ? "IPv4" : "IPv6";
         /* The answer's file is as large as an answer may be (unwritten, it takes no memory) and
          * sealed at that size: a worker cannot make it any larger. */
@@ -184,32 +185,16 @@ static int start(struct worker *w, enum oih_family family, enum oih_xt_probe pro
                 return oih_err_errno(err, errno, "memfd_create");
         if (ftruncate(w->data, (off_t)oih_xt_max_output + 1) < 0 ||
             fcntl(w->data, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
-                int e = errno;
-                close(w->data);
-                return oih_err_errno(err, e, "the libxtables worker's answer file");
+                what = "the libxtables worker's answer file";
+                goto fail;
         }
-        if (pipe2(res, O_CLOEXEC) < 0) {
-                int e = errno;
-                close(w->data);
-                return oih_err_errno(err, e, "pipe");
-        }
-        if (pipe2(out, O_CLOEXEC) < 0) {
-                int e = errno;
-                close(w->data);
-                close(res[0]);
-                close(res[1]);
-                return oih_err_errno(err, e, "pipe");
-        }
+        if (pipe2(res, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+                goto fail;
         fflush(NULL);
         w->pid = fork();
         if (w->pid < 0) {
-                int e = errno;
-                close(w->data);
-                close(res[0]);
-                close(res[1]);
-                close(out[0]);
-                close(out[1]);
-                return oih_err_errno(err, e, "fork");
+                what = "fork";
+                goto fail;
         }
         if (w->pid == 0) {
                 close(res[0]);
@@ -221,6 +206,16 @@ static int start(struct worker *w, enum oih_family family, enum oih_xt_probe pro
         w->s[0] = (struct sink){ res[0], NULL, 0, 0, sizeof(struct header) + OIH_ERR_MAX * OIH_ERR_LEN, false };
         w->s[1] = (struct sink){ out[0], NULL, 0, 0, MAX_STDERR, false };
         return 0;
+fail:;
+        int e = errno;
+        close(w->data);
+        for (int i = 0; i < 2; i++) {
+                if (res[i] >= 0)
+                        close(res[i]);
+                if (out[i] >= 0)
+                        close(out[i]);
+        }
+        return oih_err_errno(err, e, "%s", what);
 }
 
 /* Reads every worker's pipes until they close, within the time limit. */
@@ -309,13 +304,12 @@ static int finish(struct worker *w, struct oih_xt_out *ret, struct oih_error *er
         } else {
                 memcpy(&h, s[0].buf, sizeof(h));
                 const char *p = s[0].buf + sizeof(h), *end = s[0].buf + s[0].len;
-                if (h.len > oih_xt_max_output) /* whatever else it says */
-                        h.nmsg = 0, h.rc = 0;
-                for (uint32_t i = 0; i < h.nmsg && p < end; i++) {
+                bool over = h.len > oih_xt_max_output; /* whatever else it says: its answer was cut */
+                for (uint32_t i = 0; i < h.nmsg && p < end && !over; i++) {
                         oih_err(err, "%s", p);
                         p += strnlen(p, (size_t)(end - p)) + 1;
                 }
-                if (h.rc == 0 && h.len > oih_xt_max_output) {
+                if (over) {
                         oih_err(err, "the %s libxtables worker sent more output than allowed", fname);
                 } else if (h.rc == 0 && p == end) {
                         /* mapped, not copied; the file is zero past the answer: a NUL ends it */
