@@ -688,9 +688,9 @@ bool oih_tables_same_bytes(const struct oih_ruleset *want, const struct oih_rule
                         if (!(live->present[f] & OIH_TBLBIT(t)) || a->nentries != b->nentries ||
                             a->nchains != b->nchains || memcmp(a->drop, b->drop, sizeof(a->drop)) != 0)
                                 return false;
-                        struct oih_by_chain ac, bc; /* both filled (and freed) whatever happens */
-                        bool same = (oih_table_by_chain((enum oih_family)f, a, &ac) == 0) &
-                                    (oih_table_by_chain((enum oih_family)f, b, &bc) == 0);
+                        struct oih_by_chain ac = { 0 }, bc = { 0 };
+                        bool same = oih_table_by_chain((enum oih_family)f, a, &ac) == 0 &&
+                                    oih_table_by_chain((enum oih_family)f, b, &bc) == 0;
                         for (unsigned s = 0; same && s < nb + a->nchains; s++) {
                                 /* the same chain of B: built-ins by index, user chains by name */
                                 unsigned u = s;

@@ -89,8 +89,8 @@ static long hidden_diffs(const struct live *a, const struct live *b, const char 
                 if (!(a->tables & OIH_TBLBIT(t)) || !(b->rs->present[b->f] & OIH_TBLBIT(t)))
                         continue;
                 const struct oih_table *ta = &a->rs->t[a->f][t], *tb = &b->rs->t[b->f][t];
-                struct oih_by_chain ac, bc; /* both filled (and freed) whatever happens */
-                bool ok = (oih_table_by_chain(a->f, ta, &ac) == 0) & (oih_table_by_chain(b->f, tb, &bc) == 0);
+                struct oih_by_chain ac = { 0 }, bc = { 0 };
+                bool ok = oih_table_by_chain(a->f, ta, &ac) == 0 && oih_table_by_chain(b->f, tb, &bc) == 0;
                 for (unsigned k = 0; ok && k < ta->nentries && k < tb->nentries && diffs >= 0; k++) {
                         const unsigned char *ea = ta->entries.data + ac.off[ac.order[k]];
                         const unsigned char *eb = tb->entries.data + bc.off[bc.order[k]];
