@@ -46,6 +46,16 @@ int oih_err_errno(struct oih_error *err, int errnum, const char *fmt, ...)
         return -1;
 }
 
+int oih_error_append(struct oih_error *err, const struct oih_error *src)
+{
+        if (err->n == 0 && src->n > 0)
+                err->errnum = src->errnum;
+        for (int i = 0; i < src->n; i++)
+                oih_err(err, "%s", src->msg[i]);
+        err->dropped += src->dropped;
+        return -1;
+}
+
 void oih_error_prefix(struct oih_error *err, const char *fmt, ...)
 {
         char prefix[256];

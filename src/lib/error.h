@@ -23,6 +23,8 @@ int oih_err(struct oih_error *err, const char *fmt, ...) __attribute__((format(p
 /* The same, with ": strerror(errnum)" appended and errnum remembered. */
 int oih_err_errno(struct oih_error *err, int errnum, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Adds SRC's messages after ERR's (its errno too, when ERR has none yet); returns -1. */
+int oih_error_append(struct oih_error *err, const struct oih_error *src);
 /* Puts "PREFIX: " before every message (to name the file or the container). */
 void oih_error_prefix(struct oih_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The first message, or "" when there is none. */

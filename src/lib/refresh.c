@@ -229,7 +229,6 @@ static int parse_record(char *text, struct record *rec)
         return 0;
 }
 
-/* The record's namespace, or -1 when no process holds it any more. */
 /* The recorded container's network namespace: its descriptor; -1 when the container is gone
  * (no such process, or one whose namespace is another: the pid was reused); -2 with errno
  * when it cannot be told (out of descriptors, say): the record stays. */
@@ -384,8 +383,7 @@ out:
                 if (e.n == 0)
                         oih_err(&e, "out of memory");
                 oih_error_prefix(&e, "container %.12s", id);
-                for (int i = 0; i < e.n; i++)
-                        oih_err(x->err, "%s", e.msg[i]);
+                oih_error_append(x->err, &e);
         }
         free(now_summary);
         free(applied);
@@ -489,7 +487,5 @@ int oih_record_find(const char *cache_path, int netns_fd, char **ret_policy, cha
                 return 0;
         if (e.n == 0)
                 oih_err(&e, "out of memory");
-        for (int i = 0; i < e.n; i++)
-                oih_err(err, "%s", e.msg[i]);
-        return -1;
+        return oih_error_append(err, &e);
 }
