@@ -25,18 +25,22 @@ int oih_netns_enter(int fd, struct oih_error *err)
         struct stat theirs, ours;
         bool other = userns >= 0 && fstat(userns, &theirs) == 0 && stat("/proc/self/ns/user", &ours) == 0 &&
                      (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino);
-        /* the error of the step that failed: joining the user namespace, or then the network one */
-        bool joined = other && setns(userns, CLONE_NEWUSER) == 0;
-        if (other)
-                e = !joined ? errno : setns(fd, CLONE_NEWNET) == 0 ? 0 : errno;
-        if (userns >= 0)
+        if (!other) {
+                if (userns >= 0)
+                        close(userns);
+                return oih_err_errno(err, e, "cannot enter the network namespace (only root can read or change "
+                                             "its tables)");
+        }
+        if (setns(userns, CLONE_NEWUSER) < 0) {
+                e = errno;
                 close(userns);
-        if (other && e == 0)
-                return 0;
-        if (joined)
-                return oih_err_errno(err, e, "cannot enter the network namespace from the user namespace it belongs to");
-        return oih_err_errno(err, e, "cannot enter the network namespace (%s)",
-                             other ? "it belongs to a user namespace this user does not own: run as root, or as "
-                                     "the user whose rootless container it is"
-                                   : "only root can read or change its tables");
+                return oih_err_errno(err, e, "cannot enter the network namespace (it belongs to a user namespace "
+                                             "this user does not own: run as root, or as the user whose rootless "
+                                             "container it is)");
+        }
+        close(userns);
+        if (setns(fd, CLONE_NEWNET) < 0)
+                return oih_err_errno(err, errno,
+                                     "cannot enter the network namespace from the user namespace it belongs to");
+        return 0;
 }
