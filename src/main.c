@@ -274,8 +274,10 @@ static int cmd_apply(int argc, char **argv)
         if (optind < argc ? policy_load_arg(&dirs, argv[optind], &p, &label, &err) < 0
                           : container_policy_load(&ct, &dirs, &p, &label, &err) < 0)
                 goto out;
-        if (container && container_caps_check(&ct, p, &err) < 0)
+        if (container && container_caps_check(&ct, p, &err) < 0) {
+                oih_error_prefix(&err, "%s", container); /* as reload names each container */
                 goto out;
+        }
         /* host names: the cached addresses (--server: ask for names without a fresh answer) */
         if (names_prepare(p, cache, server, false, NULL, NULL, &err) < 0)
                 goto out;
