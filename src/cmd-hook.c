@@ -212,7 +212,7 @@ static int load_policy(const struct options *o, const char *name, struct oih_rul
         return r;
 }
 
-/* Puts RS into the container's network namespace; 1: a namespace it joins holds RS already. */
+/* Records the container beside the name cache for the refresh of its policy's host names. */
 static int record(const struct options *o, const struct oih_state *st, const char *path, const char *summary,
                   struct oih_error *err)
 {
@@ -228,6 +228,7 @@ static int record(const struct options *o, const struct oih_state *st, const cha
         return r;
 }
 
+/* Puts RS into the container's network namespace; 1: a namespace it joins holds RS already. */
 static int commit(const struct options *o, const struct oih_state *st, const struct oih_netcfg *cfg,
                   const struct oih_ruleset *rs, struct oih_error *err)
 {
