@@ -328,11 +328,12 @@ static struct oih_ruleset *compile_parts(const struct oih_policy *p, unsigned wo
                                          struct oih_error *err)
 {
         struct oih_ruleset *rs = NULL;
+        unsigned saved_workers = oih_compile_workers, saved_min = oih_compile_part_min;
         oih_compile_workers = workers;
         oih_compile_part_min = part_min;
         int r = oih_compile(p, &rs, err);
-        oih_compile_workers = 0;
-        oih_compile_part_min = 2000;
+        oih_compile_workers = saved_workers;
+        oih_compile_part_min = saved_min;
         return r == 0 ? rs : NULL;
 }
 

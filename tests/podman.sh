@@ -338,8 +338,12 @@ policy raw-ok <<'EOF'
 { "version": 1, "description": "podman.sh: accepts NET_RAW", "allow_capabilities": ["NET_RAW"],
   "rules": [ { "chain": "OUTPUT", "protocol": "tcp", "dport": 9, "target": "DROP" } ] }
 EOF
-podman run -d --name oih-raw-$$ --network none --cap-add NET_RAW \
-        --annotation oci-iptables-hook.policy=raw-ok --rootfs "$ROOTFS" /bin/sleep 600 >/dev/null
+if podman run -d --name oih-raw-$$ --network none --cap-add NET_RAW \
+        --annotation oci-iptables-hook.policy=raw-ok --rootfs "$ROOTFS" /bin/sleep 600 >/dev/null; then
+        ok "a container with NET_RAW starts under a policy that accepts it"
+else
+        not_ok "a container with NET_RAW starts under a policy that accepts it"
+fi
 policy raw-ok <<'EOF'
 { "version": 1, "description": "podman.sh: NET_RAW no longer accepted",
   "rules": [ { "chain": "OUTPUT", "protocol": "tcp", "dport": 7, "target": "DROP" } ] }
