@@ -139,12 +139,12 @@ static size_t put_utf8(char *out, unsigned cp)
         return 4;
 }
 
-/* At the opening quote. A decoded string is never longer than its source text. */
 /* The bytes of a string's common case: printable ASCII but the quote and the backslash. */
 static const unsigned char plain_byte[256] = {
         [0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1,
 };
 
+/* At the opening quote. A decoded string is never longer than its source text. */
 static int parse_string(struct parser *ps, const char **ret, uint32_t *ret_len)
 {
         const char *s = ++ps->p, *q = s;

@@ -32,8 +32,7 @@ typedef int (*oih_xt_fn)(void *ctx, FILE *out, struct oih_error *err);
 
 struct oih_xt_out {
         char *data;     /* what FN wrote to OUT, NUL-terminated */
-        size_t len;
-        size_t map;     /* data is a mapping of this size (0: malloc'd) */
+        size_t len;     /* data is a mapping of len + 1 bytes (xtproc.c) */
         char *warnings; /* what the worker wrote to stdout or stderr, NUL-terminated ("" when none) */
 };
 

@@ -313,9 +313,8 @@ static int finish(struct worker *w, struct oih_xt_out *ret, struct oih_error *er
                         oih_err(err, "the %s libxtables worker sent more output than allowed", fname);
                 } else if (h.rc == 0 && p == end) {
                         /* mapped, not copied; the file is zero past the answer: a NUL ends it */
-                        ret->map = (size_t)h.len + 1;
-                        ret->data = mmap(NULL, ret->map, PROT_READ | PROT_WRITE, MAP_PRIVATE, w->data, 0);
                         ret->len = (size_t)h.len;
+                        ret->data = mmap(NULL, ret->len + 1, PROT_READ, MAP_PRIVATE, w->data, 0);
                         ret->warnings = strdup(s[1].len > 0 ? s[1].buf : "");
                         if (ret->data == MAP_FAILED) {
                                 oih_err_errno(err, errno, "the %s libxtables worker's answer", fname);
@@ -394,11 +393,8 @@ int oih_xt_run(enum oih_family family, enum oih_xt_probe probe, oih_xt_fn fn, vo
 
 void oih_xt_out_free(struct oih_xt_out *o)
 {
-        if (o->map != 0 && o->data != NULL)
-                munmap(o->data, o->map);
-        else
-                free(o->data);
-        o->map = 0;
+        if (o->data != NULL)
+                munmap(o->data, o->len + 1);
         free(o->warnings);
         o->data = NULL;
         o->warnings = NULL;
