@@ -93,17 +93,15 @@ static void word(struct words *w, const char *key, const char *fmt, ...)
         char buf[512];
         const char *text = buf;
         int n = 0;
-        va_list ap, again;
+        va_list ap;
         va_start(ap, fmt);
-        va_copy(again, ap);
         /* most words are literal or one string: no copy */
         if (strcmp(fmt, "%s") == 0)
                 text = va_arg(ap, const char *);
         else if (strchr(fmt, '%') == NULL)
                 text = fmt;
-        else if ((n = format(buf, sizeof(buf), fmt, ap)) < 0)
-                n = vsnprintf(buf, sizeof(buf), fmt, again);
-        va_end(again);
+        else
+                n = format(buf, sizeof(buf), fmt, ap);
         va_end(ap);
         if (text != buf)
                 n = (int)strnlen(text, sizeof(buf));
@@ -492,16 +490,7 @@ struct job {
 static void put_record(struct job *j, int kind, uint32_t slot, const void *data, size_t size)
 {
         struct record rec = { (uint8_t)kind, (uint8_t)j->table, 0, slot, (uint32_t)size };
-        /* one write for the usual entry (a few hundred bytes): one a rule is what it costs */
-        unsigned char buf[1024] = { 0 };
-        size_t all = sizeof(rec) + REC_PAD(size);
-        if (all <= sizeof(buf)) {
-                memcpy(buf, &rec, sizeof(rec));
-                memcpy(buf + sizeof(rec), data, size);
-                if (fwrite(buf, 1, all, j->out) != all)
-                        j->oom = true;
-                return;
-        }
+        /* OUT is buffered (xtproc.c): three fwrites cost no more system calls than one */
         static const char zeros[REC_ALIGN];
         size_t pad = REC_PAD(size) - size;
         if (fwrite(&rec, sizeof(rec), 1, j->out) != 1 || fwrite(data, 1, size, j->out) != size ||
@@ -611,11 +600,26 @@ static int job_run(void *ctx, FILE *out, struct oih_error *err)
 
 /* ---- the parent: both families, then the family rule ---- */
 
-/* The workers' answers; a family's answer is its parts one after the other. */
+/* The workers' answers: IPv4's parts, then IPv6's; a family's answer is its parts one after
+ * the other. */
 struct result {
         struct oih_xt_out o[OIH_XT_MAXWORKERS];
-        unsigned first[OIH_NFAMILIES], parts[OIH_NFAMILIES];
+        unsigned parts[OIH_NFAMILIES];
 };
+
+/* Every record of a worker's answer fits it, to its last byte: anything else is an error,
+ * never a shorter table. */
+static bool answer_whole(const struct oih_xt_out *o)
+{
+        size_t at = 0;
+        while (at + sizeof(struct record) <= o->len) {
+                const struct record *rec = (const void *)(o->data + at);
+                if (rec->size > o->len - at - sizeof(*rec))
+                        return false;
+                at += sizeof(*rec) + REC_PAD((size_t)rec->size);
+        }
+        return at == o->len;
+}
 
 /* Reads a family's answer record by record, across its parts. */
 struct cursor {
@@ -628,7 +632,7 @@ struct cursor {
 static const struct record *next_record(struct cursor *c, const char **data)
 {
         for (; c->part < c->res->parts[c->f]; c->part++, c->at = 0) {
-                const struct oih_xt_out *o = &c->res->o[c->res->first[c->f] + c->part];
+                const struct oih_xt_out *o = &c->res->o[(c->f ? c->res->parts[0] : 0) + c->part];
                 if (c->at + sizeof(struct record) > o->len)
                         continue;
                 const struct record *rec = (const void *)(o->data + c->at);
@@ -769,7 +773,6 @@ static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool re
                 parts[parts[0] > parts[1] ? 0 : 1]--;
         int r = 0;
         for (int f = 0; f < OIH_NFAMILIES; f++) {
-                res->first[f] = n;
                 for (unsigned k = 0; k < parts[f]; k++, n++) {
                         j[n].p = p;
                         j[n].f = (enum oih_family)f;
@@ -785,6 +788,9 @@ static int run_both(const struct oih_policy *p, enum oih_xt_probe probe, bool re
         }
         if (r == 0 && oih_xt_run_many(probe, job_run, n, fam, ctx, res->o, err) < 0)
                 r = -1;
+        for (unsigned i = 0; r == 0 && i < n; i++)
+                if (!answer_whole(&res->o[i]))
+                        r = oih_err(err, "the %s libxtables worker's answer is malformed", fam[i] == OIH_IPV4 ? "IPv4" : "IPv6");
         for (unsigned i = 0; i < n; i++)
                 free(j[i].order);
         return r < 0 ? -1 : report_errors(p, res, err);
