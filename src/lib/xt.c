@@ -97,9 +97,6 @@ static bool one_address(const char *spec, int af, size_t alen, void **addr, void
 static void addrs4(const char *spec, void **addr, void **mask, unsigned *n)
 {
         struct in_addr *a = NULL, *m = NULL;
-        *n = 1;
-        if (one_address(spec, AF_INET, sizeof(*a), addr, mask))
-                return;
         xtables_ipparse_multiple(spec, &a, &m, n);
         *addr = a;
         *mask = m;
@@ -108,9 +105,6 @@ static void addrs4(const char *spec, void **addr, void **mask, unsigned *n)
 static void addrs6(const char *spec, void **addr, void **mask, unsigned *n)
 {
         struct in6_addr *a = NULL, *m = NULL;
-        *n = 1;
-        if (one_address(spec, AF_INET6, sizeof(*a), addr, mask))
-                return;
         xtables_ip6parse_multiple(spec, &a, &m, n);
         *addr = a;
         *mask = m;
@@ -131,6 +125,15 @@ static const struct fam fams[OIH_NFAMILIES] = {
 };
 
 static const struct fam *fam; /* the worker's family; NULL before oih_xt_init */
+
+/* SPEC's addresses and masks (*N of them): one plain address ourselves, anything else as
+ * libxtables reads it. */
+static void addresses(const char *spec, void **addr, void **mask, unsigned *n)
+{
+        *n = 1;
+        if (!one_address(spec, fam->af, fam->alen, addr, mask))
+                fam->addrs(spec, addr, mask, n);
+}
 static enum oih_xt_probe probe;
 
 /* ---- port words: libxtables reads every UDP, SCTP, DCCP and UDP-Lite port, number or not, with
@@ -171,8 +174,10 @@ int getaddrinfo(const char *restrict node, const char *restrict service, const s
                 *res = &port_ai;
                 return 0;
         }
-        if (next == NULL && (next = (gai_fn)dlsym(RTLD_NEXT, "getaddrinfo")) == NULL)
+        if (next == NULL && (next = (gai_fn)dlsym(RTLD_NEXT, "getaddrinfo")) == NULL) {
+                errno = ENOSYS; /* EAI_SYSTEM: the caller reads errno */
                 return EAI_SYSTEM;
+        }
         return next(node, service, hints, res);
 }
 
@@ -887,9 +892,9 @@ static void finish(const struct oih_xt_in *in, struct oih_xt_rule *r)
 
         /* Addresses, as iptables' post_parse: one entry per source x destination. */
         cs.cur = cs.shost != NULL ? cs.sword : -1;
-        fam->addrs(cs.shost != NULL ? cs.shost : fam->any, &cs.sa, &cs.sm, &cs.ns);
+        addresses(cs.shost != NULL ? cs.shost : fam->any, &cs.sa, &cs.sm, &cs.ns);
         cs.cur = cs.dhost != NULL ? cs.dword : -1;
-        fam->addrs(cs.dhost != NULL ? cs.dhost : fam->any, &cs.da, &cs.dm, &cs.nd);
+        addresses(cs.dhost != NULL ? cs.dhost : fam->any, &cs.da, &cs.dm, &cs.nd);
         cs.cur = cs.invflags & IPT_INV_SRCIP ? cs.sword : cs.invflags & IPT_INV_DSTIP ? cs.dword : -1;
         if ((cs.ns > 1 || cs.nd > 1) && (cs.invflags & (IPT_INV_SRCIP | IPT_INV_DSTIP)))
                 xtables_error(PARAMETER_PROBLEM, "! not allowed with multiple source or destination IP addresses");
