@@ -63,17 +63,9 @@ static size_t path_put(char *out, size_t at, const char *s, size_t n)
 
 static void path_key(char *out, const char *parent, const char *key)
 {
-        size_t np = strlen(parent), nk = strnlen(key, 40);
-        if (np + 1 + nk > PATHLEN - 1) { /* cut short */
-                size_t at = path_put(out, 0, parent, np);
-                at = path_put(out, at, ".", 1);
-                path_put(out, at, key, nk);
-                return;
-        }
-        memcpy(out, parent, np);
-        out[np] = '.';
-        memcpy(out + np + 1, key, nk);
-        out[np + 1 + nk] = '\0';
+        size_t at = path_put(out, 0, parent, strlen(parent));
+        at = path_put(out, at, ".", 1);
+        path_put(out, at, key, strnlen(key, 40));
 }
 
 static void path_index(char *out, const char *parent, size_t i)
@@ -84,19 +76,10 @@ static void path_index(char *out, const char *parent, size_t i)
                 digits[--n] = (char)('0' + i % 10);
                 i /= 10;
         } while (i);
-        size_t np = strlen(parent), nd = sizeof(digits) - n;
-        if (np + nd + 2 > PATHLEN - 1) { /* cut short */
-                size_t at = path_put(out, 0, parent, np);
-                at = path_put(out, at, "[", 1);
-                at = path_put(out, at, digits + n, nd);
-                path_put(out, at, "]", 1);
-                return;
-        }
-        memcpy(out, parent, np);
-        out[np] = '[';
-        memcpy(out + np + 1, digits + n, nd);
-        out[np + 1 + nd] = ']';
-        out[np + 2 + nd] = '\0';
+        size_t at = path_put(out, 0, parent, strlen(parent));
+        at = path_put(out, at, "[", 1);
+        at = path_put(out, at, digits + n, sizeof(digits) - n);
+        path_put(out, at, "]", 1);
 }
 
 static int perr(struct parser *ps, const char *path, const char *fmt, ...)
